@@ -1,0 +1,52 @@
+"""Run a click group so that every failure is one line on stderr and a non-zero exit.
+
+Shared by the CLIs of every Cerulean package: usage errors exit 2, package errors
+(and OS errors such as a full disk) exit 1, and both print ``Error: <message>`` with
+the file or value at fault, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+
+_CLI_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(verbosity: int) -> None:
+    """Configure the root logger for a CLI run (-v: info, -vv: debug; warnings by default)."""
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(level=level, format=_CLI_LOG_FORMAT, stream=sys.stderr, force=True)
+
+
+def run_group(
+    group: click.Group,
+    args: Sequence[str] | None,
+    error_types: tuple[type[BaseException], ...],
+    prog_name: str,
+) -> int:
+    """Invoke ``group`` with ``args``; map errors to one stderr line and an exit code."""
+    try:
+        result = group.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+        return exc.exit_code
+    except error_types as exc:
+        click.echo(f"Error: {_one_line(str(exc))}", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"Error: {_one_line(str(exc))}", err=True)
+        return 1
+    return int(result) if isinstance(result, int) else 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

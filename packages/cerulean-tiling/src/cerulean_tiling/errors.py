@@ -1,0 +1,69 @@
+"""Errors raised by cerulean-tiling.
+
+Every error derives from :class:`CeruleanTilingError`, and also from the builtin
+exception it is, so callers can catch either::
+
+    CeruleanTilingError
+    ├── SceneReadError (OSError)        a scene file is missing, unreadable or malformed
+    │   └── LayerSizeError (ValueError) a layer's size differs from Background.png
+    ├── SceneIdError (ValueError)       a scene id that does not follow the S1 naming
+    ├── LayerColourError (ValueError)   a layer carries no class colour and no class name
+    ├── GCPError (ValueError)           too few GCPs, or GCPs that do not cover the image
+    ├── ClassNameError (KeyError)       an unknown class name or remap
+    ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
+    ├── GridError (ValueError)          an unusable grid specification
+    ├── OutputError (OSError)           outputs exist, or the output cannot be written
+    └── FetchError (OSError)            searching or downloading scenes failed
+
+Messages are one line and name the file or value at fault: the CLI prints them as-is.
+"""
+
+from __future__ import annotations
+
+
+class CeruleanTilingError(Exception):
+    """Root of every error raised by cerulean-tiling."""
+
+
+class SceneReadError(CeruleanTilingError, OSError):
+    """A scene file is missing, truncated, not a PNG, or otherwise unreadable."""
+
+
+class LayerSizeError(SceneReadError, ValueError):
+    """A layer PNG does not have the size of the scene's Background.png."""
+
+
+class SceneIdError(CeruleanTilingError, ValueError):
+    """A scene id does not follow the Sentinel-1 product naming convention."""
+
+
+class LayerColourError(CeruleanTilingError, ValueError):
+    """A layer has no class colour and its file name names no class."""
+
+
+class GCPError(CeruleanTilingError, ValueError):
+    """GCPs are too few, malformed, or do not cover the image they georeference."""
+
+
+class ClassNameError(CeruleanTilingError, KeyError):
+    """An unknown class name, id or remap target."""
+
+    def __str__(self) -> str:
+        # KeyError.__str__ quotes its argument; our messages are sentences.
+        return str(self.args[0]) if self.args else ""
+
+
+class AuxChannelError(CeruleanTilingError, ValueError):
+    """An auxiliary channel spec is malformed or its source cannot be used."""
+
+
+class GridError(CeruleanTilingError, ValueError):
+    """A tile grid specification is unusable (size, overlap, zoom)."""
+
+
+class OutputError(CeruleanTilingError, OSError):
+    """Outputs already exist (without overwrite) or cannot be written."""
+
+
+class FetchError(CeruleanTilingError, OSError):
+    """Searching, downloading or remotely reading scenes failed."""
