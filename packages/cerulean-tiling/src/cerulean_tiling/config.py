@@ -1,0 +1,144 @@
+"""Tiling settings as data: a typed, validated config that round-trips through JSON/TOML.
+
+The same :class:`TilingConfig` drives the CLI, the library and cerulean-coco builds,
+and is written next to every output so a dataset says how it was made.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from cerulean_tiling.errors import AuxChannelError, GridError
+from cerulean_tiling.types import GridName
+
+VV = "vv"
+INFRA_DISTANCE = "infra_distance"
+VESSEL_DENSITY = "vessel_density"
+CONSTANT = "constant"
+AUX_KINDS = (INFRA_DISTANCE, VESSEL_DENSITY, CONSTANT)
+MAX_ZOOM = 14
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """An auxiliary channel: its kind and where its values come from.
+
+    ``infra_distance``: a vector file (GeoJSON points/lines/polygons) or a distance raster
+    in metres, scaled 0–255 over 0–60 km (255 = far). ``vessel_density``: a raster scaled
+    0–255 over 0–100; the path may contain ``{month}`` (01–12), ``{year}`` or
+    ``{scene_id}``. ``constant``: a value 0–255 (default 255).
+    """
+
+    name: str
+    source: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelSpec:
+        """Parse ``NAME=PATH`` (or ``constant`` / ``constant=VALUE``)."""
+        name, sep, source = text.partition("=")
+        spec = cls(name.strip(), source.strip() if sep else None)
+        spec.check()
+        return spec
+
+    def check(self) -> None:
+        """Raise :class:`AuxChannelError` for an unknown kind or a missing source."""
+        if self.name not in AUX_KINDS:
+            raise AuxChannelError(
+                f"unknown aux channel {self.name!r}; known: {', '.join(AUX_KINDS)}"
+            )
+        if self.name == CONSTANT:
+            value = 255 if self.source in (None, "") else self.source
+            try:
+                number = int(value)
+            except ValueError:
+                raise AuxChannelError(f"constant channel value {value!r} is not an integer") from None
+            if not 0 <= number <= 255:
+                raise AuxChannelError(f"constant channel value {number} is outside 0–255")
+        elif not self.source:
+            raise AuxChannelError(f"aux channel {self.name!r} needs a source: {self.name}=PATH")
+
+    def __str__(self) -> str:
+        return self.name if self.source is None else f"{self.name}={self.source}"
+
+
+@dataclass(frozen=True)
+class TilingConfig:
+    """How scenes become tiles.
+
+    Attributes:
+        grid: ``tms`` (WorldCRS84Quad, the serving grid) or ``pixel`` (windows over the
+            warped scene, same resolution as ``zoom``).
+        zoom: WorldCRS84Quad zoom level that sets the resolution (9 ≈ 76 m per pixel).
+        tile_size: tile width and height in pixels.
+        overlap: pixels shared by neighbouring windows (pixel grid only).
+        aux: auxiliary channels stacked after VV, in this order.
+        alpha_threshold: a layer pixel is painted when its alpha exceeds this (0–254).
+        colour_tolerance: largest per-channel difference from a class colour still
+            read as that colour (palette quantisation); 0 means exact.
+        class_rasters: also write a per-tile class-id raster (semantic segmentation).
+        gcps_from: explicit GCP location template (``{scene_id}`` is substituted).
+    """
+
+    grid: GridName = "tms"
+    zoom: int = 9
+    tile_size: int = 512
+    overlap: int = 0
+    aux: tuple[ChannelSpec, ...] = field(default_factory=tuple)
+    alpha_threshold: int = 0
+    colour_tolerance: int = 24
+    class_rasters: bool = False
+    gcps_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.grid not in ("tms", "pixel"):
+            raise GridError(f"unknown grid {self.grid!r}; use 'tms' or 'pixel'")
+        if not 0 <= self.zoom <= MAX_ZOOM:
+            raise GridError(f"zoom {self.zoom} is outside 0–{MAX_ZOOM}")
+        if not 16 <= self.tile_size <= 4096:
+            raise GridError(f"tile size {self.tile_size} is outside 16–4096")
+        if self.grid == "tms" and self.overlap:
+            raise GridError("overlap applies to the pixel grid only; tms tiles never overlap")
+        if not 0 <= self.overlap < self.tile_size // 2 + 1:
+            raise GridError(f"overlap {self.overlap} must be in 0–{self.tile_size // 2}")
+        if not 0 <= self.alpha_threshold <= 254:
+            raise GridError(f"alpha threshold {self.alpha_threshold} is outside 0–254")
+        if not 0 <= self.colour_tolerance <= 127:
+            raise GridError(f"colour tolerance {self.colour_tolerance} is outside 0–127")
+        names = [c.name for c in self.aux]
+        if len(set(names)) != len(names):
+            raise AuxChannelError(f"aux channels repeat a name: {', '.join(names)}")
+        for spec in self.aux:
+            spec.check()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Band names in band order."""
+        return (VV, *(c.name for c in self.aux))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON/TOML-ready data."""
+        data = asdict(self)
+        data["aux"] = [str(c) for c in self.aux]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TilingConfig:
+        """Build from :meth:`to_dict` output (unknown keys are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise GridError(f"unknown tiling setting(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        values["aux"] = tuple(ChannelSpec.parse(str(c)) for c in values.get("aux", ()))
+        return cls(**values)
+
+    @classmethod
+    def load(cls, path: Path) -> TilingConfig:
+        """Load from a ``.json`` or ``.toml`` file."""
+        text = Path(path).read_text()
+        data = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
+        return cls.from_dict(data.get("tiling", data))
