@@ -46,8 +46,8 @@ class Footprint:
     """Known radar → lon/lat mapping of a synthetic scene.
 
     Radar pixel (col, row) → local metres: along track ``row·pixel``, across track
-    ``col·pixel·(1 + stretch·col/width)`` (ground-range spacing grows across the swath),
-    rotated by ``heading`` degrees, then to lon/lat with latitude-dependent metres per
+    ``col·pixel·(1 + stretch·col/width)`` (ground-range spacing grows across the swath)
+    plus a slow along-track sinusoid (``wobble``), rotated by ``heading`` degrees, then to lon/lat with latitude-dependent metres per
     degree. Smooth but not affine, like a real GCP grid.
     """
 
@@ -58,12 +58,16 @@ class Footprint:
     height: int
     pixel_m: float = PIXEL_M
     stretch: float = 0.06
+    wobble: float = 0.0015
 
     def lonlat(self, cols: FloatArray, rows: FloatArray) -> tuple[FloatArray, FloatArray]:
         cols = np.asarray(cols, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.float64)
         across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / self.width)
         along = (rows - self.height / 2) * self.pixel_m
+        # Attitude steering wobble: a slow sinusoid no low-order polynomial follows.
+        across = across + self.wobble * self.height * self.pixel_m * np.sin(
+            3.0 * np.pi * rows / self.height)
         theta = math.radians(self.heading)
         east = across * math.cos(theta) + along * math.sin(theta)
         north = -across * math.sin(theta) - along * math.cos(theta)
