@@ -68,7 +68,9 @@ class Georeference:
             forward = ThinPlateSpline.fit(pixels, np.column_stack([gcps.lon, gcps.lat]))
             inverse = ThinPlateSpline.fit(geo, pixels)
         except np.linalg.LinAlgError:
-            raise GCPError(f"{gcps.source}: GCPs are degenerate (duplicates or collinear)") from None
+            raise GCPError(
+                f"{gcps.source}: GCPs are degenerate (duplicates or collinear)"
+            ) from None
         return cls(gcps, forward, inverse, lon_factor)
 
     @property

@@ -8,8 +8,8 @@ from typing import Any
 
 from cerulean_tiling import classes
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.georef import FitResiduals
 from cerulean_tiling.gcps import metres_per_degree
+from cerulean_tiling.georef import FitResiduals
 from cerulean_tiling.grid import TileGrid, tms_matrix
 from cerulean_tiling.layers import decode_layer
 from cerulean_tiling.pipeline import georeference

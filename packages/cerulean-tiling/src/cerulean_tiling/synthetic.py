@@ -47,8 +47,9 @@ class Footprint:
 
     Radar pixel (col, row) → local metres: along track ``row·pixel``, across track
     ``col·pixel·(1 + stretch·col/width)`` (ground-range spacing grows across the swath)
-    plus a slow along-track sinusoid (``wobble``), rotated by ``heading`` degrees, then to lon/lat with latitude-dependent metres per
-    degree. Smooth but not affine, like a real GCP grid.
+    plus a slow along-track sinusoid (``wobble``), rotated by ``heading`` degrees, then
+    to lon/lat with latitude-dependent metres per degree. Smooth but not affine, like a
+    real GCP grid.
     """
 
     lon0: float
@@ -241,7 +242,7 @@ def _draw_instance(
     class_id: int, rng: np.random.Generator, width: int, height: int,
     land: np.ndarray | None,
 ) -> tuple[np.ndarray, tuple[int, int], tuple[float, float]]:
-    """Alpha (uint8, anti-aliased) of one slick, its top-left (row, col), and its head (col, row)."""
+    """Anti-aliased alpha of one slick, its top-left (row, col) and its head (col, row)."""
     scale = min(width, height) / 768
     for _ in range(50):
         head = (float(rng.uniform(0.1, 0.75) * width), float(rng.uniform(0.1, 0.9) * height))

@@ -14,7 +14,9 @@ from cerulean_tiling.errors import CeruleanTilingError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _aux(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[ChannelSpec, ...]:
+def _aux(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[ChannelSpec, ...]:
     try:
         return tuple(ChannelSpec.parse(v) for v in values)
     except CeruleanTilingError as exc:
@@ -55,7 +57,8 @@ def tiling_options(func: F) -> F:
 
 def config_from_options(options: dict[str, Any]) -> TilingConfig:
     """Build a :class:`TilingConfig` from the tiling options (file, then flags)."""
-    base = TilingConfig.load(options["config_file"]) if options.get("config_file") else TilingConfig()
+    file = options.get("config_file")
+    base = TilingConfig.load(file) if file else TilingConfig()
     values = base.to_dict()
     for key in ("grid", "zoom", "tile_size", "overlap", "alpha_threshold", "colour_tolerance",
                 "class_rasters", "gcps_from"):
