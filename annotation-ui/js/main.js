@@ -205,7 +205,9 @@ function addLayer(cls) {
   return exclusive(async () => {
     const { echoes } = await state.photopea.run(scripts.addClassLayer(cls));
     state.dirty = true;
-    setStatus(`New layer ${echoes.at(-1)}: paint one ${cls.name} slick in it.`);
+    const name = echoes.at(-1);
+    if (!name) throw new Error(`Photopea did not report the new ${cls.name} layer`);
+    setStatus(`New layer ${name}: paint one ${cls.name} slick in it.`);
   });
 }
 

@@ -4,6 +4,7 @@
 // once when it has started.
 
 const POLL_MS = 200;
+const MARKER = "cerulean-annotation:end:";
 
 export class Photopea {
   /**
@@ -17,6 +18,7 @@ export class Photopea {
     this.started = null;
     this.pending = null;
     this.queue = Promise.resolve();
+    this.sequence = 0;
     window.addEventListener("message", (event) => this.#onMessage(event));
   }
 
@@ -39,13 +41,19 @@ export class Photopea {
 
   /**
    * Run a script; resolves with what it sent back: {echoes: string[], buffers: ArrayBuffer[]}.
-   * Scripts run in the order they were asked for, each after the previous "done".
+   * Scripts run in the order they were asked for, each after the previous one ended.
+   * Each script ends by echoing a sequence marker, and only the "done" after that
+   * marker ends it, so a "done" that answers something else cannot end it early.
    */
   run(script, timeoutMs = 60000) {
     const result = this.queue.then(() => {
       if (!this.frame) throw new Error("Photopea is not open");
+      this.sequence += 1;
+      const marker = `${MARKER}${this.sequence}`;
       this.pending = this.#expect(timeoutMs, "Photopea did not answer");
-      this.frame.contentWindow.postMessage(script, this.origin);
+      this.pending.marker = marker;
+      const wrapped = `try {\n${script}\n} finally { app.echoToOE(${JSON.stringify(marker)}); }`;
+      this.frame.contentWindow.postMessage(wrapped, this.origin);
       return this.pending.promise;
     });
     this.queue = result.catch(() => undefined);
@@ -58,7 +66,7 @@ export class Photopea {
     for (;;) {
       const { echoes } = await this.run(script);
       const value = JSON.parse(echoes.at(-1) ?? "null");
-      if (accept(value)) return value;
+      if (value !== null && accept(value)) return value;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -102,9 +110,12 @@ export class Photopea {
     const waiter = this.pending;
     if (!waiter) return;
     if (event.data === "done") {
+      if (!waiter.ended) return;
       clearTimeout(waiter.timer);
       this.pending = null;
       waiter.resolve({ echoes: waiter.echoes, buffers: waiter.buffers });
+    } else if (event.data === waiter.marker) {
+      waiter.ended = true;
     } else if (event.data instanceof ArrayBuffer) {
       waiter.buffers.push(event.data);
     } else if (typeof event.data === "string") {

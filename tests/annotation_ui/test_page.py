@@ -76,7 +76,7 @@ def test_opening_a_scene_sends_the_open_commands(ui: AnnotationPage, servers: Se
     assert config["files"] == [background]
     # ...and the overlay is placed into that document as a layer.
     scripts = servers.photopea.scripts()
-    assert f'app.open("{overlay}", null, true);' in scripts
+    assert any(f'app.open("{overlay}", null, true);' in s for s in scripts)
     assert not any("app.open" in s and background in s for s in scripts)
     editor = ui.editor()
     assert editor["documents"] == 1
@@ -114,6 +114,18 @@ def test_keyboard_shortcuts_pick_classes(ui: AnnotationPage) -> None:
         editor = ui.editor()
         assert editor["layers"][0]["name"] == expected
         assert tuple(editor["foreground"]) == by_name(expected.rsplit("_", 1)[0]).colour
+
+
+def test_a_stray_done_does_not_end_a_script(ui: AnnotationPage) -> None:
+    ui.load()
+    ui.open_scene(ui.servers.scene_a)
+    for name in ("infra_slick", "natural_seep"):
+        ui.frame.evaluate("window.standin.strayDoneNext()")
+        ui.click_class(name)
+        assert ui.page.locator("#status").inner_text().startswith(f"New layer {name}_1:")
+    assert [layer["name"] for layer in ui.editor()["layers"][:2]] == [
+        "natural_seep_1", "infra_slick_1"
+    ]
 
 
 def test_numbering_continues_after_layers_made_elsewhere(ui: AnnotationPage) -> None:

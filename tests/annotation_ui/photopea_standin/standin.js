@@ -10,6 +10,8 @@
 // layer in Photopea's own UI, picking another brush colour).
 
 const outputs = [];
+// When set, the next script's answer starts with an unsolicited "done".
+let strayDone = false;
 
 function record(kind, data) {
   return fetch("/__record", { method: "POST", body: JSON.stringify({ kind, data }) });
@@ -97,6 +99,10 @@ const app = {
 
 async function runScript(script) {
   await record("script", script);
+  if (strayDone) {
+    strayDone = false;
+    window.parent.postMessage("done", "*");
+  }
   try {
     new Function("app", "SolidColor", script)(app, SolidColor);
   } catch (error) {
@@ -151,6 +157,10 @@ window.standin = {
   addLayer(name) {
     app.activeDocument.addLayer(name);
     show();
+  },
+  /** Precede the next script's answer with a "done" that answers nothing. */
+  strayDoneNext() {
+    strayDone = true;
   },
   setForeground([r, g, b]) {
     Object.assign(app.foregroundColor.rgb, { red: r, green: g, blue: b });
