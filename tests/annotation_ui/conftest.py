@@ -202,8 +202,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium chromium-driver)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    # Where Chromium is installed, playwright must be too (the workspace installs it).
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         # launch() gives every run a fresh temporary profile (its --user-data-dir).
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -41,7 +41,7 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     help="manifest.json to write (replaced atomically).",
 )
 @click.option(
-    "--base-url", required=True, callback=_base_url,
+    "--base-url", required=True, callback=_base_url, metavar="URL",
     help="URL where the scene root (the folder holding the class folders) is served; "
     "absolute, or relative to the manifest.",
 )
@@ -65,9 +65,12 @@ def annotation_manifest(
     """Write the manifest.json the annotation page lists scenes from.
 
     SCENES are scene folders, roots of class folders, text files listing scene
-    folders, or search results (GeoJSON written by `cerulean-tiling search`). A folder
-    <root>/<class_folder>/<scene_id>/ is expected at <base-url><class_folder>/<scene_id>/;
-    a searched scene's background at <base-url><scene_id>/Background.png.
+    folders, or search results (GeoJSON written by `cerulean-tiling search`).
+    The page loads, with URL the --base-url:
+
+    \b
+    scene folder <root>/<class_folder>/<scene_id>/  from URL<class_folder>/<scene_id>/
+    searched scene's background                    from URL<scene_id>/Background.png
     """
     manifest = build_manifest(scenes, base_url, overlays, class_folder)
     write_manifest(manifest, output)
