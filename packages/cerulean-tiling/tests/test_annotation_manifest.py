@@ -154,9 +154,9 @@ def test_folders_and_search_results_mix_and_duplicates_are_dropped(tmp_path: Pat
         ('{"type": "Feature"}', SceneReadError, "not a GeoJSON FeatureCollection"),
         ('{"type": "FeatureCollection"}', SceneReadError, "no features list"),
         (json.dumps({"type": "FeatureCollection", "features": [{"properties": {}}]}),
-         SceneReadError, "feature 0 has no properties.scene_id"),
+         SceneReadError, "feature 1 has no properties.scene_id"),
         (json.dumps({"type": "FeatureCollection", "features": [feature("S2A_MSIL1C")]}),
-         SceneIdError, "feature 0: unparseable scene id"),
+         SceneIdError, "feature 1: unparseable scene id"),
     ],
 )
 def test_bad_search_results_name_the_file(

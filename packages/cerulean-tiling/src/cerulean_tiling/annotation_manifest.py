@@ -229,7 +229,7 @@ def scenes_from_search(
     if not isinstance(features, list):
         raise SceneReadError(f"{path}: FeatureCollection has no features list")
     out = []
-    for number, feature in enumerate(features):
+    for number, feature in enumerate(features, start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict) or not isinstance(props.get("scene_id"), str):
             raise SceneReadError(f"{path}: feature {number} has no properties.scene_id")
