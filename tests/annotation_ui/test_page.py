@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from cerulean_tiling.classes import CLASSES, by_name, class_in_filename
+from cerulean_tiling.layers import decode_layer
 from cerulean_tiling.scene import discover_scenes, open_scene
 from PIL import Image
 
@@ -185,12 +186,16 @@ def test_export_is_a_scene_folder_the_tiler_reads(
     ]
     assert len(scene.gcps) == 4
     centres = {"infra_slick_1": (20, 20), "natural_seep_1": (60, 40), "infra_slick_2": (80, 15)}
-    for layer in scene.layers:
+    for index, layer in enumerate(scene.layers):
         cls = class_in_filename(layer.stem)
         assert cls is not None and layer.stem.startswith(cls.name)
         rgba = np.asarray(Image.open(layer).convert("RGBA"))
         assert rgba.shape == (servers.size[1], servers.size[0], 4)
         painted = rgba[..., 3] > 0
+        # The tiler reads the layer as one instance of its class, with every painted pixel.
+        decoded, report = decode_layer(layer, index, servers.size)
+        assert decoded is not None and decoded.class_id == cls.id
+        assert report.warnings == () and report.pixels == painted.sum()
         # Only the stroke: its class colour everywhere, soft (partial alpha) edges.
         assert (rgba[painted][:, :3] == cls.colour).all()
         assert ((rgba[..., 3] > 0) & (rgba[..., 3] < 255)).any()
