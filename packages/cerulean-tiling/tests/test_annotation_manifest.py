@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cerulean_tiling.annotation_manifest import (
+    Manifest,
     Overlay,
     build_manifest,
     normalise_base_url,
@@ -51,7 +52,7 @@ def test_folders_give_urls_mirroring_the_scene_layout(tmp_path: Path) -> None:
     make_scene(tmp_path, "Recent Vessel", SID_A, gcps=True)
     make_scene(tmp_path, "Infra", SID_B)
 
-    manifest = build_manifest([tmp_path], BASE)
+    manifest = build_manifest([tmp_path], BASE).to_json()
 
     assert manifest["format_version"] == 1
     assert manifest["base_url"] == BASE
@@ -71,7 +72,7 @@ def test_folders_give_urls_mirroring_the_scene_layout(tmp_path: Path) -> None:
 
 def test_manifest_carries_the_class_table(tmp_path: Path) -> None:
     make_scene(tmp_path, "Infra", SID_A)
-    classes = build_manifest([tmp_path], BASE)["classes"]
+    classes = build_manifest([tmp_path], BASE).to_json()["classes"]
     assert [(c["id"], c["name"], tuple(c["colour"])) for c in classes] == [
         (c.id, c.name, c.colour) for c in CLASSES
     ]
@@ -83,7 +84,8 @@ def test_overlays_are_filled_per_scene(tmp_path: Path) -> None:
         overlay_from_spec("infrastructure=overlays/{class_folder}/{scene_id}_infra.png"),
         overlay_from_spec("detections=https://det.example/{scene_id}.png"),
     ]
-    (scene,) = build_manifest([tmp_path], "https://data.example/scenes", overlays)["scenes"]
+    manifest = build_manifest([tmp_path], "https://data.example/scenes", overlays)
+    (scene,) = manifest.to_json()["scenes"]
     assert scene["overlays"] == [
         {"name": "infrastructure", "url": f"{BASE}overlays/Infra/{SID_A}_infra.png"},
         {"name": "detections", "url": f"https://det.example/{SID_A}.png"},
@@ -126,7 +128,7 @@ def test_search_result_scenes(tmp_path: Path) -> None:
             feature(SID_A + ".SAFE", quicklook="https://q.example/a.png"),
         ],
     )
-    manifest = build_manifest([result], BASE, class_folder="Campaign 3")
+    manifest = build_manifest([result], BASE, class_folder="Campaign 3").to_json()
     a, b = manifest["scenes"]
     assert a["scene_id"] == SID_A  # the .SAFE suffix is dropped
     assert a["class_folder"] == "Campaign 3"
@@ -140,7 +142,7 @@ def test_search_result_scenes(tmp_path: Path) -> None:
 def test_folders_and_search_results_mix_and_duplicates_are_dropped(tmp_path: Path) -> None:
     make_scene(tmp_path / "root", "Infra", SID_A)
     result = search_result(tmp_path / "s.json", [feature(SID_B), feature(SID_B)])
-    manifest = build_manifest([tmp_path / "root", result, tmp_path / "root"], BASE)
+    manifest = build_manifest([tmp_path / "root", result, tmp_path / "root"], BASE).to_json()
     assert [(s["class_folder"], s["scene_id"]) for s in manifest["scenes"]] == [
         ("Infra", SID_A),
         ("unsorted", SID_B),
@@ -172,12 +174,12 @@ def test_bad_search_results_name_the_file(
 def test_write_is_atomic_and_readable(tmp_path: Path) -> None:
     out = tmp_path / "manifest.json"
     out.write_text("old")
-    write_manifest({"scenes": []}, out)
-    assert json.loads(out.read_text()) == {"scenes": []}
+    write_manifest(Manifest("x/", ()), out)
+    assert json.loads(out.read_text())["scenes"] == []
     assert out.stat().st_mode & stat.S_IROTH
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
     with pytest.raises(OutputError, match="does not exist"):
-        write_manifest({}, tmp_path / "missing" / "manifest.json")
+        write_manifest(Manifest("x/", ()), tmp_path / "missing" / "manifest.json")
 
 
 def test_cli_writes_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,7 +194,7 @@ def test_cli_writes_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     manifest = json.loads(out.read_text())
     assert manifest == build_manifest(
         [tmp_path / "root"], "scenes/", [Overlay("infra", "overlays/{scene_id}.png")]
-    )
+    ).to_json()
 
 
 def test_cli_output_is_deterministic(tmp_path: Path) -> None:

@@ -108,6 +108,26 @@ class ManifestScene:
         }
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What the annotation page lists: scenes, and the class table it paints with."""
+
+    base_url: str
+    scenes: tuple[ManifestScene, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``manifest.json`` document (see the module docstring)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "generator": f"cerulean-tiling {__version__}",
+            "base_url": self.base_url,
+            "classes": [
+                {"id": c.id, "name": c.name, "colour": list(c.colour)} for c in CLASSES
+            ],
+            "scenes": [scene.to_json() for scene in self.scenes],
+        }
+
+
 def overlay_from_spec(spec: str) -> Overlay:
     """Parse ``NAME=URL_TEMPLATE`` (the CLI's ``--overlay`` value).
 
@@ -149,7 +169,7 @@ def build_manifest(
     base_url: str,
     overlays: Sequence[Overlay] = (),
     class_folder: str = DEFAULT_CLASS_FOLDER,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build the manifest for scene folders and search results.
 
     Args:
@@ -161,7 +181,7 @@ def build_manifest(
         class_folder: class folder of scenes that come from a search result.
 
     Returns:
-        The manifest as a JSON-ready dict; scenes sorted by class folder and scene id.
+        The manifest, scenes sorted by class folder and scene id.
 
     Raises:
         SceneReadError: an input is missing, holds no scene, or is malformed JSON.
@@ -180,13 +200,7 @@ def build_manifest(
                 logger.warning("%s: scene %s listed twice; keeping the first", item, scene.key)
                 continue
             scenes[scene.key] = scene
-    return {
-        "format_version": FORMAT_VERSION,
-        "generator": f"cerulean-tiling {__version__}",
-        "base_url": base_url,
-        "classes": [{"id": c.id, "name": c.name, "colour": list(c.colour)} for c in CLASSES],
-        "scenes": [scenes[k].to_json() for k in sorted(scenes)],
-    }
+    return Manifest(base_url, tuple(scenes[k] for k in sorted(scenes)))
 
 
 def scene_from_folder(
@@ -254,7 +268,7 @@ def scenes_from_search(
     return out
 
 
-def write_manifest(manifest: Mapping[str, Any], path: Path) -> None:
+def write_manifest(manifest: Manifest, path: Path) -> None:
     """Write ``manifest`` as JSON to ``path`` atomically (temporary file, then rename).
 
     Raises:
@@ -264,7 +278,7 @@ def write_manifest(manifest: Mapping[str, Any], path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

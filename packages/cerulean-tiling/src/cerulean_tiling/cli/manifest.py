@@ -74,4 +74,4 @@ def annotation_manifest(
     """
     manifest = build_manifest(scenes, base_url, overlays, class_folder)
     write_manifest(manifest, output)
-    click.echo(f"{output}: {len(manifest['scenes'])} scenes")
+    click.echo(f"{output}: {len(manifest.scenes)} scenes")
