@@ -23,8 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
-from cerulean_tiling.cli import main as tiling_main
 from PIL import Image
+
+from cerulean_tiling.cli import main as tiling_main
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE_DIR = REPO / "annotation-ui"

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PIL import Image
+
 from cerulean_tiling.classes import CLASSES, by_name, class_in_filename
 from cerulean_tiling.layers import decode_layer
 from cerulean_tiling.scene import discover_scenes, open_scene
-from PIL import Image
 
 if TYPE_CHECKING:
     from conftest import AnnotationPage, Servers

@@ -7,6 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
 from cerulean_tiling.annotation_manifest import (
     Manifest,
     Overlay,
@@ -18,7 +20,6 @@ from cerulean_tiling.annotation_manifest import (
 from cerulean_tiling.classes import CLASSES
 from cerulean_tiling.cli import main
 from cerulean_tiling.errors import OutputError, SceneIdError, SceneReadError
-from PIL import Image
 
 SID_A = "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
 SID_B = "S1B_IW_GRDH_1SDV_20210115T052311_20210115T052336_025137_02FE1A_9B2C"
