@@ -21,6 +21,7 @@ from numba import njit
 
 from cerulean_tiling.types import FloatArray
 
+
 @dataclass(frozen=True)
 class ThinPlateSpline:
     """A fitted TPS from R² to R^k. Build with :meth:`fit`, evaluate by calling.
@@ -63,7 +64,7 @@ class ThinPlateSpline:
         poly = np.column_stack([np.ones(n), centres])
         system[:n, n:] = poly
         system[n:, :n] = poly.T
-        inverse = np.linalg.inv(system)
+        inverse = np.asarray(np.linalg.inv(system), dtype=np.float64)
         rhs = np.zeros((n + 3, vals.shape[1]))
         rhs[:n] = vals
         coef = inverse @ rhs
@@ -114,4 +115,4 @@ def _kernel(a: FloatArray, b: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         k = 0.5 * d2 * np.log(d2)
     k[d2 == 0] = 0.0
-    return k
+    return np.asarray(k, dtype=np.float64)
