@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,19 +147,32 @@ def write_scenes(
         land: add a land area to some scenes.
     """
     root.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    scenes = []
-    platforms: list[tuple[float, float]] = []
-    for i in range(n):
-        kind = _SCENE_KINDS[i % len(_SCENE_KINDS)]
-        scene, scene_platforms = _write_scene(root, kind, rng, size, layers, palette_every,
-                                              land and i % 2 == 1)
-        scenes.append(scene)
-        platforms.extend(scene_platforms)
-    _write_infrastructure(root / "infrastructure.geojson", platforms, rng)
-    _write_vessel_density(root / "vessel_density.tif", rng)
-    truth = {"seed": seed, "size": list(size), "scenes": [s.to_json() for s in scenes]}
-    (root / "synthetic.json").write_text(json.dumps(truth, indent=1))
+    # Everything is written to a hidden staging folder first and moved in at the end, so
+    # an interrupted run never leaves half-written scenes under ``root``.
+    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=root))
+    try:
+        rng = np.random.default_rng(seed)
+        scenes = []
+        platforms: list[tuple[float, float]] = []
+        for i in range(n):
+            kind = _SCENE_KINDS[i % len(_SCENE_KINDS)]
+            scene, scene_platforms = _write_scene(staging, kind, rng, size, layers,
+                                                  palette_every, land and i % 2 == 1)
+            scenes.append(replace(scene, path=root / scene.path.relative_to(staging)))
+            platforms.extend(scene_platforms)
+        _write_infrastructure(staging / "infrastructure.geojson", platforms, rng)
+        _write_vessel_density(staging / "vessel_density.tif", rng)
+        truth = {"seed": seed, "size": list(size), "scenes": [s.to_json() for s in scenes]}
+        (staging / "synthetic.json").write_text(json.dumps(truth, indent=1))
+        for scene in scenes:
+            scene.path.parent.mkdir(exist_ok=True)
+            if scene.path.exists():
+                shutil.rmtree(scene.path)
+            (staging / scene.path.relative_to(root)).rename(scene.path)
+        for name in ("infrastructure.geojson", "vessel_density.tif", "synthetic.json"):
+            (staging / name).replace(root / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return scenes
 
 
