@@ -127,6 +127,9 @@ install_project() {
   fi
 }
 
+# Fixed worker and nanny ports, so that the firewall can name them (8786-9199).
+readonly DASK_WORKER_PORTS="--worker-port 9000:9099 --nanny-port 9100:9199"
+
 # write_unit NAME DESCRIPTION EXEC [ENVIRONMENT]
 write_unit() {
   local name=$1 description=$2 exec=$3 environment=${4:-}
@@ -162,11 +165,11 @@ write_services() {
       write_unit cerulean-dask-scheduler "dask scheduler on port 8786, dashboard on 8787" \
         "$bin/dask scheduler --port 8786 --dashboard-address :8787"
       write_unit cerulean-dask-worker "dask worker joining $address" \
-        "$bin/dask worker $address --local-directory $DATA_DIR/dask"
+        "$bin/dask worker $address $DASK_WORKER_PORTS --local-directory $DATA_DIR/dask"
       ;;
     worker)
       write_unit cerulean-dask-worker "dask worker joining $SCHEDULER" \
-        "$bin/dask worker $SCHEDULER --local-directory $DATA_DIR/dask"
+        "$bin/dask worker $SCHEDULER $DASK_WORKER_PORTS --local-directory $DATA_DIR/dask"
       ;;
   esac
   systemctl daemon-reload

@@ -11,6 +11,8 @@ data "aws_iam_policy_document" "assume_ec2" {
   }
 }
 
+data "aws_caller_identity" "current" {}
+
 data "aws_iam_policy_document" "instance" {
   statement {
     sid       = "ListOwnBucket"
@@ -33,17 +35,21 @@ data "aws_iam_policy_document" "instance" {
     resources = ["arn:aws:s3:::${var.sentinel1_bucket}/*"]
   }
   # What the SSM agent needs for Session Manager and port forwarding: registering the
-  # instance and opening its message channels. These actions take no resource ARN.
+  # instance and opening its message channels.
   statement {
-    sid = "SessionManager"
+    sid       = "RegisterWithSSM"
+    actions   = ["ssm:UpdateInstanceInformation"]
+    resources = ["arn:aws:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:instance/*"]
+  }
+  statement {
+    sid = "SessionManagerChannels"
     actions = [
-      "ssm:UpdateInstanceInformation",
       "ssmmessages:CreateControlChannel",
       "ssmmessages:CreateDataChannel",
       "ssmmessages:OpenControlChannel",
       "ssmmessages:OpenDataChannel",
     ]
-    resources = ["*"] # checkov:skip=CKV_AWS_111: these SSM actions support no resource-level scoping
+    resources = ["*"]
   }
 }
 

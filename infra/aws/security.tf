@@ -37,8 +37,9 @@ resource "aws_vpc_security_group_egress_rule" "gpu_to_dask" {
   referenced_security_group_id = aws_security_group.dask[0].id
 }
 
-# Workers admit only each other (scheduler, worker and nanny connections use
-# ephemeral ports) and the GPU instance on the scheduler and dashboard ports.
+# Workers admit only each other, on the scheduler (8786), dashboard (8787), worker
+# and nanny (9000-9199, fixed by infra/startup.sh) ports, and the GPU instance on the
+# scheduler and dashboard ports.
 resource "aws_security_group" "dask" {
   count       = var.worker_count > 0 ? 1 : 0
   name        = "${var.name}-dask"
@@ -52,8 +53,8 @@ resource "aws_vpc_security_group_ingress_rule" "dask_peers" {
   security_group_id            = aws_security_group.dask[0].id
   description                  = "dask traffic between workers and the scheduler"
   ip_protocol                  = "tcp"
-  from_port                    = 1024
-  to_port                      = 65535
+  from_port                    = 8786
+  to_port                      = 9199
   referenced_security_group_id = aws_security_group.dask[0].id
 }
 
@@ -72,8 +73,8 @@ resource "aws_vpc_security_group_egress_rule" "dask_peers" {
   security_group_id            = aws_security_group.dask[0].id
   description                  = "dask traffic between workers and the scheduler"
   ip_protocol                  = "tcp"
-  from_port                    = 1024
-  to_port                      = 65535
+  from_port                    = 8786
+  to_port                      = 9199
   referenced_security_group_id = aws_security_group.dask[0].id
 }
 
