@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import INFRA, Terraform
+from .tools import INFRA, Terraform
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is not installed")
 botocore_exceptions = pytest.importorskip("botocore.exceptions")
