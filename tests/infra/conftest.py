@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .tools import INFRA, Terraform, find_aws_provider_mirror, require_tool
+from .tools import INFRA, Terraform, find_aws_provider_mirror, require_tool, tool_missing
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def aws_terraform(terraform_binary: str, tmp_path_factory: pytest.TempPathFactor
     """A copy of infra/ whose aws/ module installs hashicorp/aws from a local mirror."""
     mirror = find_aws_provider_mirror()
     if mirror is None:
-        pytest.skip(
+        tool_missing(
             "no filesystem mirror with hashicorp/aws 5.x found; set CERULEAN_TF_PLUGIN_MIRROR"
         )
     root = tmp_path_factory.mktemp("tf-aws")
