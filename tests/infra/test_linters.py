@@ -58,7 +58,12 @@ def test_checkov_passes_with_justified_skips(module: str) -> None:
 
 def test_shell_scripts_are_found() -> None:
     names = {p.relative_to(INFRA).as_posix() for p in _shell_scripts()}
-    assert {"startup.sh", "startup.tftpl", "scripts/ensure-tools.sh"} <= names
+    assert {
+        "startup.sh",
+        "startup.tftpl",
+        "scripts/ensure-tools.sh",
+        "scripts/machine.sh",
+    } <= names
 
 
 @pytest.mark.parametrize("script", _shell_scripts(), ids=lambda p: p.relative_to(INFRA).as_posix())
