@@ -180,10 +180,15 @@ def test_existing_foreign_outputs_need_overwrite(scene_copy: Path, tmp_path: Pat
     out.mkdir()
     keep = out / "notes.txt"
     keep.write_text("mine")
+    grd = out / f"{scene_copy.name}.tif"  # a user's own file named like our tiles
+    grd.write_bytes(b"GRD")
     result = run_cli("tile", scene_copy, "-o", out, "--no-progress")
     _one_error_line(result.err, str(out), "not empty")
     forced = run_cli("tile", scene_copy, "-o", out, "--overwrite", "--no-progress")
-    assert forced.code == 0 and keep.read_text() == "mine"
+    assert forced.code == 0 and keep.read_text() == "mine" and grd.read_bytes() == b"GRD"
+    again = run_cli("tile", scene_copy, "-o", out, "--overwrite", "--aux", "constant",
+                    "--no-progress")
+    assert again.code == 0 and keep.read_text() == "mine" and grd.read_bytes() == b"GRD"
 
 
 def test_bad_option_values(scene_copy: Path, tmp_path: Path, run_cli: Callable) -> None:

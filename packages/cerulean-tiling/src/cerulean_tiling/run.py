@@ -8,7 +8,7 @@ Layout of an output folder::
 
 Rerunning the same command skips committed scenes, so an interrupted run resumes.
 Running with other settings on the same folder is refused unless ``overwrite``, which
-deletes this tool's outputs there first (never other files). A scene that fails has its
+first deletes the outputs listed in this tool's records there (never other files). A scene that fails has its
 partial tiles removed; other scenes go on.
 """
 
@@ -122,12 +122,20 @@ def _prepare(out: Path, config: TilingConfig, overwrite: bool) -> None:
 
 
 def _remove_outputs(out: Path) -> None:
-    """Delete what this tool writes (tiles, records, settings); leave anything else."""
+    """Delete what this tool wrote here, as its records list it; leave anything else."""
     records = out / RECORDS_DIR
     if records.is_dir():
+        for record in records.glob("*.json"):
+            try:
+                tiles = json.loads(record.read_text()).get("tiles", [])
+            except (OSError, json.JSONDecodeError):
+                tiles = []
+            for tile in tiles:
+                for name in (tile.get("path"), tile.get("class_path"),
+                             f"{tile.get('name')}_masks.tif"):
+                    if name:
+                        (out / name).unlink(missing_ok=True)
         shutil.rmtree(records)
-    for tile in out.glob("S1*.tif"):
-        tile.unlink()
     (out / SETTINGS_NAME).unlink(missing_ok=True)
 
 
