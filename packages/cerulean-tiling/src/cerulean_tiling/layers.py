@@ -259,6 +259,16 @@ def _category(r, g, b, a, alpha_threshold, colours, tolerance):  # type: ignore[
 
 
 @njit(cache=True, nogil=True)
+def _tally(k, i, j, counts, boxes):  # type: ignore[no-untyped-def]
+    """Count pixel (i, j) in category k and grow that category's bounding box."""
+    counts[k] += 1
+    boxes[k, 0] = min(boxes[k, 0], i)
+    boxes[k, 1] = min(boxes[k, 1], j)
+    boxes[k, 2] = max(boxes[k, 2], i)
+    boxes[k, 3] = max(boxes[k, 3], j)
+
+
+@njit(cache=True, nogil=True)
 def _scan_rgba(img, alpha_threshold, colours, tolerance, counts, boxes):  # type: ignore[no-untyped-def]
     height, width, channels = img.shape
     for i in range(height):
@@ -267,15 +277,7 @@ def _scan_rgba(img, alpha_threshold, colours, tolerance, counts, boxes):  # type
             k = _category(np.int32(img[i, j, 0]), np.int32(img[i, j, 1]), np.int32(img[i, j, 2]),
                           np.int32(a), alpha_threshold, colours, tolerance)
             if k >= 0:
-                counts[k] += 1
-                if i < boxes[k, 0]:
-                    boxes[k, 0] = i
-                if j < boxes[k, 1]:
-                    boxes[k, 1] = j
-                if i > boxes[k, 2]:
-                    boxes[k, 2] = i
-                if j > boxes[k, 3]:
-                    boxes[k, 3] = j
+                _tally(k, i, j, counts, boxes)
 
 
 @njit(cache=True, nogil=True)
@@ -285,15 +287,7 @@ def _scan_indexed(idx, lut, counts, boxes):  # type: ignore[no-untyped-def]
         for j in range(width):
             k = lut[idx[i, j]]
             if k >= 0:
-                counts[k] += 1
-                if i < boxes[k, 0]:
-                    boxes[k, 0] = i
-                if j < boxes[k, 1]:
-                    boxes[k, 1] = j
-                if i > boxes[k, 2]:
-                    boxes[k, 2] = i
-                if j > boxes[k, 3]:
-                    boxes[k, 3] = j
+                _tally(k, i, j, counts, boxes)
 
 
 @njit(cache=True, nogil=True)

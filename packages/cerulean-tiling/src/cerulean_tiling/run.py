@@ -8,8 +8,8 @@ Layout of an output folder::
 
 Rerunning the same command skips committed scenes, so an interrupted run resumes.
 Running with other settings on the same folder is refused unless ``overwrite``, which
-first deletes the outputs listed in this tool's records there (never other files). A scene that fails has its
-partial tiles removed; other scenes go on.
+first deletes the outputs listed in this tool's records there (never other files). A
+scene that fails has its partial tiles removed; other scenes go on.
 """
 
 from __future__ import annotations

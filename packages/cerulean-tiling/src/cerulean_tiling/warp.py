@@ -72,6 +72,13 @@ def warp_mask(
 
 
 @njit(cache=True, nogil=True)
+def _cell(grid, a, b, fa, fb):  # type: ignore[no-untyped-def]
+    """Bilinear value inside node cell (a, b) of a coarse grid at fractions (fa, fb)."""
+    return ((1 - fa) * ((1 - fb) * grid[a, b] + fb * grid[a, b + 1])
+            + fa * ((1 - fb) * grid[a + 1, b] + fb * grid[a + 1, b + 1]))
+
+
+@njit(cache=True, nogil=True)
 def _remap_bilinear(src, grid_c, grid_r, step, out):  # type: ignore[no-untyped-def]
     height, width = out.shape
     src_h, src_w = src.shape
@@ -82,10 +89,8 @@ def _remap_bilinear(src, grid_c, grid_r, step, out):  # type: ignore[no-untyped-
         for j in range(width):
             b = j // step
             fb = (j - b * step) * inv
-            x = ((1 - fa) * ((1 - fb) * grid_c[a, b] + fb * grid_c[a, b + 1])
-                 + fa * ((1 - fb) * grid_c[a + 1, b] + fb * grid_c[a + 1, b + 1]))
-            y = ((1 - fa) * ((1 - fb) * grid_r[a, b] + fb * grid_r[a, b + 1])
-                 + fa * ((1 - fb) * grid_r[a + 1, b] + fb * grid_r[a + 1, b + 1]))
+            x = _cell(grid_c, a, b, fa, fb)
+            y = _cell(grid_r, a, b, fa, fb)
             if x < 0.0 or y < 0.0 or x >= src_w or y >= src_h:
                 continue
             # Pixel centres sit at +0.5; neighbours are clamped at the raster edge.
@@ -128,10 +133,8 @@ def _remap_votes(src, row_off, col_off, grid_c, grid_r, step, sub, out):  # type
                     v = (j + (sb + 0.5) / sub - 0.5) / step
                     b = min(max(int(np.floor(v)), 0), last_b)
                     fb = v - b
-                    x = ((1 - fa) * ((1 - fb) * grid_c[a, b] + fb * grid_c[a, b + 1])
-                         + fa * ((1 - fb) * grid_c[a + 1, b] + fb * grid_c[a + 1, b + 1]))
-                    y = ((1 - fa) * ((1 - fb) * grid_r[a, b] + fb * grid_r[a, b + 1])
-                         + fa * ((1 - fb) * grid_r[a + 1, b] + fb * grid_r[a + 1, b + 1]))
+                    x = _cell(grid_c, a, b, fa, fb)
+                    y = _cell(grid_r, a, b, fa, fb)
                     c = int(np.floor(x)) - col_off
                     r = int(np.floor(y)) - row_off
                     if 0 <= r < src_h and 0 <= c < src_w and src[r, c]:
