@@ -6,6 +6,8 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
+
 from cerulean_coco.atomic import write_bytes
 from cerulean_coco.errors import MissingExtraError
 from cerulean_coco.regionprops import PROPERTY_NAMES
@@ -36,8 +38,11 @@ def plot_histograms(stats: DatasetStats, path: Path) -> None:
     rows = math.ceil(len(PROPERTY_NAMES) / columns)
     figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows))
     for axis, prop in zip(axes.flat, PROPERTY_NAMES, strict=False):
+        # One set of bin edges per property, so the classes' histograms compare.
+        everything = [v for name in classes for v in values[name][prop]]
+        edges = np.histogram_bin_edges(everything, bins=_BINS) if everything else _BINS
         for name in classes:
-            axis.hist(values[name][prop], bins=_BINS, histtype="step", linewidth=1.5,
+            axis.hist(values[name][prop], bins=edges, histtype="step", linewidth=1.5,
                       label=f"{name} ({len(values[name][prop])})")
         axis.set_title(prop.replace("_", " "))
         axis.set_ylabel("instances")

@@ -91,9 +91,9 @@ class ImageRecord:
             "class_folder": self.class_folder,
             "grid": self.grid,
             "tile_index": list(self.tile_index),
-            "bounds": list(self.bounds),
+            "bounds": [float(v) for v in self.bounds],
             "channels": list(self.channels),
-            "valid_fraction": self.valid_fraction,
+            "valid_fraction": float(self.valid_fraction),
         }
 
     @classmethod
@@ -151,7 +151,7 @@ class AnnotationRecord:
             "segmentation": {"size": list(self.segmentation["size"]),
                              "counts": self.segmentation["counts"]},
             "area": self.area,
-            "bbox": list(self.bbox),
+            "bbox": [float(v) for v in self.bbox],
             "iscrowd": self.iscrowd,
             "layer": self.layer,
             "instance_index": self.instance_index,

@@ -97,9 +97,12 @@ def run_scene_job(job: SceneJob) -> SceneOutcome:
 
 def _build(job: SceneJob, scene_path: Path, class_folder: str, staging: Path,
            started: float) -> ScenePart:
+    scene_id = scene_path.name
     config = TilingConfig.from_dict(job.parameters["tiling"])
     fingerprint = fingerprint_folder(scene_path)
-    staging.mkdir(parents=True, exist_ok=True)
+    if not staging.parent.is_dir():
+        raise StaleRunError(f"{job.dataset}: run {job.run_token} is over; {scene_id} not built")
+    staging.mkdir(exist_ok=True)
     tiling = tile_scene(scene_path, config, out_dir=staging)
     tiles: list[PartTile] = []
     moves: list[Path] = []
