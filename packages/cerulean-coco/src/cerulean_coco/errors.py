@@ -65,3 +65,18 @@ class BuildIncompleteError(CeruleanCocoError, RuntimeError):
 
 class MissingExtraError(CeruleanCocoError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+__all__ = [
+    "BuildIncompleteError",
+    "CeruleanCocoError",
+    "ClassPolicyError",
+    "DatasetInvalidError",
+    "DatasetReadError",
+    "MergeConflictError",
+    "MissingExtraError",
+    "NegativesError",
+    "OutputError",
+    "ParameterMismatchError",
+    "SplitError",
+]
