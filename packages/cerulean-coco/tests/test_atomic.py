@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cerulean_coco.atomic import staged_folder, write_json
 from cerulean_coco.errors import OutputError
 

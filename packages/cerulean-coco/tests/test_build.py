@@ -13,19 +13,19 @@ from pathlib import Path
 
 import psutil
 import pytest
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scene import discover_scenes
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
-
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.errors import ParameterMismatchError
 from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.records import class_table_categories
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.scene import discover_scenes
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
 
 
-def test_two_worker_build_writes_a_complete_dataset(n_scenes: int, built: BuildReport, scene_root: Path) -> None:
+def test_two_worker_build_writes_a_complete_dataset(n_scenes: int, built: BuildReport,
+                                                    scene_root: Path) -> None:
     report = built
     assert len(report.built) == n_scenes and not report.failed and not report.skipped
     manifest = Manifest.load(built.dataset)
@@ -82,7 +82,8 @@ def test_annotations_do_not_depend_on_worker_count(built: BuildReport,
     assert ours == (built.dataset / "annotations.json").read_bytes()
 
 
-def test_rerun_skips_every_committed_scene(n_scenes: int, scene_root: Path, one_worker_build: Path) -> None:
+def test_rerun_skips_every_committed_scene(n_scenes: int, scene_root: Path,
+                                          one_worker_build: Path) -> None:
     before = (one_worker_build / "annotations.json").read_bytes()
     report = build_dataset([scene_root], one_worker_build, TilingConfig(), workers=1,
                            progress=False)
@@ -108,8 +109,8 @@ def test_parameter_change_is_refused_unless_overwrite(scene_root: Path, built: B
     assert len(list((out / PARTS_DIR).iterdir())) == 2
 
 
-def test_resume_redoes_only_uncommitted_scenes_and_clears_leftovers(n_scenes: int, 
-    scene_root: Path, built: BuildReport, tmp_path: Path
+def test_resume_redoes_only_uncommitted_scenes_and_clears_leftovers(
+    n_scenes: int, scene_root: Path, built: BuildReport, tmp_path: Path
 ) -> None:
     out = tmp_path / "dataset"
     shutil.copytree(built.dataset, out)
@@ -137,7 +138,8 @@ def test_failing_scene_is_reported_and_the_build_goes_on(scene_root: Path,
     root = tmp_path / "scenes"
     for scene in good:
         shutil.copytree(scene, root / scene.parent.name / scene.name)
-    broken = root / "natural_seep" / "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
+    broken = (root / "natural_seep"
+              / "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5")
     shutil.copytree(good[0], broken)
     (broken / "Background.png").write_bytes(b"\x89PNG truncated")
     out = tmp_path / "dataset"
@@ -157,8 +159,8 @@ def test_failing_scene_is_reported_and_the_build_goes_on(scene_root: Path,
     assert not report.failed and len(report.skipped) == 2
 
 
-def test_sigkilled_build_resumes_to_the_uninterrupted_result(n_scenes: int, 
-    scene_root: Path, built: BuildReport, tmp_path: Path
+def test_sigkilled_build_resumes_to_the_uninterrupted_result(
+    n_scenes: int, scene_root: Path, built: BuildReport, tmp_path: Path
 ) -> None:
     out = tmp_path / "dataset"
     command = [sys.executable, "-m", "cerulean_coco", "build", str(scene_root), "-o", str(out),

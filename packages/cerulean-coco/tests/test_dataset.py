@@ -4,11 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pycocotools.coco import COCO
-
 from cerulean_coco.build import BuildReport
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import DatasetReadError
+from pycocotools.coco import COCO
 
 
 def test_samples_carry_tiles_and_lazily_decoded_masks(built: BuildReport) -> None:
@@ -39,5 +38,5 @@ def test_open_names_a_missing_dataset(tmp_path: Path) -> None:
     with pytest.raises(DatasetReadError, match="no such dataset"):
         CocoDataset.open(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetReadError, match="annotations.json: no such file"):
+    with pytest.raises(DatasetReadError, match=r"annotations\.json: no such file"):
         CocoDataset.open(tmp_path / "empty")

@@ -5,7 +5,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from cerulean_coco.build import BuildReport
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import ClassPolicyError, NegativesError
@@ -48,8 +47,8 @@ def test_cloud4_preset_merges_vessels_and_drops_ambiguous(built: BuildReport,
     assert [(c.id, c.name) for c in document.categories] == [
         (1, "infra_slick"), (2, "natural_seep"), (3, "vessel")]
     after = _counts(tmp_path / "cloud4")
-    assert after["vessel"] > 0 and after["vessel"] == sum(before[k] for k in ("coincident_vessel", "recent_vessel",
-                                                     "old_vessel"))
+    vessels = ("coincident_vessel", "recent_vessel", "old_vessel")
+    assert after["vessel"] > 0 and after["vessel"] == sum(before[k] for k in vessels)
     assert after["infra_slick"] == before["infra_slick"]
     assert "ambiguous" not in after
     assert validate_dataset(tmp_path / "cloud4") == []

@@ -3,9 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scene import discover_scenes
-
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import MergeConflictError
@@ -13,6 +10,8 @@ from cerulean_coco.filters import FilterSpec, filter_dataset
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.merge import merge_datasets
 from cerulean_coco.validate import validate_dataset
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.scene import discover_scenes
 
 
 @pytest.fixture(scope="module")

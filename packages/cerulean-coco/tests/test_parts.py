@@ -3,12 +3,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from cerulean_tiling.config import TilingConfig
-
 from cerulean_coco.build import BuildReport, build_parameters
 from cerulean_coco.layout import PARTS_DIR, TILES_DIR
 from cerulean_coco.parts import ScenePart, clear_unreferenced_tiles, load_parts
 from cerulean_coco.scenejob import parameters_digest
+from cerulean_tiling.config import TilingConfig
 
 
 def test_parts_round_trip(built: BuildReport) -> None:

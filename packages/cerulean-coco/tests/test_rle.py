@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pycocotools import mask as mask_utils
-
 from cerulean_coco import rle
+from pycocotools import mask as mask_utils
 
 
 def _reference_counts(counts: str) -> list[int]:

@@ -3,15 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.scene import discover_scenes
-
 from cerulean_coco import rle
 from cerulean_coco.build import build_parameters
 from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
 from cerulean_coco.parts import ScenePart
 from cerulean_coco.scenejob import SceneJob, run_scene_job
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.pipeline import tile_scene
+from cerulean_tiling.scene import discover_scenes
 
 
 def _dataset(tmp_path: Path, token: str) -> Path:

@@ -3,10 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cerulean_tiling.scene import discover_scenes
-
 from cerulean_coco.errors import SplitError
 from cerulean_coco.split import split_scenes, write_split
+from cerulean_tiling.scene import discover_scenes
 
 
 def _fake_scenes(counts: dict[str, int]) -> list[Path]:

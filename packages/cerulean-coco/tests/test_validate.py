@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
-
 from cerulean_coco.build import BuildReport
 from cerulean_coco.validate import validate_dataset
 

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from cerulean_coco.dataset import CocoDataset, Instance, Sample  # noqa: E402
-from cerulean_coco.document import CocoDocument  # noqa: E402
-from cerulean_coco.errors import CeruleanCocoError  # noqa: E402
-from cerulean_coco.filters import FilterSpec, filter_dataset  # noqa: E402
-from cerulean_coco.manifest import Manifest  # noqa: E402
-from cerulean_coco.merge import merge_datasets  # noqa: E402
-from cerulean_coco.records import AnnotationRecord, Category, ImageRecord  # noqa: E402
-from cerulean_coco.split import split_root, split_scenes, write_split  # noqa: E402
-from cerulean_coco.stats import compute_stats  # noqa: E402
-from cerulean_coco.validate import validate_dataset  # noqa: E402
+from cerulean_coco.dataset import CocoDataset, Instance, Sample
+from cerulean_coco.document import CocoDocument
+from cerulean_coco.errors import CeruleanCocoError
+from cerulean_coco.filters import FilterSpec, filter_dataset
+from cerulean_coco.manifest import Manifest
+from cerulean_coco.merge import merge_datasets
+from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
+from cerulean_coco.split import split_root, split_scenes, write_split
+from cerulean_coco.stats import compute_stats
+from cerulean_coco.validate import validate_dataset
 
 if TYPE_CHECKING:
     from cerulean_coco.build import BuildReport, build_dataset

@@ -242,7 +242,7 @@ def _run(dataset: Path, todo: dict[str, Path], parameters: dict[str, Any], worke
         futures = client.map(run_scene_job, jobs, pure=False,
                              key=[f"scene-{s}-{token}" for s in sorted(todo)])
         by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             job = by_key[future.key]
             try:
                 outcome: SceneOutcome = future.result()

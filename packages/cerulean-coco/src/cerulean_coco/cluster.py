@@ -31,21 +31,21 @@ def open_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Clie
     """
     if scheduler is not None:
         logger.info("connecting to scheduler %s", scheduler)
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield client
         return
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     logger.info("starting a LocalCluster of %d worker process(es)", workers)
     with (
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             env=WORKER_ENV,
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 

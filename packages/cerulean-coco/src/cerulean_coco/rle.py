@@ -103,7 +103,7 @@ def counts_total(data: np.ndarray) -> tuple[int, int]:  # pragma: no cover - num
         while more:
             if p >= n:
                 return total, 2
-            c = np.int64(data[p]) - 48
+            c = int(data[p]) - 48
             if c < 0 or c > 63:
                 return total, 1
             x |= (c & 0x1F) << (5 * k)
@@ -111,9 +111,9 @@ def counts_total(data: np.ndarray) -> tuple[int, int]:  # pragma: no cover - num
             p += 1
             k += 1
             if not more and (c & 0x10) != 0:
-                x |= np.int64(-1) << (5 * k)
+                x |= -1 << (5 * k)
         if m > 2:
-            x += runs[m - 2]
+            x += int(runs[m - 2])
         if x < 0:
             return total, 3
         runs[m] = x

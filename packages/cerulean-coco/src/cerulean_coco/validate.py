@@ -167,7 +167,7 @@ class _Checker:
         image = self.images.get(item["image_id"])
         if image is None:
             self.add(where, f"image_id {item['image_id']} is not an image")
-        segmentation: RLE = item["segmentation"]  # type: ignore[assignment]
+        segmentation: RLE = item["segmentation"]
         problem = rle.check_counts(segmentation)
         if problem:
             self.add(where, problem)

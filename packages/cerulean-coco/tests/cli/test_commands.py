@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cerulean_tiling.scene import discover_scenes
-
 from cerulean_coco.build import BuildReport
+from cerulean_tiling.scene import discover_scenes
 
 Run = Callable[..., Any]
 
