@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,11 +66,14 @@ class Footprint:
     def lonlat(self, cols: FloatArray, rows: FloatArray) -> tuple[FloatArray, FloatArray]:
         cols = np.asarray(cols, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.float64)
-        across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / self.width)
+        # Curvature terms are set per full swath (FULL_SIZE), so a small scene is a crop of
+        # realistic geometry rather than a whole swath squeezed into few pixels.
+        swath_w, swath_h = FULL_SIZE
+        across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / swath_w)
         along = (rows - self.height / 2) * self.pixel_m
         # Attitude steering wobble: a slow sinusoid no low-order polynomial follows.
-        across = across + self.wobble * self.height * self.pixel_m * np.sin(
-            3.0 * np.pi * rows / self.height)
+        across = across + self.wobble * swath_h * self.pixel_m * np.sin(
+            3.0 * np.pi * rows / swath_h)
         theta = math.radians(self.heading)
         east = across * math.cos(theta) + along * math.sin(theta)
         north = -across * math.sin(theta) - along * math.cos(theta)
@@ -92,7 +97,7 @@ class SyntheticInstance:
     layer: str
     class_id: int
     centroid_px: tuple[float, float]  # (col, row) in Background.png pixels (corner origin)
-    centroid_lonlat: tuple[float, float]
+    centroid_lonlat: tuple[float, float]  # mean lon/lat of the painted pixels' centres
     pixels: int
 
 
@@ -142,24 +147,37 @@ def write_scenes(
         land: add a land area to some scenes.
     """
     root.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    scenes = []
-    platforms: list[tuple[float, float]] = []
-    for i in range(n):
-        kind = _SCENE_KINDS[i % len(_SCENE_KINDS)]
-        scene, scene_platforms = _write_scene(root, kind, rng, size, layers, palette_every,
-                                              land and i % 2 == 1)
-        scenes.append(scene)
-        platforms.extend(scene_platforms)
-    _write_infrastructure(root / "infrastructure.geojson", platforms, rng)
-    _write_vessel_density(root / "vessel_density.tif", rng)
-    truth = {"seed": seed, "size": list(size), "scenes": [s.to_json() for s in scenes]}
-    (root / "synthetic.json").write_text(json.dumps(truth, indent=1))
+    # Everything is written to a hidden staging folder first and moved in at the end, so
+    # an interrupted run never leaves half-written scenes under ``root``.
+    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=root))
+    try:
+        rng = np.random.default_rng(seed)
+        scenes = []
+        platforms: list[tuple[float, float]] = []
+        for i in range(n):
+            kind = _SCENE_KINDS[i % len(_SCENE_KINDS)]
+            scene, scene_platforms = _write_scene(staging, kind, rng, size, layers,
+                                                  palette_every, land and i % 2 == 1)
+            scenes.append(replace(scene, path=root / scene.path.relative_to(staging)))
+            platforms.extend(scene_platforms)
+        _write_infrastructure(staging / "infrastructure.geojson", platforms, rng)
+        _write_vessel_density(staging / "vessel_density.tif", rng)
+        truth = {"seed": seed, "size": list(size), "scenes": [s.to_json() for s in scenes]}
+        (staging / "synthetic.json").write_text(json.dumps(truth, indent=1))
+        for scene in scenes:
+            scene.path.parent.mkdir(exist_ok=True)
+            if scene.path.exists():
+                shutil.rmtree(scene.path)
+            (staging / scene.path.relative_to(root)).rename(scene.path)
+        for name in ("infrastructure.geojson", "vessel_density.tif", "synthetic.json"):
+            (staging / name).replace(root / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return scenes
 
 
 def _scene_id(rng: np.random.Generator) -> str:
-    start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=int(rng.integers(0, 3e7)))
+    start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=int(rng.integers(0, 30_000_000)))
     stop = start + timedelta(seconds=25)
     orbit = int(rng.integers(1000, 60000))
     return (f"S1{'AB'[int(rng.integers(0, 2))]}_IW_GRDH_1SDV_{start:%Y%m%dT%H%M%S}_"
@@ -207,11 +225,11 @@ def _write_scene(
         _write_layer(folder / name, alpha, box, (width, height), classes.by_id(class_id).colour,
                      palette)
         ys, xs = np.nonzero(alpha)
-        col = float(xs.mean()) + c0 + 0.5
-        row = float(ys.mean()) + r0 + 0.5
-        lon, lat = footprint.lonlat(np.array(col), np.array(row))
-        instances.append(SyntheticInstance(name, class_id, (col, row), (float(lon), float(lat)),
-                                           int(xs.size)))
+        cols, rows = xs + c0 + 0.5, ys + r0 + 0.5
+        lon, lat = footprint.lonlat(cols, rows)
+        instances.append(SyntheticInstance(
+            name, class_id, (float(cols.mean()), float(rows.mean())),
+            (float(lon.mean()), float(lat.mean())), int(xs.size)))
     for _ in range(int(rng.integers(2, 6))):
         bright.append((float(rng.uniform(0, width)), float(rng.uniform(0, height)), 2.0))
     background = _background(rng, width, height, dark, bright + [(*p, 2.5) for p in platforms_px],
@@ -276,7 +294,8 @@ def _walk(rng: np.random.Generator, start: tuple[float, float], length: float, s
     turns = np.cumsum(rng.normal(0, wiggle, n))
     angles = heading + turns
     steps = np.column_stack([np.cos(angles), np.sin(angles)]) * step
-    return np.asarray(start) + np.vstack([[0, 0], np.cumsum(steps, axis=0)[:-1]])
+    path: np.ndarray = np.asarray(start) + np.vstack([[0, 0], np.cumsum(steps, axis=0)[:-1]])
+    return path
 
 
 def _strokes(class_id: int, rng: np.random.Generator, head: tuple[float, float],
@@ -333,8 +352,8 @@ def _write_layer(path: Path, alpha: np.ndarray, box: tuple[int, int], size: tupl
 
 def _smooth_field(rng: np.random.Generator, width: int, height: int, cells: int) -> np.ndarray:
     coarse = rng.normal(0, 1, (cells, cells)).astype(np.float32)
-    return np.asarray(Image.fromarray(coarse, mode="F").resize((width, height),
-                                                              Image.Resampling.BICUBIC))
+    image = Image.fromarray(coarse, mode="F").resize((width, height), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32)
 
 
 def _background(

@@ -8,6 +8,7 @@ import click
 
 from cerulean_tiling import __version__
 from cerulean_tiling.cli.commands import COMMANDS
+from cerulean_tiling.cli.manifest import annotation_manifest
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
 
@@ -22,6 +23,7 @@ def cli(verbose: int) -> None:
 
 for _command in COMMANDS:
     cli.add_command(_command)
+cli.add_command(annotation_manifest)
 
 
 def main(args: Sequence[str] | None = None) -> int:

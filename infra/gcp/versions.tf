@@ -1,0 +1,16 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 5.0, < 7.0"
+    }
+  }
+}
+
+provider "google" {
+  project        = var.project
+  region         = var.region
+  zone           = var.zone
+  default_labels = merge({ project = "cerulean-ml", stack = var.name }, var.labels)
+}
