@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.cli import main
 from cerulean_tiling.config import TilingConfig

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco.atomic import staged_folder, write_json
 from cerulean_coco.errors import OutputError
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.errors import ParameterMismatchError
 from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
@@ -20,8 +23,6 @@ from cerulean_coco.manifest import Manifest
 from cerulean_coco.records import class_table_categories
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.scene import discover_scenes
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 
 def test_two_worker_build_writes_a_complete_dataset(n_scenes: int, built: BuildReport,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cerulean_coco.classpolicy import apply_preset, parse_remap, remap, resolve
 from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import ClassPolicyError

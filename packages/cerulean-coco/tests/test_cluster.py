@@ -3,12 +3,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from distributed import LocalCluster
+
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.cluster import WORKER_ENV, open_client
 from cerulean_coco.validate import validate_dataset
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.scene import discover_scenes
-from distributed import LocalCluster
 
 
 def _thread_env() -> dict[str, str | None]:

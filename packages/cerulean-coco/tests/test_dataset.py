@@ -4,10 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pycocotools.coco import COCO
+
 from cerulean_coco.build import BuildReport
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import DatasetReadError
-from pycocotools.coco import COCO
 
 
 def test_samples_carry_tiles_and_lazily_decoded_masks(built: BuildReport) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from cerulean_coco import rle
 from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import DatasetReadError

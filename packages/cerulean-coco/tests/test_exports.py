@@ -5,8 +5,9 @@ import pkgutil
 import subprocess
 import sys
 
-import cerulean_coco
 import pytest
+
+import cerulean_coco
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(cerulean_coco.__path__, "cerulean_coco.")
                  if not m.name.endswith("__main__"))

@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco.build import BuildReport
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import ClassPolicyError, NegativesError

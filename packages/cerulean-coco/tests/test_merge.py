@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import MergeConflictError

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from cerulean_coco.regionprops import mask_moments, region_props
 
 

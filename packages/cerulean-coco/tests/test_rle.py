@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cerulean_coco import rle
 from pycocotools import mask as mask_utils
+
+from cerulean_coco import rle
 
 
 def _reference_counts(counts: str) -> list[int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from cerulean_coco import rle
 from cerulean_coco.build import build_parameters
 from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR

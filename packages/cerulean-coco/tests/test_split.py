@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco.errors import SplitError
 from cerulean_coco.split import split_scenes, write_split
 from cerulean_tiling.scene import discover_scenes

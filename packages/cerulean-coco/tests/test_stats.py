@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from cerulean_coco import rle
 from cerulean_coco.build import BuildReport
 from cerulean_coco.dataset import CocoDataset

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
+
 from cerulean_coco.build import BuildReport
 from cerulean_coco.validate import validate_dataset
 

@@ -25,10 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.errors import SceneIdError
-from cerulean_tiling.scene import discover_scenes
-from cerulean_tiling.sceneid import parse_scene_id
 from distributed import as_completed
 from tqdm import tqdm
 
@@ -57,6 +53,10 @@ from cerulean_coco.scenejob import (
     parameters_digest,
     run_scene_job,
 )
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.errors import SceneIdError
+from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.sceneid import parse_scene_id
 
 logger = logging.getLogger(__name__)
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cerulean_tiling.classes import CLASSES, normalise_name
-from cerulean_tiling.classes import preset as find_preset
-from cerulean_tiling.errors import ClassNameError
-
 from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import ClassPolicyError
 from cerulean_coco.records import Category
+from cerulean_tiling.classes import CLASSES, normalise_name
+from cerulean_tiling.classes import preset as find_preset
+from cerulean_tiling.errors import ClassNameError
 
 
 def resolve(name: str, categories: list[Category]) -> Category:

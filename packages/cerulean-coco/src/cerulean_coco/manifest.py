@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import cerulean_tiling
-
 from cerulean_coco import __version__
 from cerulean_coco.atomic import write_json
 from cerulean_coco.document import read_json

@@ -17,21 +17,29 @@ _BINS = 30
 _UNITS = {"eccentricity": "0 = circle, 1 = line", "orientation": "radians from the row axis"}
 
 
-def plot_histograms(stats: DatasetStats, path: Path) -> None:
-    """Write a PNG with one panel per region property, one histogram per class.
+def require_matplotlib() -> None:
+    """Fail early, before any work, when the ``plot`` extra is missing.
 
     Raises:
         MissingExtraError: matplotlib is not installed.
     """
     try:
         import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         raise MissingExtraError(
             'stats --plot needs matplotlib: pip install "cerulean-coco[plot]"'
         ) from None
+    matplotlib.use("Agg")
+
+
+def plot_histograms(stats: DatasetStats, path: Path) -> None:
+    """Write a PNG with one panel per region property, one histogram per class.
+
+    Raises:
+        MissingExtraError: matplotlib is not installed.
+    """
+    require_matplotlib()
+    import matplotlib.pyplot as plt
     values = stats.property_values()
     classes = [name for name, count in stats.instances_per_class.items() if count]
     columns = 3
@@ -59,4 +67,4 @@ def plot_histograms(stats: DatasetStats, path: Path) -> None:
     write_bytes(Path(path), buffer.getvalue())
 
 
-__all__ = ["plot_histograms"]
+__all__ = ["plot_histograms", "require_matplotlib"]

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from cerulean_tiling.classes import BACKGROUND, CLASSES
-
 from cerulean_coco.types import RLE, Bbox, Bounds
+from cerulean_tiling.classes import BACKGROUND, CLASSES
 
 SUPERCATEGORY = "slick"
 

@@ -22,17 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.scene import open_scene
-from cerulean_tiling.types import TileInstance, TileRecord
-
 from cerulean_coco import rle
 from cerulean_coco.hashing import fingerprint_folder, sha256_file, sha256_folder
 from cerulean_coco.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import TileFile
 from cerulean_coco.parts import PartTile, ScenePart, commit_part
 from cerulean_coco.records import AnnotationRecord, ImageRecord
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.pipeline import tile_scene
+from cerulean_tiling.scene import open_scene
+from cerulean_tiling.types import TileInstance, TileRecord
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import rasterio
-from cerulean_tiling.classes import BACKGROUND, CLASSES
 
 from cerulean_coco import rle
 from cerulean_coco.document import read_json
@@ -23,6 +22,7 @@ from cerulean_coco.hashing import sha256_file
 from cerulean_coco.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.types import RLE
+from cerulean_tiling.classes import BACKGROUND, CLASSES
 
 _TABLE = {c.name: c.id for c in CLASSES}
 _IMAGE_FIELDS: dict[str, type | tuple[type, ...]] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cerulean_coco.build import BuildReport
 from cerulean_tiling.scene import discover_scenes
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from cerulean_tiling.cli.runner import configure_logging, run_group
-from cerulean_tiling.errors import CeruleanTilingError
 
 from cerulean_coco import __version__
 from cerulean_coco.cli.build import build
 from cerulean_coco.cli.curate import filter_command, merge, split
 from cerulean_coco.cli.describe import stats, validate
 from cerulean_coco.errors import CeruleanCocoError
+from cerulean_tiling.cli.runner import configure_logging, run_group
+from cerulean_tiling.errors import CeruleanTilingError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

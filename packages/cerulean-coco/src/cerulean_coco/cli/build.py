@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from cerulean_tiling.config import TilingConfig
 
 from cerulean_coco.build import build_dataset
 from cerulean_coco.cli.options import no_progress, output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
+from cerulean_tiling.config import TilingConfig
 
 
 @click.command()

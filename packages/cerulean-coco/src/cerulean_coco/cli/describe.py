@@ -10,7 +10,7 @@ import click
 from cerulean_coco.cli.options import dataset_in, no_progress
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import DatasetInvalidError
-from cerulean_coco.plotting import plot_histograms
+from cerulean_coco.plotting import plot_histograms, require_matplotlib
 from cerulean_coco.stats import compute_stats
 from cerulean_coco.validate import validate_dataset
 
@@ -27,6 +27,8 @@ def stats(dataset: Path, csv_path: Path | None, plot_path: Path | None, as_json:
           no_progress: bool) -> None:
     """Describe DATASET: instances per class, images with and without instances,
     per-scene counts, and (with --csv/--plot) the shape of every instance."""
+    if plot_path is not None:
+        require_matplotlib()
     opened = CocoDataset.open(dataset)
     shapes = csv_path is not None or plot_path is not None
     result = compute_stats(opened, shapes=shapes, progress=shapes and not no_progress)
