@@ -1,0 +1,150 @@
+"""The CLI end to end: success paths, and bad inputs giving one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cerulean_coco.build import BuildReport
+from cerulean_tiling.scene import discover_scenes
+
+Run = Callable[..., Any]
+
+
+def _one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["build", "split", "filter", "stats", "validate", "merge"])
+def test_every_command_explains_itself(run_cli: Run, command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.code == 0 and "Usage:" in result.out and len(result.out) > 200
+
+
+def test_split_filter_stats_validate_succeed(run_cli: Run, scene_root: Path,
+                                             built: BuildReport, tmp_path: Path) -> None:
+    result = run_cli("split", scene_root, "--val", "0.34", "--test", "0.17", "--seed", "2",
+                     "-o", tmp_path / "splits")
+    assert result.code == 0, result.err
+    listed = [line for name in ("train", "val", "test")
+              for line in (tmp_path / "splits" / f"{name}.txt").read_text().splitlines()]
+    assert len(listed) == len(set(listed)) == len(discover_scenes([scene_root]))
+
+    result = run_cli("filter", built.dataset, "-o", tmp_path / "cloud4", "--preset", "cloud4",
+                     "--negatives", "1", "--seed", "3")
+    assert result.code == 0, result.err
+    assert "infra_slick, natural_seep, vessel" in result.out
+
+    result = run_cli("stats", tmp_path / "cloud4", "--csv", tmp_path / "s.csv", "--no-progress")
+    assert result.code == 0, result.err
+    assert "images without instances: 1" in result.out
+    assert (tmp_path / "s.csv").read_text().startswith("annotation_id,")
+    result = run_cli("stats", tmp_path / "cloud4", "--json")
+    assert json.loads(result.out)["images_without_instances"] == 1
+
+    result = run_cli("validate", tmp_path / "cloud4", "--checksums")
+    assert result.code == 0 and result.out.strip().endswith("valid"), result.out + result.err
+
+
+def test_corrupt_annotations(run_cli: Run, dataset_copy: Path, tmp_path: Path) -> None:
+    (dataset_copy / "annotations.json").write_text('{"images": [1,')
+    for args in (("stats", dataset_copy), ("filter", dataset_copy, "-o", tmp_path / "out"),
+                 ("merge", dataset_copy, dataset_copy, "-o", tmp_path / "out"),
+                 ("validate", dataset_copy)):
+        result = run_cli(*args)
+        assert result.code == 1
+        line = _one_error_line(result.err)
+        if args[0] != "validate":
+            assert "annotations.json: not valid JSON" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_tiles_are_listed(run_cli: Run, dataset_copy: Path) -> None:
+    tiles = sorted((dataset_copy / "tiles").iterdir())[:2]
+    for tile in tiles:
+        tile.unlink()
+    result = run_cli("validate", dataset_copy)
+    assert result.code == 1
+    assert "problem(s) found" in _one_error_line(result.err)
+    for tile in tiles:
+        assert tile.name in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--remove", "slick"), "unknown class 'slick'"),
+        (("--drop-images-with", "oil"), "unknown class 'oil'"),
+        (("--remap", "old_vessel"), "bad remap 'old_vessel'"),
+        (("--remap", "old_vessel=boat"), "unknown target 'boat'"),
+        (("--preset", "cloud9"), "unknown remap preset 'cloud9'"),
+        (("--preset", "cloud4", "--remap", "a=b"), "cannot be combined"),
+        (("--negatives", "100000"), "100000 asks for more empty tiles"),
+        (("--min-area", "-3"), "-3"),
+    ],
+)
+def test_bad_filters(run_cli: Run, built: BuildReport, tmp_path: Path,
+                     args: tuple[str, ...], message: str) -> None:
+    result = run_cli("filter", built.dataset, "-o", tmp_path / "out", *args)
+    assert result.code != 0
+    assert message in _one_error_line(result.err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_build_inputs(run_cli: Run, built: BuildReport, scene_root: Path,
+                          tmp_path: Path) -> None:
+    result = run_cli("build", tmp_path / "nowhere", "-o", tmp_path / "ds")
+    assert result.code == 1
+    assert "nowhere: no such scene folder" in _one_error_line(result.err)
+    result = run_cli("build", scene_root, "-o", tmp_path / "ds", "--aux", "sonar=x.tif")
+    assert result.code == 1 and "unknown aux channel 'sonar'" in _one_error_line(result.err)
+    assert not (tmp_path / "ds").exists()
+    copy = tmp_path / "copy"
+    shutil.copytree(built.dataset, copy)
+    result = run_cli("build", scene_root, "-o", copy, "--zoom", "8", "--no-progress")
+    assert result.code == 1
+    assert "tiling.zoom: 9 -> 8" in _one_error_line(result.err)
+    assert (copy / "annotations.json").read_bytes() == (
+        built.dataset / "annotations.json").read_bytes()
+    (tmp_path / "stuff").mkdir()
+    (tmp_path / "stuff" / "notes.txt").write_text("mine")
+    result = run_cli("build", scene_root, "-o", tmp_path / "stuff")
+    assert "not a cerulean-coco dataset folder" in _one_error_line(result.err)
+
+
+def test_build_with_a_failing_scene_exits_non_zero(run_cli: Run, scene_root: Path,
+                                                   tmp_path: Path) -> None:
+    good = discover_scenes([scene_root])[0]
+    root = tmp_path / "scenes"
+    shutil.copytree(good, root / good.parent.name / good.name)
+    broken = root / "vessel" / "S1B_IW_GRDH_1SDV_20210101T000000_20210101T000025_012345_ABCDEF_0001"
+    shutil.copytree(good, broken)
+    (broken / "gcps.json").write_text("{}")
+    result = run_cli("build", root, "-o", tmp_path / "ds", "--workers", "1", "--no-progress")
+    assert result.code == 1
+    assert "1 scene(s) built" in result.out
+    failed = [line for line in result.err.splitlines() if line.startswith("failed: ")]
+    assert len(failed) == 1 and str(broken) in failed[0] and "gcps.json" in failed[0]
+    assert "Error: 1 of 2 scene(s) failed" in result.err
+    assert (tmp_path / "ds" / "annotations.json").is_file()
+
+
+def test_merge_duplicates_and_split_fractions(run_cli: Run, built: BuildReport,
+                                              scene_root: Path, tmp_path: Path) -> None:
+    result = run_cli("merge", built.dataset, built.dataset, "-o", tmp_path / "m")
+    assert result.code == 1 and "--prefer" in _one_error_line(result.err)
+    result = run_cli("merge", built.dataset, built.dataset, "-o", tmp_path / "m",
+                     "--prefer", "last")
+    assert result.code == 0, result.err
+    result = run_cli("split", scene_root, "--val", "0.7", "--test", "0.3", "-o",
+                     tmp_path / "s")
+    assert result.code == 1 and "leave no scenes for training" in _one_error_line(result.err)
+    assert not (tmp_path / "s").exists()

@@ -1,0 +1,69 @@
+"""Fixtures: small synthetic scenes, one real 2-worker build of them, a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cerulean_coco.build import BuildReport, build_dataset
+from cerulean_coco.cli import main
+from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.synthetic import write_scenes
+
+N_SCENES = 6
+
+
+@pytest.fixture(scope="session")
+def scene_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six 512x384 synthetic scenes under class folders, written once per session."""
+    root = tmp_path_factory.mktemp("scenes")
+    write_scenes(root, n=N_SCENES, seed=5, size=(512, 384), layers=4)
+    return root
+
+
+@pytest.fixture(scope="session")
+def n_scenes() -> int:
+    """How many scenes ``scene_root`` holds."""
+    return N_SCENES
+
+
+@pytest.fixture(scope="session")
+def built(scene_root: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    """The scenes built once on a real LocalCluster with 2 worker processes (read-only);
+    ``built.dataset`` is the dataset folder."""
+    out = tmp_path_factory.mktemp("built") / "dataset"
+    return build_dataset([scene_root], out, TilingConfig(), workers=2, progress=False)
+
+
+@pytest.fixture
+def dataset_copy(built: BuildReport, tmp_path: Path) -> Path:
+    """A private copy of the built dataset, for tests that break or extend it."""
+    target = tmp_path / "copy"
+    shutil.copytree(built.dataset, target)
+    return target
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the cerulean-coco CLI in-process; returns exit code, stdout, stderr."""
+
+    def run(*args: str | Path) -> CliResult:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
