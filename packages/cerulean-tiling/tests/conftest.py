@@ -192,6 +192,9 @@ class StacServer:
     url: str
     assets: dict[str, Path]
     faults: Faults
+    provider: str = PROVIDER
+    matching: tuple[str, ...] = MATCHING
+    not_matching: tuple[str, ...] = NOT_MATCHING
 
     def path_of(self, file: Path) -> str:
         """The URL path under which ``file`` is served."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from cerulean_tiling import __version__
+from cerulean_tiling.cli.fetch import download, search
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
 
@@ -17,6 +18,10 @@ from cerulean_tiling.errors import CeruleanTilingError
 def cli(verbose: int) -> None:
     """Turn annotated Sentinel-1 scene folders into georeferenced tiles and masks."""
     configure_logging(verbose)
+
+
+cli.add_command(search)
+cli.add_command(download)
 
 
 def main(args: Sequence[str] | None = None) -> int:
