@@ -55,7 +55,9 @@ class ChannelSpec:
             try:
                 number = int(value)
             except ValueError:
-                raise AuxChannelError(f"constant channel value {value!r} is not an integer") from None
+                raise AuxChannelError(
+                    f"constant channel value {value!r} is not an integer"
+                ) from None
             if not 0 <= number <= 255:
                 raise AuxChannelError(f"constant channel value {number} is outside 0–255")
         elif not self.source:

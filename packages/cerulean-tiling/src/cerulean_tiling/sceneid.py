@@ -11,7 +11,7 @@ from cerulean_tiling.errors import SceneIdError
 # MMM_BB_TTTR_LFPP_YYYYMMDDTHHMMSS_YYYYMMDDTHHMMSS_OOOOOO_DDDDDD_CCCC
 _SCENE_ID = re.compile(
     r"^(?P<platform>S1[A-D])_(?P<mode>IW|EW|SM|WV|S[1-6])_(?P<product>[A-Z_]{4})"
-    r"(?P<level>[0-2])(?P<cls>[SA])(?P<pol>SH|SV|DH|DV|HH|HV|VV|VH)_"
+    r"_(?P<level>[0-2])(?P<cls>[SA])(?P<pol>SH|SV|DH|DV|HH|HV|VV|VH)_"
     r"(?P<start>\d{8}T\d{6})_(?P<stop>\d{8}T\d{6})_(?P<orbit>\d{6})_"
     r"(?P<datatake>[0-9A-F]{6})_(?P<unique>[0-9A-F]{4})$"
 )

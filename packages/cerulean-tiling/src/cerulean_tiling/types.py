@@ -17,6 +17,7 @@ GridName = Literal["tms", "pixel"]
 BoolArray = npt.NDArray[np.bool_]
 UInt8Array = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float64]
+Float32Array = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from cerulean_tiling import __version__
+from cerulean_tiling.cli.commands import COMMANDS
 from cerulean_tiling.cli.fetch import download, search
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
@@ -20,6 +21,8 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
+for _command in COMMANDS:
+    cli.add_command(_command)
 cli.add_command(search)
 cli.add_command(download)
 

@@ -1,0 +1,75 @@
+"""Click options shared by every command that tiles (here and in cerulean-coco)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cerulean_tiling.config import ChannelSpec, TilingConfig
+from cerulean_tiling.errors import CeruleanTilingError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _aux(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[ChannelSpec, ...]:
+    try:
+        return tuple(ChannelSpec.parse(v) for v in values)
+    except CeruleanTilingError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+_OPTIONS = [
+    click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+                 path_type=Path), help="Tiling settings from a TOML/JSON file (options override)."),
+    click.option("--grid", type=click.Choice(["tms", "pixel"]), default=None,
+                 help="tms: WorldCRS84Quad tiles, as served (default). pixel: windows of the "
+                      "warped scene."),
+    click.option("--zoom", type=int, default=None, help="WorldCRS84Quad zoom (default 9, ≈76 m)."),
+    click.option("--tile-size", type=int, default=None, help="Tile size in pixels (default 512)."),
+    click.option("--overlap", type=int, default=None,
+                 help="Pixels shared by neighbouring windows (pixel grid only)."),
+    click.option("--aux", multiple=True, callback=_aux, metavar="NAME=PATH",
+                 help="Aux channel after VV, in order: infra_distance=FILE (GeoJSON or distance "
+                      "raster in m), vessel_density=RASTER ({month} allowed), constant[=255]."),
+    click.option("--alpha-threshold", type=int, default=None,
+                 help="Layer pixels with alpha above this are painted (default 0)."),
+    click.option("--colour-tolerance", type=int, default=None,
+                 help="Per-channel tolerance when matching class colours (default 24)."),
+    click.option("--class-rasters/--no-class-rasters", default=None,
+                 help="Also write per-tile class-id rasters (semantic segmentation)."),
+    click.option("--gcps-from", default=None, metavar="LOCATION",
+                 help="Read GCPs from this GRD raster (path, URL or s3://…; {scene_id} is "
+                      "replaced) instead of the scene folder."),
+]
+
+
+def tiling_options(func: F) -> F:
+    """Decorate a click command with the tiling options (see :func:`config_from_options`)."""
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
+
+
+def config_from_options(options: dict[str, Any]) -> TilingConfig:
+    """Build a :class:`TilingConfig` from the tiling options (file, then flags)."""
+    file = options.get("config_file")
+    base = TilingConfig.load(file) if file else TilingConfig()
+    values = base.to_dict()
+    for key in ("grid", "zoom", "tile_size", "overlap", "alpha_threshold", "colour_tolerance",
+                "class_rasters", "gcps_from"):
+        if options.get(key) is not None:
+            values[key] = options[key]
+    if options.get("aux"):
+        values["aux"] = [str(spec) for spec in options["aux"]]
+    if values["grid"] == "tms" and options.get("overlap") is None:
+        values["overlap"] = 0
+    return TilingConfig.from_dict(values)
+
+
+TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
+                       "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
