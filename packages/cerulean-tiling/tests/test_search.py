@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
-
 from cerulean_tiling.errors import FetchError, SceneReadError
 from cerulean_tiling.retry import RetryPolicy
 from cerulean_tiling.sceneid import parse_scene_id
@@ -17,7 +16,9 @@ from cerulean_tiling.sceneid import parse_scene_id
 pytest.importorskip("eodag")
 pytest.importorskip("pystac")
 
-from cerulean_tiling.search import (  # noqa: E402
+import itertools
+
+from cerulean_tiling.search import (
     read_scene_list,
     record_from_product,
     search_scenes,
@@ -78,15 +79,16 @@ def test_catalogue_faults_are_retried_then_reported(eodag_env: StacServer) -> No
 
 def test_scene_list_is_rfc7946_and_reads_back(eodag_env: StacServer, tmp_path: Path) -> None:
     records = search_scenes(BBOX, START, END, PROVIDER, policy=FAST)
-    out = tmp_path / "scenes.geojson"
+    out = tmp_path / "lists" / "scenes.geojson"
+    out.parent.mkdir()
     write_scenes(records, out)
-    assert [p.name for p in tmp_path.iterdir()] == ["scenes.geojson"]
+    assert [p.name for p in out.parent.iterdir()] == ["scenes.geojson"]
     doc = json.loads(out.read_text())
     assert doc["type"] == "FeatureCollection"
     for feature in doc["features"]:
         ring = feature["geometry"]["coordinates"][0]
         # RFC 7946 §3.1.6: exterior rings are counter-clockwise (positive shoelace area).
-        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
         assert area > 0
         props = feature["properties"]
         assert props["scene_id"] == feature["id"]
@@ -98,7 +100,7 @@ def test_scene_list_is_rfc7946_and_reads_back(eodag_env: StacServer, tmp_path: P
 def test_read_scene_list_names_the_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [{"properties": {}}]}))
-    with pytest.raises(SceneReadError, match="bad.geojson: feature 1 has no properties.scene_id"):
+    with pytest.raises(SceneReadError, match=r"bad.geojson: feature 1 has no properties\.scene_id"):
         read_scene_list(bad)
 
 
@@ -119,7 +121,7 @@ def test_missing_metadata_falls_back_to_the_product_id() -> None:
     assert record.polarisations == ("VV", "VH")
     assert record.absolute_orbit == 33729
     ring = record.footprint["coordinates"][0]
-    assert sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False)) > 0
+    assert sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) > 0
 
 
 def test_relative_orbit_follows_the_175_orbit_repeat_cycle() -> None:

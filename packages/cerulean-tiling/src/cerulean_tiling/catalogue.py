@@ -79,7 +79,11 @@ def is_transient(exc: BaseException) -> bool:
     errors = import_optional("eodag.utils.exceptions")
     if isinstance(exc, errors.AuthenticationError | errors.ValidationError):
         return False
-    if isinstance(exc, errors.TimeOutError | errors.QuotaExceededError):
+    if isinstance(exc, errors.TimeOutError | errors.QuotaExceededError | TimeoutError):
+        return True
+    # Static catalogues: eodag reports any failure to read a catalogue file (refused
+    # connection, 5xx, …) as STACOpenerError, without the status; treat it as transient.
+    if isinstance(exc, errors.STACOpenerError | ConnectionError):
         return True
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
         return True

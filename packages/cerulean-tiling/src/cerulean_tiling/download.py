@@ -172,6 +172,7 @@ def _http_sources(
             return []
         needs_auth = bool(matching_url and re.match(matching_url, href))
         sources.append((href, name, needs_auth))
+    sources.sort(key=lambda source: source[1])
     if assets:
         if not sources:
             raise SceneNotFoundError(

@@ -24,7 +24,8 @@ from cerulean_tiling.retry import TRANSIENT_HTTP_STATUS, RetryPolicy, retry_call
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
-_CHUNK = 1 << 20
+# Bytes of a chunk still in flight when a connection dies are lost; keep chunks small.
+_CHUNK = 1 << 16
 _CONTENT_RANGE = re.compile(r"bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)")
 
 
