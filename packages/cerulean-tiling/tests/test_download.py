@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from cerulean_tiling.download import download_scenes
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.gcps import read_gcps_from_raster
 from cerulean_tiling.retry import RetryPolicy
 
 pytest.importorskip("eodag")
 pytest.importorskip("pystac")
-
-from cerulean_tiling.download import download_scenes
 
 if TYPE_CHECKING:
     from conftest import StacServer

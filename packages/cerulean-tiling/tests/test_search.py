@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,18 +13,15 @@ import pytest
 from cerulean_tiling.errors import FetchError, SceneReadError
 from cerulean_tiling.retry import RetryPolicy
 from cerulean_tiling.sceneid import parse_scene_id
-
-pytest.importorskip("eodag")
-pytest.importorskip("pystac")
-
-import itertools
-
 from cerulean_tiling.search import (
     read_scene_list,
     record_from_product,
     search_scenes,
     write_scenes,
 )
+
+pytest.importorskip("eodag")
+pytest.importorskip("pystac")
 
 if TYPE_CHECKING:
     from conftest import StacServer
