@@ -265,3 +265,147 @@ def eodag_env(
     monkeypatch.setenv("EODAG_EXT_COLLECTIONS_CFG_URI", str(ext))
     monkeypatch.setenv("EODAG_STRICT_COLLECTIONS", "true")
     return stac_server
+
+
+# --- S3: a moto server behind a recording proxy that enforces requester-pays -------------
+
+REQUESTER_PAYS_BUCKET = "s1-grd-requester-pays"
+
+
+@dataclass
+class S3Traffic:
+    """What the proxy saw and what it should do."""
+
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, payer
+    requester_pays: set[str] = field(default_factory=set)  # buckets that demand the header
+    fail: dict[str, int] = field(default_factory=dict)  # "METHOD path-prefix" -> 5xx to give
+
+
+class _S3Proxy(http.server.BaseHTTPRequestHandler):
+    """Forwards to moto; records requests; answers 403 like S3 when requester-pays is missing."""
+
+    protocol_version = "HTTP/1.1"
+    traffic: S3Traffic
+    upstream: tuple[str, int]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                chunk = self.rfile.read(size + 2)[:size]
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += chunk
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if "Content-Length" not in (headers or {}):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _handle(self) -> None:
+        import http.client
+
+        body = self._body()
+        payer = self.headers.get("x-amz-request-payer")
+        self.traffic.requests.append((self.command, self.path, payer))
+        bucket = self.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        for rule, remaining in list(self.traffic.fail.items()):
+            method, _, prefix = rule.partition(" ")
+            if remaining > 0 and method == self.command and self.path.startswith(prefix):
+                self.traffic.fail[rule] = remaining - 1
+                self._reply(503, b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>")
+                return
+        if bucket in self.traffic.requester_pays and payer != "requester":
+            self._reply(403, b"<Error><Code>AccessDenied</Code><Message>requester pays"
+                             b"</Message></Error>", {"Content-Type": "application/xml"})
+            return
+        conn = http.client.HTTPConnection(*self.upstream, timeout=30)
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("transfer-encoding", "content-length", "connection")}
+        headers["Content-Length"] = str(len(body))
+        conn.request(self.command, self.path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        out = {k: v for k, v in response.getheaders()
+               if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+        out["Content-Length"] = response.getheader("Content-Length") or str(len(data))
+        conn.close()
+        self._reply(response.status, data, out)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815 (http.server names)
+
+
+@dataclass
+class S3Server:
+    """moto behind the proxy; ``url`` is what clients use as their endpoint."""
+
+    url: str
+    traffic: S3Traffic
+    requester_pays_bucket: str = REQUESTER_PAYS_BUCKET
+
+    def client(self) -> Any:
+        """A boto3 client for setting up fixtures (sends requester-pays where needed)."""
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def _s3_site() -> Iterator[S3Server]:
+    pytest.importorskip("boto3")
+    moto_server = pytest.importorskip("moto.server")
+    moto = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    traffic = S3Traffic()
+    handler = type("Proxy", (_S3Proxy,), {"traffic": traffic,
+                                          "upstream": moto.get_host_and_port()})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield S3Server(f"http://127.0.0.1:{proxy.server_port}", traffic)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(timeout=5)
+        moto.stop()
+
+
+@pytest.fixture
+def s3_server(
+    _s3_site: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> S3Server:
+    """The S3 endpoint, with AWS settings pointing boto3 (and GDAL, via remote.py) at it."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _s3_site.url)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    fresh = S3Traffic()
+    for name in vars(fresh):
+        setattr(_s3_site.traffic, name, getattr(fresh, name))
+    return _s3_site
+
+
+@pytest.fixture
+def grd_tiff(tmp_path: Path) -> Path:
+    """A small GRD-like GeoTIFF with 16 GCPs (EPSG:4326) over 10–11°E, 40–41°N."""
+    path = tmp_path / "grd.tiff"
+    write_grd(path, 10.0, 40.0, seed=7)
+    return path
