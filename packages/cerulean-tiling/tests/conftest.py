@@ -1,10 +1,14 @@
-"""Shared fixtures. The scene-fetching ones run real servers on 127.0.0.1 only:
+"""Fixtures.
 
-- ``stac_server``: a static STAC catalogue (built with pystac; items whose assets are
+- Small synthetic scenes written by cerulean_tiling.synthetic, and a CLI runner.
+- Scene fetching (search/download/S3), with real servers on 127.0.0.1 only:
+  ``stac_server`` is a static STAC catalogue (built with pystac; items whose assets are
   real GeoTIFFs carrying GCPs) behind an HTTP server that supports ranges and can be
-  told to fail (5xx answers, connections dropped mid-body) to exercise retries/resume.
-- ``eodag_env``: eodag configured with that catalogue as its only provider, with its
-  config dir in a temp folder and collection discovery off, so it never goes online.
+  told to fail (5xx answers, connections dropped mid-body) to exercise retries/resume;
+  ``eodag_env`` configures eodag with that catalogue as its only provider, its config
+  dir in a temp folder and collection discovery off, so it never goes online;
+  ``s3_server`` is a moto S3 server behind a recording proxy that, like S3, refuses
+  requests on requester-pays buckets that lack ``x-amz-request-payer: requester``.
 """
 
 from __future__ import annotations
@@ -12,15 +16,61 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import http.server
+import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+
+from cerulean_tiling.cli import main
+from cerulean_tiling.synthetic import SyntheticScene, write_scenes
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[SyntheticScene]]:
+    """Three small synthetic scenes (one per scene kind), written once per session."""
+    root = tmp_path_factory.mktemp("synthetic")
+    scenes = write_scenes(root, n=3, seed=11, size=(900, 640), layers=4)
+    return root, scenes
+
+
+@pytest.fixture
+def scene_copy(synthetic_root: tuple[Path, list[SyntheticScene]], tmp_path: Path) -> Path:
+    """A private, writable copy of the first synthetic scene folder (for breaking it)."""
+    source = synthetic_root[1][0].path
+    target = tmp_path / source.parent.name / source.name
+    shutil.copytree(source, target)
+    return target
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the cerulean-tiling CLI in-process; returns exit code, stdout, stderr."""
+
+    def run(*args: str | Path) -> CliResult:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+# --- Scene fetching: STAC catalogue + eodag -------------------------------------------
 
 PROVIDER = "local_stac"
 STAC_COLLECTION = "sentinel-1-grd"

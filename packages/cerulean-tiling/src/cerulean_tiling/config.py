@@ -73,9 +73,11 @@ class TilingConfig:
 
     Attributes:
         grid: ``tms`` (WorldCRS84Quad, the serving grid) or ``pixel`` (windows over the
-            warped scene, same resolution as ``zoom``).
-        zoom: WorldCRS84Quad zoom level that sets the resolution (9 ≈ 76 m per pixel).
-        tile_size: tile width and height in pixels.
+            warped scene).
+        zoom: WorldCRS84Quad zoom level; with 512-px tiles it sets the resolution
+            (9 ≈ 76 m per pixel). The pixel grid always uses that resolution.
+        tile_size: tile width and height in pixels (on the tms grid this changes the
+            resolution, as tile bounds are fixed by the tile matrix).
         overlap: pixels shared by neighbouring windows (pixel grid only).
         aux: auxiliary channels stacked after VV, in this order.
         alpha_threshold: a layer pixel is painted when its alpha exceeds this (0–254).

@@ -10,7 +10,8 @@ tiles (the mosaic); each tile is then a slice of that window.
   pixel). The lattice origin is (-180, 90), so tile (x, y) is the lattice window at
   rows y·size, cols x·size; its bounds equal morecantile's.
 - ``pixel``: fixed windows of ``tile_size`` with ``overlap`` over the warped scene, on a
-  lattice of the same resolution anchored at the scene's north-west corner.
+  lattice anchored at the scene's north-west corner with the serving resolution of
+  ``zoom`` (its tile extent / 512), whatever the window size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from affine import Affine
 
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.types import Bounds, GridName
+
+
+SERVING_TILE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,8 @@ class TileGrid:
         self.zoom = config.zoom
         self.size = config.tile_size
         origin_x, origin_y, extent = tms_matrix(config.zoom)
-        res = extent / config.tile_size
         if config.grid == "tms":
-            self.lattice = Lattice(origin_x, origin_y, res)
+            self.lattice = Lattice(origin_x, origin_y, extent / config.tile_size)
             self.stride = self.size
             scene = self.lattice.window_for(scene_bounds)
             x0, y0 = scene.col // self.size, scene.row // self.size
@@ -131,6 +134,7 @@ class TileGrid:
             self._first = (y0, x0)
             self._counts = (y1 - y0 + 1, x1 - x0 + 1)
         else:
+            res = extent / SERVING_TILE_SIZE
             west, _, _, north = scene_bounds
             origin = Lattice(0.0, 0.0, res)
             corner = origin.window_for((west, north, west, north))

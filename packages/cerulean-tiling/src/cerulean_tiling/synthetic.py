@@ -64,11 +64,14 @@ class Footprint:
     def lonlat(self, cols: FloatArray, rows: FloatArray) -> tuple[FloatArray, FloatArray]:
         cols = np.asarray(cols, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.float64)
-        across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / self.width)
+        # Curvature terms are set per full swath (FULL_SIZE), so a small scene is a crop of
+        # realistic geometry rather than a whole swath squeezed into few pixels.
+        swath_w, swath_h = FULL_SIZE
+        across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / swath_w)
         along = (rows - self.height / 2) * self.pixel_m
         # Attitude steering wobble: a slow sinusoid no low-order polynomial follows.
-        across = across + self.wobble * self.height * self.pixel_m * np.sin(
-            3.0 * np.pi * rows / self.height)
+        across = across + self.wobble * swath_h * self.pixel_m * np.sin(
+            3.0 * np.pi * rows / swath_h)
         theta = math.radians(self.heading)
         east = across * math.cos(theta) + along * math.sin(theta)
         north = -across * math.sin(theta) - along * math.cos(theta)
@@ -92,7 +95,7 @@ class SyntheticInstance:
     layer: str
     class_id: int
     centroid_px: tuple[float, float]  # (col, row) in Background.png pixels (corner origin)
-    centroid_lonlat: tuple[float, float]
+    centroid_lonlat: tuple[float, float]  # mean lon/lat of the painted pixels' centres
     pixels: int
 
 
@@ -207,11 +210,11 @@ def _write_scene(
         _write_layer(folder / name, alpha, box, (width, height), classes.by_id(class_id).colour,
                      palette)
         ys, xs = np.nonzero(alpha)
-        col = float(xs.mean()) + c0 + 0.5
-        row = float(ys.mean()) + r0 + 0.5
-        lon, lat = footprint.lonlat(np.array(col), np.array(row))
-        instances.append(SyntheticInstance(name, class_id, (col, row), (float(lon), float(lat)),
-                                           int(xs.size)))
+        cols, rows = xs + c0 + 0.5, ys + r0 + 0.5
+        lon, lat = footprint.lonlat(cols, rows)
+        instances.append(SyntheticInstance(
+            name, class_id, (float(cols.mean()), float(rows.mean())),
+            (float(lon.mean()), float(lat.mean())), int(xs.size)))
     for _ in range(int(rng.integers(2, 6))):
         bright.append((float(rng.uniform(0, width)), float(rng.uniform(0, height)), 2.0))
     background = _background(rng, width, height, dark, bright + [(*p, 2.5) for p in platforms_px],

@@ -7,8 +7,8 @@ would cost O(pixels × GCPs); instead it is evaluated on a coarse grid of output
 on that scale (a 16-pixel cell spans ~1.2 km), so the interpolation error is orders of
 magnitude below a pixel — tests compare against the exact spline.
 
-Kernels are numba: the background is resampled bilinearly, masks by nearest neighbour,
-each only over the output window that covers its source extent.
+Kernels are numba: the background is resampled bilinearly, masks by a majority vote of
+nearest-neighbour sub-samples, each only over the output window that covers its source extent.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from cerulean_tiling.grid import Lattice, Window
 from cerulean_tiling.types import BoolArray, FloatArray, UInt8Array
 
 STEP = 16
+MASK_SUBSAMPLES = 3
 
 
 def source_grid(
@@ -57,10 +58,16 @@ def warp_mask(
     mask: BoolArray, offset: tuple[int, int], georef: Georeference, lattice: Lattice,
     window: Window,
 ) -> BoolArray:
-    """Nearest-neighbour resample of a mask crop whose top-left is source pixel ``offset``."""
+    """Resample a mask crop whose top-left is source pixel ``offset`` onto ``window``.
+
+    Each output pixel takes the majority vote of 3×3 nearest-neighbour samples: plain
+    nearest sampling of slicks a few pixels wide aliases (whole stretches of a thin
+    track drop out or double up depending on phase), shifting instance centroids by up
+    to ~1 output pixel; the vote tracks the area actually covered.
+    """
     grid_c, grid_r = source_grid(georef, lattice, window)
     out = np.zeros((window.height, window.width), dtype=np.bool_)
-    _remap_nearest(mask, offset[0], offset[1], grid_c, grid_r, STEP, out)
+    _remap_votes(mask, offset[0], offset[1], grid_c, grid_r, STEP, MASK_SUBSAMPLES, out)
     return out
 
 
@@ -98,21 +105,35 @@ def _remap_bilinear(src, grid_c, grid_r, step, out):  # type: ignore[no-untyped-
 
 
 @njit(cache=True, nogil=True)
-def _remap_nearest(src, row_off, col_off, grid_c, grid_r, step, out):  # type: ignore[no-untyped-def]
+def _remap_votes(src, row_off, col_off, grid_c, grid_r, step, sub, out):  # type: ignore[no-untyped-def]
+    """Each output pixel takes the majority of ``sub``×``sub`` nearest-neighbour samples.
+
+    Coarse-grid nodes sit at output pixel centres; a sub-sample at (i + (a+½)/sub,
+    j + (b+½)/sub) in pixel-corner units is node coordinate ((i + (a+½)/sub − ½)/step,
+    …), interpolated (or linearly extrapolated at the window edge) from its node cell.
+    """
     height, width = out.shape
     src_h, src_w = src.shape
-    inv = 1.0 / step
+    last_a = grid_c.shape[0] - 2
+    last_b = grid_c.shape[1] - 2
+    need = (sub * sub) // 2 + 1
     for i in range(height):
-        a = i // step
-        fa = (i - a * step) * inv
         for j in range(width):
-            b = j // step
-            fb = (j - b * step) * inv
-            x = ((1 - fa) * ((1 - fb) * grid_c[a, b] + fb * grid_c[a, b + 1])
-                 + fa * ((1 - fb) * grid_c[a + 1, b] + fb * grid_c[a + 1, b + 1]))
-            y = ((1 - fa) * ((1 - fb) * grid_r[a, b] + fb * grid_r[a, b + 1])
-                 + fa * ((1 - fb) * grid_r[a + 1, b] + fb * grid_r[a + 1, b + 1]))
-            c = int(np.floor(x)) - col_off
-            r = int(np.floor(y)) - row_off
-            if 0 <= r < src_h and 0 <= c < src_w:
-                out[i, j] = src[r, c]
+            hits = 0
+            for sa in range(sub):
+                u = (i + (sa + 0.5) / sub - 0.5) / step
+                a = min(max(int(np.floor(u)), 0), last_a)
+                fa = u - a
+                for sb in range(sub):
+                    v = (j + (sb + 0.5) / sub - 0.5) / step
+                    b = min(max(int(np.floor(v)), 0), last_b)
+                    fb = v - b
+                    x = ((1 - fa) * ((1 - fb) * grid_c[a, b] + fb * grid_c[a, b + 1])
+                         + fa * ((1 - fb) * grid_c[a + 1, b] + fb * grid_c[a + 1, b + 1]))
+                    y = ((1 - fa) * ((1 - fb) * grid_r[a, b] + fb * grid_r[a, b + 1])
+                         + fa * ((1 - fb) * grid_r[a + 1, b] + fb * grid_r[a + 1, b + 1]))
+                    c = int(np.floor(x)) - col_off
+                    r = int(np.floor(y)) - row_off
+                    if 0 <= r < src_h and 0 <= c < src_w and src[r, c]:
+                        hits += 1
+            out[i, j] = hits >= need
