@@ -29,7 +29,9 @@ def _error_px(lon: np.ndarray, lat: np.ndarray, lon_t: np.ndarray, lat_t: np.nda
     return np.hypot((lon - lon_t) * m_lon, (lat - lat_t) * m_lat) / pixel_m
 
 
-def test_forward_spline_follows_the_true_mapping(full_scene: tuple[Footprint, Georeference]) -> None:
+def test_forward_spline_follows_the_true_mapping(
+    full_scene: tuple[Footprint, Georeference],
+) -> None:
     footprint, georef = full_scene
     rng = np.random.default_rng(0)
     cols, rows = rng.uniform(0, FULL_SIZE[0], 5000), rng.uniform(0, FULL_SIZE[1], 5000)

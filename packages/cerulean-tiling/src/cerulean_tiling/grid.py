@@ -26,7 +26,6 @@ from affine import Affine
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.types import Bounds, GridName
 
-
 SERVING_TILE_SIZE = 512
 
 
