@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from cerulean_tiling.download import download_scenes
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.gcps import read_gcps_from_raster

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.gcps import read_gcps_from_raster
 from cerulean_tiling.remote import is_remote, read_remote_gcps, split_s3

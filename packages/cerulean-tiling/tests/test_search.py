@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
+
 from cerulean_tiling.errors import FetchError, SceneReadError
 from cerulean_tiling.retry import RetryPolicy
 from cerulean_tiling.sceneid import parse_scene_id
