@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -55,6 +56,7 @@ def search(
     """
     from cerulean_tiling.search import search_scenes, write_scenes
 
+    _quiet_eodag()
     if end.time() == time(0):
         end = end + timedelta(days=1) - timedelta(seconds=1)
     policy = RetryPolicy(attempts=retries + 1, timeout=timeout)
@@ -102,6 +104,7 @@ def download(
     from cerulean_tiling.download import download_scenes
     from cerulean_tiling.search import read_scene_list
 
+    _quiet_eodag()
     wanted: list[str | tuple[str, str | None]] = []
     for item in scenes:
         if Path(item).is_file():
@@ -115,6 +118,12 @@ def download(
         )
     for result in results:
         click.echo(f"{result.status:<10} {result.scene_id} {result.path}")
+
+
+def _quiet_eodag() -> None:
+    """Without -v, keep eodag's own warnings (it logs each failure it then raises) off."""
+    if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
+        logging.getLogger("eodag").setLevel(logging.ERROR)
 
 
 def _disabled(progress: bool | None) -> bool | None:
