@@ -1,0 +1,67 @@
+"""Errors raised by cerulean-coco.
+
+Every error derives from :class:`CeruleanCocoError`, and also from the builtin
+exception it is, so callers can catch either::
+
+    CeruleanCocoError
+    ├── DatasetReadError (OSError)       annotations.json or manifest.json missing or malformed
+    ├── DatasetInvalidError (ValueError) validate found problems (the message counts them)
+    ├── ParameterMismatchError (ValueError)
+    │                                    an existing dataset was built with other parameters
+    ├── ClassPolicyError (ValueError)    an unknown class name, a bad remap or preset use
+    ├── SplitError (ValueError)          unusable split fractions or too few scenes
+    ├── MergeConflictError (ValueError)  datasets that cannot be merged as asked
+    ├── NegativesError (ValueError)      more negatives asked for than the build recorded
+    ├── OutputError (OSError)            an output exists (without overwrite) or cannot be written
+    ├── BuildIncompleteError (RuntimeError)
+    │                                    some scenes failed; the dataset holds the others
+    └── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
+
+Messages are one line and name the file or value at fault: the CLI prints them as-is.
+"""
+
+from __future__ import annotations
+
+
+class CeruleanCocoError(Exception):
+    """Root of every error raised by cerulean-coco."""
+
+
+class DatasetReadError(CeruleanCocoError, OSError):
+    """A dataset file is missing, is not JSON, or does not follow the expected schema."""
+
+
+class DatasetInvalidError(CeruleanCocoError, ValueError):
+    """A dataset failed validation; the problems are listed before this is raised."""
+
+
+class ParameterMismatchError(CeruleanCocoError, ValueError):
+    """A build would mix parameters with those an existing dataset was built with."""
+
+
+class ClassPolicyError(CeruleanCocoError, ValueError):
+    """An unknown class name, a malformed remap, or a preset that does not apply."""
+
+
+class SplitError(CeruleanCocoError, ValueError):
+    """Split fractions are out of range, or a split cannot be made from the scenes."""
+
+
+class MergeConflictError(CeruleanCocoError, ValueError):
+    """Datasets disagree (duplicate images, categories, parameters) in a way not resolved."""
+
+
+class NegativesError(CeruleanCocoError, ValueError):
+    """Negative tiles were asked for that the build did not record."""
+
+
+class OutputError(CeruleanCocoError, OSError):
+    """An output already exists (without overwrite) or cannot be written."""
+
+
+class BuildIncompleteError(CeruleanCocoError, RuntimeError):
+    """Some scenes failed to build; the dataset was written from the others."""
+
+
+class MissingExtraError(CeruleanCocoError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""

@@ -1,0 +1,28 @@
+"""Shared type aliases."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+BoolArray = npt.NDArray[np.bool_]
+UInt8Array = npt.NDArray[np.uint8]
+FloatArray = npt.NDArray[np.float64]
+
+Bbox = tuple[float, float, float, float]
+"""COCO box: x (column), y (row) of the top-left corner, width, height, in pixels."""
+
+Bounds = tuple[float, float, float, float]
+"""west, south, east, north in EPSG:4326 degrees."""
+
+
+class RLE(TypedDict):
+    """A COCO compressed run-length encoding: ``size`` is [height, width]."""
+
+    size: list[int]
+    counts: str
+
+
+__all__ = ["RLE", "Bbox", "BoolArray", "Bounds", "FloatArray", "UInt8Array"]
