@@ -218,7 +218,9 @@ def read_scene_list(path: Path) -> list[tuple[str, str | None]]:
     scenes = []
     for number, feature in enumerate(doc.get("features") or [], start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
-        scene_id = props.get("scene_id") if isinstance(props, dict) else None
+        if not isinstance(props, dict):
+            props = {}
+        scene_id = props.get("scene_id")
         if not isinstance(scene_id, str) or not scene_id:
             raise SceneReadError(f"{path}: feature {number} has no properties.scene_id")
         provider = props.get("provider")
