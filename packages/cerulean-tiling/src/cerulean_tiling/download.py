@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -33,6 +33,8 @@ from cerulean_tiling.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
+# eodag's order:status of products that can be fetched now ("Not Available": the provider
+# does not report a status, which only online archives omit).
 _ONLINE = ("succeeded", "online", "Not Available")
 
 
@@ -163,9 +165,13 @@ def _http_sources(
     matching_url = getattr(getattr(auth_plugin, "config", None), "matching_url", None)
     assets = dict(getattr(product, "assets", None) or {})
     sources: list[tuple[str, str, bool]] = []
+    names: set[str] = set()
     for key, value in sorted(assets.items()):
         href = str(value.get("href") or "")
         name = _file_name(href)
+        if name in names:  # two assets with one file name: keep both, told apart by key
+            name = f"{_file_name(key)}-{name}"
+        names.add(name)
         if pattern is not None and not (pattern.search(key) or pattern.search(name)):
             continue
         if not href.startswith(("http://", "https://")):
@@ -236,9 +242,4 @@ def _tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def scene_ids(items: Sequence[str]) -> list[str]:
-    """Scene ids from command-line words, dropping blanks and duplicates (order kept)."""
-    return list(dict.fromkeys(i.strip() for i in items if i.strip()))
-
-
-__all__ = ["DownloadResult", "download_scenes", "find_product", "scene_ids"]
+__all__ = ["DownloadResult", "download_scenes", "find_product"]
