@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from numba import njit
+from PIL import Image
 
 from cerulean_tiling import classes
 from cerulean_tiling.errors import LayerColourError, LayerSizeError
@@ -164,7 +165,7 @@ def categorise_lut(rgba: np.ndarray, alpha_threshold: int, tolerance: int) -> np
 
 
 def _pixels_and_lut(
-    image, alpha_threshold: int, tolerance: int  # type: ignore[no-untyped-def]
+    image: Image.Image, alpha_threshold: int, tolerance: int
 ) -> tuple[UInt8Array, np.ndarray | None]:
     """Pixels as an RGBA array, or as 8-bit indices plus a category lookup table."""
     mode = image.mode

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cerulean_tiling.aux import aux_channel
+from cerulean_tiling.aux_channels import aux_channel
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.georef import Georeference
 from cerulean_tiling.grid import TileGrid, TileSpec, Window

@@ -82,13 +82,14 @@ def read_gray(path: Path) -> UInt8Array:
         palette = np.asarray(image.getpalette("RGB") or [], dtype=np.uint8).reshape(-1, 3)
         lut = np.zeros(256, dtype=np.uint8)
         lut[: len(palette)] = _luma(palette)
-        return lut[np.asarray(image)]
+        indices: UInt8Array = np.asarray(image, dtype=np.uint8)
+        return lut[indices]
     if mode in ("RGB", "RGBA"):
         rgb = np.asarray(image)[..., :3]
         return _luma(rgb)
     if mode != "L":
         image = image.convert("L")
-    return np.asarray(image)
+    return np.asarray(image, dtype=np.uint8)
 
 
 def _luma(rgb: np.ndarray) -> UInt8Array:

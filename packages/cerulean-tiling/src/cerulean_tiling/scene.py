@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from cerulean_tiling.errors import SceneReadError
+from cerulean_tiling.errors import SceneIdError, SceneReadError
 from cerulean_tiling.gcps import GCPSet, read_gcps_from_raster, read_gcps_json
 from cerulean_tiling.remote import is_remote, read_remote_gcps
 from cerulean_tiling.sceneid import SceneId, parse_scene_id
@@ -98,6 +98,8 @@ def discover_scenes(inputs: Iterable[Path]) -> list[Path]:
     Each input may be a scene folder (holds Background.png), a root of class folders
     or any folder above scene folders (searched a few levels deep), or a text file
     listing scene folders one per line (relative to the file; ``#`` starts a comment).
+    A folder named like a Sentinel-1 product but without Background.png is an error,
+    not silently skipped.
 
     Raises:
         SceneReadError: an input does not exist or holds no scene folder.
@@ -127,12 +129,22 @@ def is_scene_folder(path: Path) -> bool:
 def _search(root: Path, depth: int) -> list[Path]:
     if is_scene_folder(root):
         return [root]
+    if _looks_like_scene_id(root.name):
+        raise SceneReadError(f"{root}: missing Background.png")
     if depth == 0:
         return []
     out: list[Path] = []
     for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         out.extend(_search(child, depth - 1))
     return out
+
+
+def _looks_like_scene_id(name: str) -> bool:
+    try:
+        parse_scene_id(name)
+    except SceneIdError:
+        return False
+    return True
 
 
 def _read_list(listing: Path) -> list[Path]:

@@ -162,7 +162,7 @@ def write_scenes(
 
 
 def _scene_id(rng: np.random.Generator) -> str:
-    start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=int(rng.integers(0, 3e7)))
+    start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=int(rng.integers(0, 30_000_000)))
     stop = start + timedelta(seconds=25)
     orbit = int(rng.integers(1000, 60000))
     return (f"S1{'AB'[int(rng.integers(0, 2))]}_IW_GRDH_1SDV_{start:%Y%m%dT%H%M%S}_"
@@ -279,7 +279,8 @@ def _walk(rng: np.random.Generator, start: tuple[float, float], length: float, s
     turns = np.cumsum(rng.normal(0, wiggle, n))
     angles = heading + turns
     steps = np.column_stack([np.cos(angles), np.sin(angles)]) * step
-    return np.asarray(start) + np.vstack([[0, 0], np.cumsum(steps, axis=0)[:-1]])
+    path: np.ndarray = np.asarray(start) + np.vstack([[0, 0], np.cumsum(steps, axis=0)[:-1]])
+    return path
 
 
 def _strokes(class_id: int, rng: np.random.Generator, head: tuple[float, float],
@@ -336,8 +337,8 @@ def _write_layer(path: Path, alpha: np.ndarray, box: tuple[int, int], size: tupl
 
 def _smooth_field(rng: np.random.Generator, width: int, height: int, cells: int) -> np.ndarray:
     coarse = rng.normal(0, 1, (cells, cells)).astype(np.float32)
-    return np.asarray(Image.fromarray(coarse, mode="F").resize((width, height),
-                                                              Image.Resampling.BICUBIC))
+    image = Image.fromarray(coarse, mode="F").resize((width, height), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32)
 
 
 def _background(

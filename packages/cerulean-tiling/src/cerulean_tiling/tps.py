@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from cerulean_tiling.types import FloatArray
-
-_EVAL_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class ThinPlateSpline:
         poly = np.column_stack([np.ones(n), centres])
         system[:n, n:] = poly
         system[n:, :n] = poly.T
-        inverse = np.linalg.inv(system)
+        inverse = np.asarray(np.linalg.inv(system), dtype=np.float64)
         rhs = np.zeros((n + 3, vals.shape[1]))
         rhs[:n] = vals
         coef = inverse @ rhs
@@ -75,13 +74,7 @@ class ThinPlateSpline:
         """Evaluate at ``points`` (shape (m, 2)); returns shape (m, k)."""
         pts = (np.asarray(points, dtype=np.float64).reshape(-1, 2) - self.shift) * self.scale
         out = np.empty((len(pts), self.weights.shape[1]))
-        for start in range(0, len(pts), _EVAL_CHUNK):
-            chunk = pts[start : start + _EVAL_CHUNK]
-            out[start : start + len(chunk)] = (
-                _kernel(chunk, self.centres) @ self.weights
-                + self.affine[0]
-                + chunk @ self.affine[1:]
-            )
+        _evaluate(np.ascontiguousarray(pts), self.centres, self.weights, self.affine, out)
         return out
 
     def loo_residuals(self) -> FloatArray:
@@ -97,10 +90,29 @@ class ThinPlateSpline:
         return self.weights / diag[:, None]
 
 
+@njit(cache=True, nogil=True)
+def _evaluate(points, centres, weights, affine, out):  # type: ignore[no-untyped-def]
+    """out[i] = Σ_j w_j U(|p_i − c_j|) + a_0 + a_1 x_i + a_2 y_i, without an m×n matrix."""
+    n, k = weights.shape
+    for i in range(points.shape[0]):
+        x = points[i, 0]
+        y = points[i, 1]
+        for d in range(k):
+            out[i, d] = affine[0, d] + affine[1, d] * x + affine[2, d] * y
+        for j in range(n):
+            dx = x - centres[j, 0]
+            dy = y - centres[j, 1]
+            d2 = dx * dx + dy * dy
+            if d2 > 0.0:
+                u = 0.5 * d2 * np.log(d2)
+                for d in range(k):
+                    out[i, d] += weights[j, d] * u
+
+
 def _kernel(a: FloatArray, b: FloatArray) -> FloatArray:
     """U(r) = r² log r between every row of ``a`` and every row of ``b``."""
     d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = 0.5 * d2 * np.log(d2)
     k[d2 == 0] = 0.0
-    return k
+    return np.asarray(k, dtype=np.float64)

@@ -9,6 +9,7 @@ import click
 from cerulean_tiling import __version__
 from cerulean_tiling.cli.commands import COMMANDS
 from cerulean_tiling.cli.fetch import download, search
+from cerulean_tiling.cli.manifest import annotation_manifest
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
 
@@ -25,6 +26,7 @@ for _command in COMMANDS:
     cli.add_command(_command)
 cli.add_command(search)
 cli.add_command(download)
+cli.add_command(annotation_manifest)
 
 
 def main(args: Sequence[str] | None = None) -> int:

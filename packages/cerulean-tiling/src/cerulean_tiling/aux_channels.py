@@ -1,5 +1,7 @@
 """Auxiliary channels on the scene's lattice window, scaled to uint8 (DESIGN §3).
 
+(Named aux_channels, not aux: AUX is a reserved file name on Windows.)
+
 - ``infra_distance``: distance to oil infrastructure, 0–255 over 0–60 km, 255 = far.
   From a vector file (GeoJSON points, lines, polygons: rasterised, then an exact
   distance transform on a window grown by 60 km so features just outside the scene
@@ -67,7 +69,8 @@ def resolve_source(spec: ChannelSpec, scene_id: SceneId) -> str:
 def _scale(values: FloatArray, full_scale: float) -> UInt8Array:
     scaled = np.clip(np.nan_to_num(values, nan=full_scale, posinf=full_scale) / full_scale,
                      0.0, 1.0)
-    return np.round(scaled * 255.0).astype(np.uint8)
+    out: UInt8Array = np.round(scaled * 255.0).astype(np.uint8)
+    return out
 
 
 def _resample_raster(location: str, lattice: Lattice, window: Window, fill: float) -> FloatArray:

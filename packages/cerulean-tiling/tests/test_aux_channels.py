@@ -8,7 +8,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_bounds
 
-from cerulean_tiling.aux import aux_channel
+from cerulean_tiling.aux_channels import aux_channel
 from cerulean_tiling.config import ChannelSpec
 from cerulean_tiling.errors import AuxChannelError
 from cerulean_tiling.gcps import metres_per_degree

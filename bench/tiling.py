@@ -1,0 +1,103 @@
+"""Benchmark: one full-size annotated scene → tiles + masks, on one core (issue 2).
+
+Writes a synthetic full-size scene (Background 6458×4181, 10 RGBA layers, 210 GCPs),
+then, each in a fresh child process pinned to one core:
+
+1. the baseline: decoding every PNG of the scene to arrays (the floor for any tiler);
+2. the job: ``tile_scene`` writing tiles (+ instance masks) to disk.
+
+Prints wall seconds and peak RSS of each, and the ratio job / decode. Targets from the
+issue: ratio <= 1.5, peak RSS <= 0.8 GB. Usage: ``python bench/tiling.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def _pin() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def _decode(scene: str, queue: mp.Queue) -> None:
+    _pin()
+    import numpy as np
+
+    from cerulean_tiling.png import read_png
+    from cerulean_tiling.scene import open_scene
+
+    folder = open_scene(Path(scene))
+    start = time.perf_counter()
+    for png in (folder.background, *folder.layers):
+        pixels = np.asarray(read_png(png))
+        del pixels
+    queue.put((time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def _tile(scene: str, warm: str, out: str, queue: mp.Queue) -> None:
+    _pin()
+    from cerulean_tiling.config import TilingConfig
+    from cerulean_tiling.pipeline import tile_scene
+
+    tile_scene(Path(warm), TilingConfig())  # numba kernels compiled/loaded outside the timing
+    start = time.perf_counter()
+    result = tile_scene(Path(scene), TilingConfig(), Path(out), instance_masks=True)
+    elapsed = time.perf_counter() - start
+    pieces = sum(len(t.instances) for t in result.tiles)
+    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.tiles),
+               pieces))
+
+
+def _child(target, *args):  # type: ignore[no-untyped-def]
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; best is reported")
+    parser.add_argument("--keep", type=Path, help="write the scene here and keep it")
+    args = parser.parse_args()
+
+    from cerulean_tiling.synthetic import FULL_SIZE, write_scenes
+
+    work = Path(tempfile.mkdtemp(prefix="bench-tiling-"))
+    root = args.keep or work / "scenes"
+    try:
+        t0 = time.perf_counter()
+        scene = write_scenes(root, n=1, seed=2026, size=FULL_SIZE, layers=10, palette_every=0)[0]
+        warm = write_scenes(work / "warm", n=1, seed=1, size=(512, 400), layers=3)[0]
+        print(f"scene: {scene.path.name}  ({FULL_SIZE[0]}x{FULL_SIZE[1]}, "
+              f"{len(scene.instances)} RGBA layers, written in {time.perf_counter() - t0:.1f} s)")
+        decode, tile = [], []
+        for i in range(args.repeat):
+            decode.append(_child(_decode, str(scene.path)))
+            out = work / f"out{i}"
+            out.mkdir()
+            tile.append(_child(_tile, str(scene.path), str(warm.path), str(out)))
+        d_time, d_rss = min(d[0] for d in decode), max(d[1] for d in decode)
+        t_time, t_rss = min(t[0] for t in tile), max(t[1] for t in tile)
+        n_tiles, n_pieces = tile[0][2], tile[0][3]
+        print(f"decode PNGs only : {d_time:6.2f} s   peak RSS {d_rss / 1e6:.2f} GB")
+        print(f"tile scene       : {t_time:6.2f} s   peak RSS {t_rss / 1e6:.2f} GB   "
+              f"({n_tiles} tiles, {n_pieces} instance pieces)")
+        ratio = t_time / d_time
+        print(f"ratio tile/decode: {ratio:6.2f}   (target <= 1.5; peak RSS target <= 0.8 GB)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
