@@ -15,7 +15,10 @@ exception it is, so callers can catch either::
     ├── OutputError (OSError)            an output exists (without overwrite) or cannot be written
     ├── BuildIncompleteError (RuntimeError)
     │                                    some scenes failed; the dataset holds the others
-    └── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
+    ├── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
+    └── TransferError (OSError)          push/pull to S3 failed (after retries)
+        ├── TransferAuthError (PermissionError)  credentials missing or refused
+        └── RemoteNotFoundError (FileNotFoundError)  no such bucket or prefix
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
@@ -67,6 +70,18 @@ class MissingExtraError(CeruleanCocoError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
 
+class TransferError(CeruleanCocoError, OSError):
+    """Pushing or pulling a dataset to or from S3 failed (network, server, checksum)."""
+
+
+class TransferAuthError(TransferError, PermissionError):
+    """S3 refused the credentials, or there were none."""
+
+
+class RemoteNotFoundError(TransferError, FileNotFoundError):
+    """The bucket does not exist, or the prefix holds no dataset."""
+
+
 __all__ = [
     "BuildIncompleteError",
     "CeruleanCocoError",
@@ -79,4 +94,7 @@ __all__ = [
     "OutputError",
     "ParameterMismatchError",
     "SplitError",
+    "TransferAuthError",
+    "TransferError",
+    "RemoteNotFoundError",
 ]

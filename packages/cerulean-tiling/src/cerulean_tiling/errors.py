@@ -13,7 +13,10 @@ exception it is, so callers can catch either::
     ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
     ├── GridError (ValueError)          an unusable grid specification
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
-    └── FetchError (OSError)            searching or downloading scenes failed
+    ├── FetchError (OSError)            searching or downloading scenes failed
+    │   ├── FetchAuthError (PermissionError)    credentials missing or refused
+    │   └── SceneNotFoundError (FileNotFoundError)  no such scene, object or asset
+    └── MissingExtraError (ImportError) an optional extra (e.g. ``fetch``) is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
@@ -67,3 +70,15 @@ class OutputError(CeruleanTilingError, OSError):
 
 class FetchError(CeruleanTilingError, OSError):
     """Searching, downloading or remotely reading scenes failed."""
+
+
+class FetchAuthError(FetchError, PermissionError):
+    """A catalogue, download server or bucket refused our credentials (or we had none)."""
+
+
+class SceneNotFoundError(FetchError, FileNotFoundError):
+    """A scene id, remote object or asset does not exist where it was looked for."""
+
+
+class MissingExtraError(CeruleanTilingError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""

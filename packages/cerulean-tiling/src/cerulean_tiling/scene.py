@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cerulean_tiling.errors import SceneIdError, SceneReadError
 from cerulean_tiling.gcps import GCPSet, read_gcps_from_raster, read_gcps_json
+from cerulean_tiling.remote import is_remote, read_remote_gcps
 from cerulean_tiling.sceneid import SceneId, parse_scene_id
 
 BACKGROUND_NAME = "background.png"
@@ -54,7 +55,11 @@ class SceneFolder:
     def gcps(self) -> GCPSet:
         """The scene's GCPs, in the coordinates of the raster they came from."""
         if self.gcps_from:
-            return read_gcps_from_raster(self.gcps_from.format(scene_id=self.scene_id.value))
+            location = self.gcps_from.format(scene_id=self.scene_id.value)
+            if is_remote(location):
+                # s3:// needs credentials and requester-pays; remote.py sets up GDAL for it.
+                return read_remote_gcps(location)
+            return read_gcps_from_raster(location)
         sidecar = self.path / GCPS_NAME
         if sidecar.is_file():
             return read_gcps_json(sidecar)

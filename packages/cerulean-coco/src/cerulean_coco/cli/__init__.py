@@ -10,6 +10,7 @@ from cerulean_coco import __version__
 from cerulean_coco.cli.build import build
 from cerulean_coco.cli.curate import filter_command, merge, split
 from cerulean_coco.cli.describe import stats, validate
+from cerulean_coco.cli.transfer import pull, push
 from cerulean_coco.errors import CeruleanCocoError
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
@@ -23,7 +24,7 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
-for _command in (build, split, filter_command, stats, validate, merge):
+for _command in (build, split, filter_command, stats, validate, merge, push, pull):
     cli.add_command(_command)
 
 

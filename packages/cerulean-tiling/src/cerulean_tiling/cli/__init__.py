@@ -8,6 +8,7 @@ import click
 
 from cerulean_tiling import __version__
 from cerulean_tiling.cli.commands import COMMANDS
+from cerulean_tiling.cli.fetch import download, search
 from cerulean_tiling.cli.manifest import annotation_manifest
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
@@ -23,6 +24,8 @@ def cli(verbose: int) -> None:
 
 for _command in COMMANDS:
     cli.add_command(_command)
+cli.add_command(search)
+cli.add_command(download)
 cli.add_command(annotation_manifest)
 
 
