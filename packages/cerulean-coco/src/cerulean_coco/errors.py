@@ -93,8 +93,8 @@ __all__ = [
     "NegativesError",
     "OutputError",
     "ParameterMismatchError",
+    "RemoteNotFoundError",
     "SplitError",
     "TransferAuthError",
     "TransferError",
-    "RemoteNotFoundError",
 ]
