@@ -28,7 +28,7 @@ def step(title: str, *command: str | Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
-    parser.add_argument("--scenes", type=int, default=3)
+    parser.add_argument("--scenes", type=int, default=6)
     parser.add_argument("--size", default="1600x1200")
     args = parser.parse_args()
     out: Path = args.out
@@ -45,9 +45,27 @@ def main() -> None:
          "cerulean-tiling", "tile", scenes, "-o", tiles, "--no-progress",
          "--aux", f"infra_distance={scenes / 'infrastructure.geojson'}",
          "--aux", f"vessel_density={scenes / 'vessel_density.tif'}", "--class-rasters")
+    dataset = out / "dataset"
+    aux = ["--aux", f"infra_distance={scenes / 'infrastructure.geojson'}",
+           "--aux", f"vessel_density={scenes / 'vessel_density.tif'}"]
+    step("Build a COCO dataset on a 2-worker dask cluster (resumable)",
+         "cerulean-coco", "build", scenes, "-o", dataset, *aux, "--workers", "2",
+         "--no-progress")
+    step("Validate it", "cerulean-coco", "validate", dataset)
+    step("Describe it", "cerulean-coco", "stats", dataset, "--csv", out / "instances.csv",
+         "--plot", out / "instances.png", "--no-progress")
+    if not (out / "split" / "split.json").exists():
+        step("Split scenes into train/val/test, stratified by class folder",
+             "cerulean-coco", "split", scenes, "--val", "0.5", "--test", "0.0", "--seed", "0",
+             "-o", out / "split")
+    if not (out / "dataset-cloud4" / "annotations.json").exists():
+        step("Serving classes (cloud4 preset) plus 2 negative tiles",
+             "cerulean-coco", "filter", dataset, "-o", out / "dataset-cloud4", "--preset",
+             "cloud4", "--negatives", "2", "--seed", "0")
     n_tiles = len([p for p in tiles.glob("S1*.tif") if not p.stem.endswith(("_classes",
                                                                            "_masks"))])
-    print(f"\nDemo done: {n_tiles} tiles in {tiles}")
+    print(f"\nDemo done: {n_tiles} tiles in {tiles}, COCO datasets in {dataset} and "
+          f"{out / 'dataset-cloud4'}, statistics in {out / 'instances.png'}")
 
 
 if __name__ == "__main__":

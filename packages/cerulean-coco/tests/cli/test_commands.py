@@ -105,7 +105,7 @@ def test_bad_build_inputs(run_cli: Run, built: BuildReport, scene_root: Path,
     assert result.code == 1
     assert "nowhere: no such scene folder" in _one_error_line(result.err)
     result = run_cli("build", scene_root, "-o", tmp_path / "ds", "--aux", "sonar=x.tif")
-    assert result.code == 1 and "unknown aux channel 'sonar'" in _one_error_line(result.err)
+    assert result.code == 2 and "unknown aux channel 'sonar'" in _one_error_line(result.err)
     assert not (tmp_path / "ds").exists()
     copy = tmp_path / "copy"
     shutil.copytree(built.dataset, copy)

@@ -10,36 +10,21 @@ import click
 from cerulean_coco.build import build_dataset
 from cerulean_coco.cli.options import no_progress, output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
-from cerulean_tiling.config import TilingConfig
+from cerulean_tiling.cli.options import config_from_options, tiling_options
 
 
 @click.command()
 @click.argument("scenes", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_folder
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Tiling config (.toml or .json); the options below override it.")
-@click.option("--grid", type=click.Choice(["tms", "pixel"]),
-              help="Tile grid: tms (WorldCRS84Quad, serving) or pixel windows. [tms]")
-@click.option("--zoom", type=int, help="WorldCRS84Quad zoom setting the resolution. [9]")
-@click.option("--tile-size", type=int, help="Tile width and height in pixels. [512]")
-@click.option("--overlap", type=int, help="Pixels shared by neighbouring pixel-grid tiles. [0]")
-@click.option("--aux", multiple=True,
-              help="Aux channel after VV, repeatable: infra_distance=PATH, "
-                   "vessel_density=PATH, constant[=VALUE].")
-@click.option("--alpha-threshold", type=int,
-              help="A layer pixel is painted when its alpha exceeds this. [0]")
-@click.option("--class-rasters/--no-class-rasters", default=None,
-              help="Also write per-tile class-id rasters.")
-@click.option("--gcps-from", help="GCP location template with {scene_id}.")
+@tiling_options
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Worker processes of the local dask cluster.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Use this dask scheduler (tcp://host:port) instead of a local cluster.")
 @overwrite
 @no_progress
-def build(scenes: tuple[Path, ...], output: Path, config_file: Path | None,
-          workers: int, scheduler: str | None, overwrite: bool, no_progress: bool,
-          **tiling: Any) -> None:
+def build(scenes: tuple[Path, ...], output: Path, workers: int, scheduler: str | None,
+          overwrite: bool, no_progress: bool, **tiling: Any) -> None:
     """Tile SCENES into a COCO dataset at OUTPUT, resuming an interrupted build.
 
     SCENES are scene folders, roots of class folders, or text files listing scene
@@ -47,10 +32,7 @@ def build(scenes: tuple[Path, ...], output: Path, config_file: Path | None,
     go on (the exit status is then 1). Rerunning the same command after an interruption
     redoes only the unfinished scenes.
     """
-    base = TilingConfig.load(config_file) if config_file else TilingConfig()
-    settings = base.to_dict()
-    settings.update({k: v for k, v in tiling.items() if v is not None and v != ()})
-    config = TilingConfig.from_dict(settings)
+    config = config_from_options(tiling)
     report = build_dataset(list(scenes), output, config, workers=workers, scheduler=scheduler,
                            overwrite=overwrite, progress=not no_progress)
     click.echo(
