@@ -125,7 +125,8 @@ def test_gray_mask_without_class_name_is_an_error(tmp_path: Path) -> None:
     gray[30:40, 50:70] = 200
     path = tmp_path / "Layer 7.png"
     Image.fromarray(gray, "L").save(path)
-    with pytest.raises(LayerColourError, match=r"Layer 7.png: no class colour.*index 200"):
+    message = r"Layer 7.png: no class colour.*\(200, 200, 200\) x200"
+    with pytest.raises(LayerColourError, match=message):
         decode_layer(path, 0, SIZE)
 
 
@@ -179,3 +180,46 @@ def test_size_mismatch_and_bad_files(tmp_path: Path) -> None:
     truncated.write_bytes(good.read_bytes()[:200])
     with pytest.raises(SceneReadError, match="Layer 4.png: truncated or corrupt"):
         decode_layer(truncated, 0, SIZE)
+
+
+def test_tall_layer_decoded_over_many_strips_matches_reference(tmp_path: Path) -> None:
+    from cerulean_tiling.png import STRIP_ROWS
+
+    rng = np.random.default_rng(9)
+    size = (300, 3 * STRIP_ROWS + 17)
+    rgba = np.zeros((size[1], size[0], 4), dtype=np.uint8)
+    rgba[100 : size[1] - 50, 40:260, :3] = classes.by_id(4).colour
+    rgba[100 : size[1] - 50, 40:260, 3] = rng.integers(0, 256, (size[1] - 150, 220))
+    path = tmp_path / "Layer 1.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    layer, _ = decode_layer(path, 0, size, 0, 24)
+    _, expected = reference_mask(rgba, 0, 24, gray_mode=False, named=False)
+    assert layer is not None and layer.class_id == 4
+    full = np.zeros(expected.shape, dtype=bool)
+    r0, c0 = layer.offset
+    full[r0 : r0 + layer.mask.shape[0], c0 : c0 + layer.mask.shape[1]] = layer.mask
+    np.testing.assert_array_equal(full, expected)
+
+
+@pytest.mark.parametrize("kind", ["LA", "RGB+tRNS", "I;16"])
+def test_rare_modes_decode_through_pillow(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "natural_seep_5.png"
+    if kind == "LA":
+        la = np.zeros((SIZE[1], SIZE[0], 2), dtype=np.uint8)
+        la[10:20, 10:30] = (255, 128)
+        Image.fromarray(la, "LA").save(path)
+        expected = 200
+    elif kind == "RGB+tRNS":
+        rgb = np.zeros((SIZE[1], SIZE[0], 3), dtype=np.uint8)
+        rgb[:] = (1, 2, 3)  # the transparent colour
+        rgb[30:40, 30:45] = classes.by_id(2).colour
+        Image.fromarray(rgb, "RGB").save(path, transparency=(1, 2, 3))
+        expected = 150
+    else:
+        gray16 = np.zeros((SIZE[1], SIZE[0]), dtype=np.uint16)
+        gray16[5:15, 5:10] = 65535
+        Image.fromarray(gray16).save(path)
+        expected = 50
+    layer, report = decode_layer(path, 0, SIZE)
+    assert layer is not None and layer.class_id == 2
+    assert int(layer.mask.sum()) == expected == report.pixels

@@ -1,8 +1,13 @@
-"""Reading scene PNGs with Pillow: clear errors, no decompression-bomb refusal.
+"""Reading scene PNGs: clear errors, bounded memory, no decompression-bomb refusal.
 
-Full-resolution GRD copies reach 26k × 17k pixels, over Pillow's default
-decompression-bomb limit; scene files are trusted inputs, so that limit is lifted for
-our reads only (under a lock, restored afterwards).
+Pillow parses headers (mode, palette, transparency table) and is the fallback decoder
+for rare modes; pixels of the common modes (8-bit gray, palette, RGB, RGBA) are decoded
+by GDAL in strips of rows (:func:`png_strips`), so a full-resolution layer (26k × 17k
+RGBA) never sits in memory whole, nor in Pillow's buffer plus a NumPy copy of it.
+
+Full-resolution GRD copies are over Pillow's default decompression-bomb limit; scene
+files are trusted inputs, so that limit is lifted for our reads only (under a lock,
+restored afterwards).
 """
 
 from __future__ import annotations
@@ -14,12 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import rasterio
 from PIL import Image, UnidentifiedImageError
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.windows import Window
 
 from cerulean_tiling.errors import SceneReadError
 from cerulean_tiling.types import UInt8Array
 
 _LIMIT_LOCK = threading.Lock()
+STRIP_ROWS = 256
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
 @contextmanager
@@ -36,43 +46,107 @@ def _no_pixel_limit() -> Iterator[None]:
 
 
 def read_png(path: Path) -> Image.Image:
-    """Open and fully decode a PNG.
+    """Open and fully decode a PNG with Pillow.
 
     Raises:
         SceneReadError: missing, not a PNG, or truncated/corrupt (the message names the file).
     """
+    image = open_png(path)
     try:
         with _no_pixel_limit():
-            image = Image.open(path)
-            if image.format != "PNG":
-                raise SceneReadError(f"{path}: not a PNG file (found {image.format})")
             image.load()
-    except FileNotFoundError:
-        raise SceneReadError(f"{path}: file not found") from None
-    except UnidentifiedImageError:
-        raise SceneReadError(f"{path}: not a PNG file") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, SceneReadError):
-            raise
         raise SceneReadError(f"{path}: truncated or corrupt PNG ({exc})") from None
     return image
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the PNG header, without decoding pixels."""
+def open_png(path: Path) -> Image.Image:
+    """Parse a PNG's header (size, mode, palette, transparency) without decoding pixels.
+
+    Raises:
+        SceneReadError: missing or not a PNG (the message names the file).
+    """
     try:
-        with _no_pixel_limit(), Image.open(path) as image:
-            if image.format != "PNG":
-                raise SceneReadError(f"{path}: not a PNG file (found {image.format})")
-            return image.size
+        with _no_pixel_limit():
+            image = Image.open(path)
     except FileNotFoundError:
         raise SceneReadError(f"{path}: file not found") from None
-    except UnidentifiedImageError:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise SceneReadError(f"{path}: not a PNG file") from None
+    if image.format != "PNG":
+        image.close()
+        raise SceneReadError(f"{path}: not a PNG file (found {image.format})")
+    if not _ends_with_iend(path):
+        image.close()
+        raise SceneReadError(f"{path}: truncated or corrupt PNG (no IEND chunk at the end)")
+    return image
+
+
+def _ends_with_iend(path: Path) -> bool:
+    """A complete PNG ends with the 12-byte IEND chunk; a cut-off download does not.
+
+    Decoders may return a truncated image's missing rows as zeros with only a warning,
+    so truncation is checked explicitly.
+    """
+    with open(path, "rb") as stream:
+        stream.seek(0, 2)
+        if stream.tell() < 12:
+            return False
+        stream.seek(-12, 2)
+        return stream.read(12) == _IEND
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the PNG header, without decoding pixels."""
+    with open_png(path) as image:
+        return image.size
+
+
+def gdal_layout(path: Path) -> tuple[int, str] | None:
+    """(band count, dtype) GDAL decodes ``path`` to, or None when GDAL cannot open it."""
+    try:
+        with _quiet_gdal(), rasterio.open(path) as src:
+            return src.count, src.dtypes[0]
+    except RasterioIOError:
+        return None
+
+
+def png_strips(path: Path, rows: int = STRIP_ROWS) -> Iterator[tuple[int, UInt8Array]]:
+    """Decode a PNG top to bottom in strips: yields (first row, (bands, rows, width) array).
+
+    PNG rows are compressed as one stream, so sequential strips cost one decode pass.
+
+    Raises:
+        SceneReadError: truncated or corrupt data (the message names the file).
+    """
+    try:
+        with _quiet_gdal(), rasterio.open(path) as src:
+            height, width = src.height, src.width
+            for row in range(0, height, rows):
+                window = Window(0, row, width, min(rows, height - row))
+                yield row, src.read(window=window)
+    except RasterioIOError as exc:
+        raise SceneReadError(f"{path}: truncated or corrupt PNG ({exc})") from None
+
+
+@contextmanager
+def _quiet_gdal() -> Iterator[None]:
+    """PNGs carry no georeference; GDAL's warning about it is noise here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        yield
 
 
 def read_gray(path: Path) -> UInt8Array:
     """Decode a Background.png to 8-bit VV intensity (gray, palette, RGB(A) or 16-bit)."""
+    with open_png(path) as header:
+        mode = header.mode
+    if mode == "L" and gdal_layout(path) == (1, "uint8"):
+        width, height = png_size(path)
+        out = np.empty((height, width), dtype=np.uint8)
+        for row, strip in png_strips(path):
+            out[row : row + strip.shape[1]] = strip[0]
+        return out
     image = read_png(path)
     mode = image.mode
     if mode in ("I;16", "I;16B", "I"):
