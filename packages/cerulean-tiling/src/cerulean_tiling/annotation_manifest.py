@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +38,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from cerulean_tiling import __version__
+from cerulean_tiling.atomic import write_text
 from cerulean_tiling.classes import CLASSES
 from cerulean_tiling.errors import OutputError, SceneIdError, SceneReadError
 from cerulean_tiling.scene import GCPS_NAME, discover_scenes, open_scene
@@ -278,20 +277,7 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")
-    text = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp makes the file private; the manifest is meant to be served.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    write_text(path, json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def _overlay_urls(

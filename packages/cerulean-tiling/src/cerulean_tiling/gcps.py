@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from cerulean_tiling.atomic import write_text
 from cerulean_tiling.errors import GCPError, SceneReadError
 from cerulean_tiling.types import FloatArray
 
@@ -174,9 +174,7 @@ def read_gcps_from_raster(location: str | Path) -> GCPSet:
 
 def write_gcps_json(gcps: GCPSet, path: Path) -> None:
     """Write ``gcps`` as a gcps.json sidecar (atomically)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(gcps.to_json(), indent=1))
-    tmp.replace(path)
+    write_text(path, json.dumps(gcps.to_json(), indent=1), "GCPs")
 
 
 def _checked(gcps: GCPSet) -> GCPSet:
@@ -199,9 +197,16 @@ def _checked(gcps: GCPSet) -> GCPSet:
     return gcps
 
 
-def metres_per_degree(lat: float) -> tuple[float, float]:
-    """Approximate metres per degree of longitude and latitude at ``lat`` (WGS84)."""
-    phi = math.radians(lat)
-    m_lat = 111132.92 - 559.82 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi)
-    m_lon = 111412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi)
+@overload
+def metres_per_degree(lat: float) -> tuple[float, float]: ...
+@overload
+def metres_per_degree(lat: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+def metres_per_degree(lat: float | FloatArray) -> tuple[Any, Any]:
+    """Approximate metres per degree of longitude and latitude at ``lat`` (WGS84).
+
+    Works on a scalar or elementwise on an array of latitudes.
+    """
+    phi = np.radians(lat)
+    m_lat = 111132.92 - 559.82 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi)
+    m_lon = 111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi)
     return m_lon, m_lat

@@ -140,9 +140,8 @@ def _quiet_gdal() -> Iterator[None]:
 def read_gray(path: Path) -> UInt8Array:
     """Decode a Background.png to 8-bit VV intensity (gray, palette, RGB(A) or 16-bit)."""
     with open_png(path) as header:
-        mode = header.mode
+        mode, (width, height) = header.mode, header.size
     if mode == "L" and gdal_layout(path) == (1, "uint8"):
-        width, height = png_size(path)
         out = np.empty((height, width), dtype=np.uint8)
         for row, strip in png_strips(path):
             out[row : row + strip.shape[1]] = strip[0]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_tiling import __version__
+from cerulean_tiling.atomic import write_text
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, OutputError
 from cerulean_tiling.pipeline import tile_scene
@@ -162,6 +163,4 @@ def _tile_one(
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    write_text(path, json.dumps(doc, indent=1, sort_keys=True))

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cerulean_tiling.atomic import write_text
 from cerulean_tiling.catalogue import COLLECTION, call_eodag, check_provider, open_gateway
-from cerulean_tiling.errors import FetchError, OutputError, SceneIdError, SceneReadError
+from cerulean_tiling.errors import FetchError, SceneIdError, SceneReadError
 from cerulean_tiling.optional import import_optional
 from cerulean_tiling.retry import RetryPolicy
 from cerulean_tiling.sceneid import SceneId, parse_scene_id
@@ -191,14 +192,7 @@ def write_scenes(records: Iterable[SceneRecord], path: Path) -> None:
     Raises:
         OutputError: the file cannot be written.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_text(json.dumps(scenes_geojson(records), indent=1) + "\n")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write scene list ({exc.strerror or exc})") from None
+    write_text(Path(path), json.dumps(scenes_geojson(records), indent=1) + "\n", "scene list")
 
 
 def read_scene_list(path: Path) -> list[tuple[str, str | None]]:

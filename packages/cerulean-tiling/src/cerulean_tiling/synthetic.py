@@ -79,7 +79,7 @@ class Footprint:
         north = -across * math.sin(theta) - along * math.cos(theta)
         _, m_lat = metres_per_degree(self.lat0)
         lat = self.lat0 + north / m_lat
-        m_lon = 111412.84 * np.cos(np.radians(lat)) - 93.5 * np.cos(3 * np.radians(lat))
+        m_lon, _ = metres_per_degree(lat)
         return self.lon0 + east / m_lon, lat
 
     def gcps(self, n_cols: int = 21, n_rows: int = 10, source: str = "synthetic") -> GCPSet:
