@@ -48,6 +48,11 @@ _OPTIONS = [
 ]
 
 
+TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
+                       "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
+"""Keyword names the tiling options pass to a command, in declaration order."""
+
+
 def tiling_options(func: F) -> F:
     """Decorate a click command with the tiling options (see :func:`config_from_options`)."""
     for option in reversed(_OPTIONS):
@@ -60,9 +65,8 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
     file = options.get("config_file")
     base = TilingConfig.load(file) if file else TilingConfig()
     values = base.to_dict()
-    for key in ("grid", "zoom", "tile_size", "overlap", "alpha_threshold", "colour_tolerance",
-                "class_rasters", "gcps_from"):
-        if options.get(key) is not None:
+    for key in TILING_OPTION_NAMES:
+        if key not in ("config_file", "aux") and options.get(key) is not None:
             values[key] = options[key]
     if options.get("aux"):
         values["aux"] = [str(spec) for spec in options["aux"]]
@@ -70,6 +74,3 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
         values["overlap"] = 0
     return TilingConfig.from_dict(values)
 
-
-TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
-                       "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
