@@ -65,11 +65,11 @@ def test_interrupted_run_resumes_only_unfinished_scenes(
     out = tmp_path / "tiles"
     assert run_cli("tile", scenes[0].path, "-o", out, "--no-progress").code == 0
     # A killed run leaves temp files and tiles of a scene without its record.
-    (out / ".S1X_tile.tif.tmp").write_bytes(b"partial")
+    (out / ".S1X_tile.tif.tmp-0123456789ab").write_bytes(b"partial")
     resumed = run_cli("tile", root, "-o", out, "--no-progress")
     assert resumed.code == 0, resumed.err
     assert "2 scenes tiled" in resumed.out and "1 already done" in resumed.out
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.glob(".*.tmp-*"))
 
 
 def test_info_reports_gcps_residuals_and_layers(synthetic_root: Root, run_cli: Callable) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_coco import __version__
-from cerulean_coco.atomic import write_bytes
 from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.layout import ANNOTATIONS_NAME
 from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
+from cerulean_tiling import write_bytes
 
 DESCRIPTION = "Cerulean ML oil-slick instances on Sentinel-1 tiles"
 

@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 import cerulean_tiling
 from cerulean_coco import __version__
-from cerulean_coco.atomic import write_json
 from cerulean_coco.document import read_json
 from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.layout import MANIFEST_NAME
 from cerulean_coco.records import ImageRecord
+from cerulean_tiling import write_json
 
 MANIFEST_FORMAT = 1
 

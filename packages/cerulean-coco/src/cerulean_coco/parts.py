@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_coco.atomic import TEMP_MARK, write_bytes
 from cerulean_coco.layout import PARTS_DIR
 from cerulean_coco.manifest import TileFile
 from cerulean_coco.records import AnnotationRecord, ImageRecord
+from cerulean_tiling import is_temp, write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def load_parts(dataset: Path, parameters_digest: str) -> dict[str, ScenePart]:
     if not folder.is_dir():
         return parts
     for path in sorted(folder.iterdir()):
-        if TEMP_MARK in path.name or path.suffix != ".json":
+        if is_temp(path) or path.suffix != ".json":
             path.unlink(missing_ok=True)
             continue
         try:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cerulean_coco.atomic import write_bytes
 from cerulean_coco.errors import MissingExtraError
 from cerulean_coco.regionprops import PROPERTY_NAMES
 from cerulean_coco.stats import DatasetStats
+from cerulean_tiling import write_bytes
 
 _BINS = 30
 _UNITS = {"eccentricity": "0 = circle, 1 = line", "orientation": "radians from the row axis"}

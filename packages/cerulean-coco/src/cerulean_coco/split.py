@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cerulean_coco.atomic import staged_folder, write_bytes, write_json
 from cerulean_coco.errors import SplitError
+from cerulean_tiling import staged_folder, write_bytes, write_json
 from cerulean_tiling.scene import discover_scenes
 
 SPLITS = ("train", "val", "test")

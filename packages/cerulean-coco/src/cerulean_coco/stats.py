@@ -16,9 +16,9 @@ from typing import Any
 from tqdm import tqdm
 
 from cerulean_coco import rle
-from cerulean_coco.atomic import write_bytes
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.regionprops import PROPERTY_NAMES, RegionProps, region_props
+from cerulean_tiling import write_bytes
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from cerulean_coco.atomic import link_or_copy, staged_folder
 from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.layout import ANNOTATIONS_NAME, TILES_DIR
 from cerulean_coco.manifest import Manifest
+from cerulean_tiling import link_or_copy, staged_folder
 
 
 def write_dataset(

@@ -12,13 +12,42 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from cerulean_tiling.classes import CLASSES, PRESETS, RemapPreset, SlickClass
-from cerulean_tiling.config import ChannelSpec, TilingConfig
+from typing import TYPE_CHECKING, Any
+
+from cerulean_tiling.atomic import (
+    atomic_path,
+    is_temp,
+    link_or_copy,
+    staged_folder,
+    write_bytes,
+    write_json,
+    write_text,
+)
+from cerulean_tiling.aux_channels import aux_channel
+from cerulean_tiling.classes import (
+    BACKGROUND,
+    CLASSES,
+    PRESETS,
+    RemapPreset,
+    SlickClass,
+    by_id,
+    by_name,
+    normalise_name,
+    preset,
+)
+from cerulean_tiling.config import (
+    CONSTANT,
+    INFRA_DISTANCE,
+    VESSEL_DENSITY,
+    VV,
+    ChannelSpec,
+    TilingConfig,
+)
 from cerulean_tiling.download import DownloadResult, download_scenes
 from cerulean_tiling.errors import CeruleanTilingError
-from cerulean_tiling.gcps import GCPSet, read_gcps_from_raster, read_gcps_json
+from cerulean_tiling.gcps import GCPSet, metres_per_degree, read_gcps_from_raster, read_gcps_json
 from cerulean_tiling.georef import Georeference
-from cerulean_tiling.grid import TileGrid
+from cerulean_tiling.grid import SERVING_TILE_SIZE, Lattice, TileGrid, TileSpec, Window, tms_matrix
 from cerulean_tiling.pipeline import tile_scene
 from cerulean_tiling.remote import read_remote_gcps
 from cerulean_tiling.retry import RetryPolicy
@@ -26,17 +55,49 @@ from cerulean_tiling.run import RunSummary, tile_scenes
 from cerulean_tiling.scene import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.search import SceneRecord, search_scenes
+from cerulean_tiling.synthetic import SyntheticScene, write_scenes
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileInstance, TileRecord
+from cerulean_tiling.warp import warp_image, warp_mask
+from cerulean_tiling.writer import class_raster, write_tile
+
+if TYPE_CHECKING:
+    from cerulean_tiling.cli.options import config_from_options, tiling_options
+    from cerulean_tiling.cli.runner import configure_logging, run_group
+
+# The CLI helpers that sibling packages build their commands with load click's command
+# machinery, which library users (the serving service) should not pay for at import.
+_CLI_HELPERS = {
+    "configure_logging": "cerulean_tiling.cli.runner",
+    "run_group": "cerulean_tiling.cli.runner",
+    "config_from_options": "cerulean_tiling.cli.options",
+    "tiling_options": "cerulean_tiling.cli.options",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLI_HELPERS:
+        import importlib
+
+        return getattr(importlib.import_module(_CLI_HELPERS[name]), name)
+    raise AttributeError(f"module 'cerulean_tiling' has no attribute {name!r}")
+
 
 __all__ = [
+    "BACKGROUND",
     "CLASSES",
+    "CONSTANT",
+    "INFRA_DISTANCE",
     "PRESETS",
+    "SERVING_TILE_SIZE",
+    "VESSEL_DENSITY",
+    "VV",
     "Bounds",
     "CeruleanTilingError",
     "ChannelSpec",
     "DownloadResult",
     "GCPSet",
     "Georeference",
+    "Lattice",
     "LayerReport",
     "RemapPreset",
     "RetryPolicy",
@@ -46,19 +107,45 @@ __all__ = [
     "SceneRecord",
     "SceneTiling",
     "SlickClass",
+    "SyntheticScene",
     "TileGrid",
     "TileInstance",
     "TileRecord",
+    "TileSpec",
     "TilingConfig",
+    "Window",
     "__version__",
+    "atomic_path",
+    "aux_channel",
+    "by_id",
+    "by_name",
+    "class_raster",
+    "config_from_options",
+    "configure_logging",
     "discover_scenes",
     "download_scenes",
+    "is_temp",
+    "link_or_copy",
+    "metres_per_degree",
+    "normalise_name",
     "open_scene",
     "parse_scene_id",
+    "preset",
     "read_gcps_from_raster",
     "read_gcps_json",
     "read_remote_gcps",
+    "run_group",
     "search_scenes",
+    "staged_folder",
     "tile_scene",
     "tile_scenes",
+    "tiling_options",
+    "tms_matrix",
+    "warp_image",
+    "warp_mask",
+    "write_bytes",
+    "write_json",
+    "write_scenes",
+    "write_text",
+    "write_tile",
 ]

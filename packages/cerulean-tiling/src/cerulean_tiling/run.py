@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_tiling import __version__
-from cerulean_tiling.atomic import write_text
+from cerulean_tiling.atomic import is_temp, write_text
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, OutputError
 from cerulean_tiling.pipeline import tile_scene
@@ -116,8 +116,9 @@ def _prepare(out: Path, config: TilingConfig, overwrite: bool) -> None:
                 f"{out}: directory is not empty; use --overwrite or an empty directory"
             )
         _remove_outputs(out)
-    for stale in out.glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    for stale in out.glob(".*"):
+        if is_temp(stale) and stale.is_file():
+            stale.unlink(missing_ok=True)
     _write_json(settings, wanted)
     (out / RECORDS_DIR).mkdir(exist_ok=True)
 

@@ -8,13 +8,13 @@ class ids, 0 = background.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import rasterio
 from affine import Affine
 
+from cerulean_tiling.atomic import atomic_path
 from cerulean_tiling.errors import OutputError
 from cerulean_tiling.types import UInt8Array
 
@@ -45,16 +45,13 @@ def write_tile(
         profile.update(tiled=False)
         profile.pop("blockxsize")
         profile.pop("blockysize")
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with rasterio.open(tmp, "w", **profile) as dst:
+        with atomic_path(path, "tile") as tmp, rasterio.open(tmp, "w", **profile) as dst:
             dst.write(data)
             for i, name in enumerate(channels, start=1):
                 dst.set_band_description(i, name)
             dst.update_tags(**tags)
-        os.replace(tmp, path)
-    except (rasterio.errors.RasterioIOError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
+    except rasterio.errors.RasterioIOError as exc:
         raise OutputError(f"{path}: cannot write tile ({exc})") from None
 
 

@@ -1,0 +1,182 @@
+"""The serving service's model row (``cerulean-cloud-model.json``).
+
+cerulean-cloud registers each model as a database row and reads everything it needs
+to run the model from it: ``type`` (``FASTAIUNET`` or ``MASKRCNN``), ``file_path``,
+``layers`` (input channels by the service's names), ``cls_map`` (output index → class
+name), ``thresholds``, ``tile_width_m`` and ``tile_width_px`` (from which it derives the
+zoom), plus descriptive fields. :class:`ServingRow` reads such a row (so production
+models run here unchanged) and builds one from a bundle (so a bundle made here is a
+drop-in for the service).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cerulean_infer.bundle import BundleManifest
+from cerulean_infer.errors import BundleError
+from cerulean_infer.presets import PostprocessPreset
+
+ROW_TYPES = {"unet": "FASTAIUNET", "maskrcnn": "MASKRCNN"}
+"""Our architecture name → the service's model ``type``."""
+
+LAYERS = {"vv": "VV", "infra_distance": "INFRA", "vessel_density": "VESSEL",
+          "constant": "ALL_255", "constant=255": "ALL_255", "constant=0": "ALL_ZEROS"}
+"""Our channel names → the service's layer names."""
+
+CLASS_NAMES = {"background": "BACKGROUND", "infra_slick": "INFRA",
+               "natural_seep": "NATURAL", "vessel": "VESSEL"}
+"""Our class names → the service's ``cls_map`` names (others are upper-cased)."""
+
+EARTH_CIRCUMFERENCE_M = 40_075_016.686
+"""Equatorial circumference of the WGS84 ellipsoid."""
+
+
+def tile_width_m(zoom: int) -> float:
+    """East-west width of a WorldCRS84Quad tile at ``zoom``, in metres at the equator.
+
+    WorldCRS84Quad has 2 tiles across 360° at zoom 0, so a tile spans 180°/2^zoom.
+    """
+    return EARTH_CIRCUMFERENCE_M / 2 ** (zoom + 1)
+
+
+def zoom_for_tile_width_m(width_m: float) -> int:
+    """The WorldCRS84Quad zoom whose tiles are closest to ``width_m`` wide."""
+    if width_m <= 0:
+        raise BundleError(f"tile_width_m {width_m} must be positive")
+    return max(0, round(math.log2(EARTH_CIRCUMFERENCE_M / width_m) - 1))
+
+
+@dataclass(frozen=True)
+class ServingRow:
+    """One model row of the serving service."""
+
+    type: str
+    file_path: str
+    layers: tuple[str, ...]
+    cls_map: dict[int, str]
+    name: str
+    tile_width_m: float
+    tile_width_px: int
+    thresholds: dict[str, float]
+    epochs: int | None = None
+    backbone_size: int | None = None
+    pixel_f1: float | None = None
+    instance_f1: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Row columns this module does not interpret, kept as they were."""
+
+    @property
+    def arch(self) -> str:
+        """Our architecture name for the row's ``type``."""
+        for arch, row_type in ROW_TYPES.items():
+            if row_type == self.type:
+                return arch
+        raise BundleError(f"model row type {self.type!r} is not one of "
+                          f"{', '.join(ROW_TYPES.values())}")
+
+    @property
+    def zoom(self) -> int:
+        """The zoom the service derives from ``tile_width_m``."""
+        return zoom_for_tile_width_m(self.tile_width_m)
+
+    @classmethod
+    def from_manifest(cls, manifest: BundleManifest, postprocess: PostprocessPreset,
+                      file_path: str = "model.ts") -> ServingRow:
+        """The row that registers ``manifest``'s model with the service."""
+        backbone_digits = "".join(ch for ch in manifest.backbone if ch.isdigit())
+        return cls(
+            type=ROW_TYPES[manifest.arch],
+            file_path=file_path,
+            layers=tuple(_layer(c) for c in manifest.channels),
+            cls_map={i: CLASS_NAMES.get(n, n.upper()) for i, n in enumerate(manifest.classes)},
+            name=manifest.name,
+            tile_width_m=tile_width_m(manifest.zoom),
+            tile_width_px=manifest.tile_size,
+            thresholds=postprocess.serving_thresholds(),
+            epochs=manifest.training.get("epochs"),
+            backbone_size=int(backbone_digits) if backbone_digits else None,
+            pixel_f1=manifest.metrics.get("pixel_f1"),
+            instance_f1=manifest.metrics.get("instance_f1"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as JSON (``cls_map`` keys as strings, as JSON requires)."""
+        doc = asdict(self)
+        extra = doc.pop("extra")
+        doc["layers"] = list(self.layers)
+        doc["cls_map"] = {str(k): v for k, v in self.cls_map.items()}
+        return {**extra, **doc}
+
+    @classmethod
+    def from_json(cls, doc: Any, where: str = "model row") -> ServingRow:
+        """Parse a row; unknown columns are kept in :attr:`extra`.
+
+        Raises:
+            BundleError: a required column is missing or has the wrong type.
+        """
+        if not isinstance(doc, dict):
+            raise BundleError(f"{where}: expected a JSON object")
+        required = ("type", "layers", "cls_map", "thresholds", "tile_width_m", "tile_width_px")
+        for key in required:
+            if key not in doc:
+                raise BundleError(f"{where}: missing key {key!r}")
+        try:
+            cls_map = {int(k): str(v) for k, v in dict(doc["cls_map"]).items()}
+            thresholds = {str(k): float(v) for k, v in dict(doc["thresholds"]).items()
+                          if v is not None}
+            layers = doc["layers"]
+            if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
+                raise TypeError("layers must be a list of names")
+            known = {"type", "file_path", "layers", "cls_map", "name", "tile_width_m",
+                     "tile_width_px", "thresholds", "epochs", "backbone_size", "pixel_f1",
+                     "instance_f1"}
+            row = cls(
+                type=str(doc["type"]), file_path=str(doc.get("file_path", "")),
+                layers=tuple(layers), cls_map=cls_map, name=str(doc.get("name", "")),
+                tile_width_m=float(doc["tile_width_m"]),
+                tile_width_px=int(doc["tile_width_px"]), thresholds=thresholds,
+                epochs=doc.get("epochs"), backbone_size=doc.get("backbone_size"),
+                pixel_f1=doc.get("pixel_f1"), instance_f1=doc.get("instance_f1"),
+                extra={k: v for k, v in doc.items() if k not in known},
+            )
+        except (TypeError, ValueError) as exc:
+            raise BundleError(f"{where}: {exc}") from None
+        row.arch  # noqa: B018 - validates the type column
+        return row
+
+    @classmethod
+    def read(cls, path: Path | str) -> ServingRow:
+        """Read a row from a JSON file.
+
+        Raises:
+            BundleError: the file is missing, not JSON, or not a model row.
+        """
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BundleError(f"{path}: no such model row file") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BundleError(f"{path}: unreadable model row ({exc})") from None
+        return cls.from_json(doc, str(path))
+
+    def write(self, path: Path | str) -> None:
+        """Write the row as JSON atomically."""
+        from cerulean_tiling import write_json
+
+        write_json(Path(path), self.to_json(), indent=2, what="model row")
+
+
+def _layer(channel: str) -> str:
+    try:
+        return LAYERS[channel]
+    except KeyError:
+        raise BundleError(f"channel {channel!r} has no serving layer name") from None
+
+
+__all__ = ["CLASS_NAMES", "LAYERS", "ROW_TYPES", "ServingRow", "tile_width_m",
+           "zoom_for_tile_width_m"]
