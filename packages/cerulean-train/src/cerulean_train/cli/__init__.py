@@ -1,0 +1,39 @@
+"""The ``cerulean-train`` command line: thin click commands over the library.
+
+Each subcommand lives in its own module of this package and is added to :func:`cli`
+here; this module builds the group and maps errors to one line through
+cerulean-tiling's runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from cerulean_coco import CeruleanCocoError
+from cerulean_infer import CeruleanInferError
+from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
+from cerulean_train import __version__
+from cerulean_train.errors import CeruleanTrainError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cerulean-train")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Train oil-slick detectors (UNet, Mask R-CNN) on cerulean-coco datasets and export
+    model bundles that cerulean-infer and the serving service load as they are."""
+    configure_logging(verbose)
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit status."""
+    return run_group(
+        cli, args,
+        (CeruleanTrainError, CeruleanCocoError, CeruleanInferError, CeruleanTilingError),
+        prog_name="cerulean-train",
+    )
+
+
+__all__ = ["cli", "main"]
