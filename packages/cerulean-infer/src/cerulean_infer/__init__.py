@@ -11,14 +11,18 @@ __version__ = "0.1.0"
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import CeruleanInferError
 from cerulean_infer.presets import PRESETS, PostprocessPreset
+from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
 
 __all__ = [
     "PRESETS",
     "BundleManifest",
     "CeruleanInferError",
+    "InstancePrediction",
+    "PlacedInstance",
     "PostprocessPreset",
     "Runtime",
     "ServingRow",
+    "Slick",
     "__version__",
 ]
