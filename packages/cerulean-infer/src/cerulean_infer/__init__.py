@@ -10,6 +10,13 @@ __version__ = "0.1.0"
 
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import CeruleanInferError
+from cerulean_infer.postprocess import (
+    feature_collection,
+    polygon_nms,
+    read_geojson,
+    unet_slicks,
+    write_geojson,
+)
 from cerulean_infer.presets import PRESETS, PostprocessPreset
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
@@ -25,4 +32,9 @@ __all__ = [
     "ServingRow",
     "Slick",
     "__version__",
+    "feature_collection",
+    "polygon_nms",
+    "read_geojson",
+    "unet_slicks",
+    "write_geojson",
 ]
