@@ -12,8 +12,14 @@ from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import CeruleanInferError
 from cerulean_infer.postprocess import (
     feature_collection,
+    join_fragments,
+    merge_instances,
+    merge_tilesets_serving,
     polygon_nms,
     read_geojson,
+    serving_tile_slicks,
+    serving_tileset_slicks,
+    tile_instances,
     unet_slicks,
     write_geojson,
 )
@@ -33,8 +39,14 @@ __all__ = [
     "Slick",
     "__version__",
     "feature_collection",
+    "join_fragments",
+    "merge_instances",
+    "merge_tilesets_serving",
     "polygon_nms",
     "read_geojson",
+    "serving_tile_slicks",
+    "serving_tileset_slicks",
+    "tile_instances",
     "unet_slicks",
     "write_geojson",
 ]
