@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from shapely.strtree import STRtree
 
 from cerulean_infer.postprocess.fragments import connected_groups, same_class_pairs

@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import rasterio.features
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 
 def window_transform(transform: Affine, row: int, col: int) -> Affine:
     """The transform of a window whose top-left pixel is (row, col) of ``transform``'s grid."""
-    return transform * Affine.translation(col, row)
+    a, b, c, d, e, f = transform[:6]
+    return Affine(a, b, c + a * col + b * row, d, e, f + d * col + e * row)
 
 
 def mask_polygons(mask: np.ndarray[Any, Any], transform: Affine, *, connectivity: int = 4,
