@@ -13,7 +13,8 @@ D = 0.005
 
 def slick(x0: float, x1: float, conf: float, name: str, y0: float = 0, y1: float = 10,
           inf_idx: int = 1) -> Slick:
-    return Slick(geometry=MultiPolygon([box(-120 + x0 * D, 35 + y0 * D, -120 + x1 * D, 35 + y1 * D)]),
+    outline = box(-120 + x0 * D, 35 + y0 * D, -120 + x1 * D, 35 + y1 * D)
+    return Slick(geometry=MultiPolygon([outline]),
                  inf_idx=inf_idx, class_name="infra_slick", machine_confidence=conf,
                  mean_conf=conf, median_conf=conf, max_conf=conf, extra={"name": name})
 

@@ -41,7 +41,7 @@ def test_islands_kept_only_when_they_reach_pixel_thresh() -> None:
     (kept,) = unet_slicks(probs, TRANSFORM, CLASSES, PRESET)
     assert kept.class_name == "vessel" and kept.inf_idx == 3
     assert kept.geometry.area == pytest.approx(300 * RES * RES)
-    x0, y0, x1, y1 = kept.geometry.bounds
+    x0, _, _, y1 = kept.geometry.bounds
     assert (x0, y1) == pytest.approx(lonlat(20, 20))
     values = np.r_[np.full(300 - 8, 0.7), np.full(8, 0.95)].astype(np.float32)
     assert kept.max_conf == pytest.approx(0.95)
