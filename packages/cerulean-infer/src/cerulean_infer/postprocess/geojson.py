@@ -6,7 +6,7 @@ exteriors and clockwise holes, cut at the antimeridian. Feature properties::
     class               class name            inf_idx         model output index
     machine_confidence  the ranking score     mean_conf, median_conf, max_conf
     area_km2            ellipsoidal area      scene_id, model
-    ...                 any Slick.extra entries
+    ...                 any other Slick.extra entries, after these
 
 :func:`read_geojson` reads such a file back into :class:`~cerulean_infer.records.Slick`
 records; properties beyond the Slick fields (``area_km2``, ``scene_id``, ``model`` and
@@ -29,7 +29,7 @@ from cerulean_infer.postprocess.antimeridian import split_antimeridian
 from cerulean_infer.postprocess.geodesy import area_km2
 from cerulean_infer.postprocess.polygons import as_multipolygon
 from cerulean_infer.records import Slick
-from cerulean_tiling import write_json
+from cerulean_tiling import CeruleanTilingError, write_json
 
 _CONFIDENCES = ("machine_confidence", "mean_conf", "median_conf", "max_conf")
 _SLICK_KEYS = ("class", "inf_idx", *_CONFIDENCES)
@@ -44,15 +44,15 @@ def _coords(value: Any) -> Any:
 def feature(slick: Slick, scene_id: str, model_name: str) -> dict[str, Any]:
     """One slick as an RFC 7946 Feature (see the module docstring for its properties)."""
     geometry = shapely.orient_polygons(split_antimeridian(slick.geometry))
-    properties: dict[str, Any] = dict(slick.extra)
-    properties.update({
+    properties: dict[str, Any] = {
         "class": slick.class_name,
         "inf_idx": int(slick.inf_idx),
         **{name: float(getattr(slick, name)) for name in _CONFIDENCES},
         "area_km2": area_km2(geometry),
         "scene_id": scene_id,
         "model": model_name,
-    })
+    }
+    properties.update((k, v) for k, v in slick.extra.items() if k not in properties)
     doc = mapping(geometry)
     return {
         "type": "Feature",
@@ -76,10 +76,13 @@ def write_geojson(path: Path | str, collection: dict[str, Any]) -> None:
     Raises:
         OutputError: the file cannot be written (the message names it).
     """
+    path = Path(path)
     try:
-        write_json(Path(path), collection, what="predictions")
-    except OSError as exc:
+        write_json(path, collection, what="predictions")
+    except CeruleanTilingError as exc:
         raise OutputError(str(exc)) from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write predictions ({exc.strerror or exc})") from None
 
 
 def _slick(doc: Any, where: str) -> Slick:
