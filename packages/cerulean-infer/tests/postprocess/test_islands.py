@@ -54,6 +54,14 @@ def test_label_diagonal_only_joins_with_eight() -> None:
         label(mask, 6)
 
 
+def test_label_many_regions() -> None:
+    checkerboard = np.indices((64, 64)).sum(axis=0) % 2 == 0     # 2048 single pixels
+    labels, count = label(checkerboard)
+    assert count == 2048
+    np.testing.assert_array_equal(labels[checkerboard], np.arange(1, 2049))
+    assert label(checkerboard, 8)[1] == 1
+
+
 def test_label_matches_scipy() -> None:
     ndimage = pytest.importorskip("scipy.ndimage")
     mask = np.random.default_rng(3).random((64, 64)) < 0.5
