@@ -161,3 +161,15 @@ def test_unwritable_output_is_an_output_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(OutputError, match="cannot write predictions"):
         write_geojson(blocker / "out.geojson", feature_collection([], "s", "m"))
+
+
+def test_service_features_are_named_from_classes(tmp_path: Path) -> None:
+    unnamed = _feature(properties={"inf_idx": 3, "machine_confidence": 0.5})
+    path = tmp_path / "service.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [unnamed]}))
+    with pytest.raises(PredictionsError, match="missing properties class"):
+        read_geojson(path)
+    (only,) = read_geojson(path, classes=("background", "infra", "seep", "vessel"))
+    assert only.class_name == "vessel"
+    with pytest.raises(PredictionsError, match="inf_idx 3 is not one of the 2 classes"):
+        read_geojson(path, classes=("background", "infra"))

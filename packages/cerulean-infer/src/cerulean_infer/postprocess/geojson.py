@@ -85,13 +85,15 @@ def write_geojson(path: Path | str, collection: dict[str, Any]) -> None:
         raise OutputError(f"{path}: cannot write predictions ({exc.strerror or exc})") from None
 
 
-def _slick(doc: Any, where: str) -> Slick:
+def _slick(doc: Any, where: str, classes: Sequence[str] | None) -> Slick:
     if not isinstance(doc, dict) or doc.get("type") != "Feature":
         raise PredictionsError(f"{where}: not a GeoJSON Feature")
     properties = doc.get("properties")
     if not isinstance(properties, dict):
         raise PredictionsError(f"{where}: has no properties object")
-    missing = [k for k in ("class", "inf_idx", "machine_confidence") if k not in properties]
+    required = ("inf_idx", "machine_confidence") if classes else (
+        "class", "inf_idx", "machine_confidence")
+    missing = [k for k in required if k not in properties]
     if missing:
         raise PredictionsError(f"{where}: missing properties {', '.join(missing)}")
     try:
@@ -111,18 +113,31 @@ def _slick(doc: Any, where: str) -> Slick:
         raise PredictionsError(f"{where}: bad property ({exc})") from None
     if not all(math.isfinite(v) for v in confidence.values()):
         raise PredictionsError(f"{where}: confidences must be finite, got {confidence}")
-    if not isinstance(properties["class"], str):
-        raise PredictionsError(f"{where}: class {properties['class']!r} is not a name")
+    name = properties.get("class")
+    if name is None and classes:
+        if not 0 <= inf_idx < len(classes):
+            raise PredictionsError(f"{where}: inf_idx {inf_idx} is not one of the "
+                                   f"{len(classes)} classes {list(classes)}")
+        name = classes[inf_idx]
+    if not isinstance(name, str):
+        raise PredictionsError(f"{where}: class {name!r} is not a name")
     return Slick(
-        geometry=as_multipolygon(geometry), inf_idx=inf_idx, class_name=properties["class"],
+        geometry=as_multipolygon(geometry), inf_idx=inf_idx, class_name=name,
         machine_confidence=confidence["machine_confidence"], mean_conf=confidence["mean_conf"],
         median_conf=confidence["median_conf"], max_conf=confidence["max_conf"],
         extra={k: v for k, v in properties.items() if k not in _SLICK_KEYS},
     )
 
 
-def read_geojson(path: Path | str) -> list[Slick]:
+def read_geojson(path: Path | str, classes: Sequence[str] | None = None) -> list[Slick]:
     """The slicks of a predictions FeatureCollection, in file order.
+
+    Args:
+        path: the GeoJSON file.
+        classes: class name of each model output index; when given, features without a
+            ``class`` property (the serving service writes none) are named by
+            ``inf_idx``. Missing ``mean_conf``/``median_conf``/``max_conf`` default to
+            ``machine_confidence``.
 
     Raises:
         PredictionsError: the file is missing or unreadable, not JSON, not a
@@ -143,7 +158,7 @@ def read_geojson(path: Path | str) -> list[Slick]:
     features = doc.get("features")
     if not isinstance(features, list):
         raise PredictionsError(f"{path}: 'features' is not a list")
-    return [_slick(f, f"{path}: feature {i}") for i, f in enumerate(features)]
+    return [_slick(f, f"{path}: feature {i}", classes) for i, f in enumerate(features)]
 
 
 __all__ = ["feature", "feature_collection", "read_geojson", "write_geojson"]
