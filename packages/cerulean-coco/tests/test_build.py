@@ -22,7 +22,7 @@ from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.records import class_table_categories
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 
 def test_two_worker_build_writes_a_complete_dataset(n_scenes: int, built: BuildReport,

@@ -9,7 +9,7 @@ from cerulean_coco.build import BuildReport, build_dataset
 from cerulean_coco.cluster import WORKER_ENV, open_client
 from cerulean_coco.validate import validate_dataset
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 
 def test_local_cluster_workers_are_single_threaded_processes() -> None:

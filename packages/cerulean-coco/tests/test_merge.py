@@ -12,7 +12,7 @@ from cerulean_coco.manifest import Manifest
 from cerulean_coco.merge import merge_datasets
 from cerulean_coco.validate import validate_dataset
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 
 @pytest.fixture(scope="module")

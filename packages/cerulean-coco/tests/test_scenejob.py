@@ -10,8 +10,8 @@ from cerulean_coco.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
 from cerulean_coco.parts import ScenePart
 from cerulean_coco.scenejob import SceneJob, run_scene_job
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
+from cerulean_tiling.tiles.pipeline import tile_scene
 
 
 def _dataset(tmp_path: Path, token: str) -> Path:

@@ -6,7 +6,7 @@ import pytest
 
 from cerulean_coco.errors import SplitError
 from cerulean_coco.split import split_scenes, write_split
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 
 def _fake_scenes(counts: dict[str, int]) -> list[Path]:

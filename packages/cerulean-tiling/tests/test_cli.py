@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cerulean_tiling.synthetic import SyntheticScene
+from cerulean_tiling.synthetic.scenes import SyntheticScene
 
 Root = tuple[Path, list[SyntheticScene]]
 

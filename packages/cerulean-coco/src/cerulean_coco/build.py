@@ -55,8 +55,8 @@ from cerulean_coco.scenejob import (
 )
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import SceneIdError
-from cerulean_tiling.scene import discover_scenes
-from cerulean_tiling.sceneid import parse_scene_id
+from cerulean_tiling.scenes.folder import discover_scenes
+from cerulean_tiling.scenes.sceneid import parse_scene_id
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from cerulean_coco.manifest import TileFile
 from cerulean_coco.parts import PartTile, ScenePart, commit_part
 from cerulean_coco.records import AnnotationRecord, ImageRecord
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.scene import open_scene
+from cerulean_tiling.scenes.folder import open_scene
+from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.types import TileInstance, TileRecord
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from cerulean_coco.errors import SplitError
 from cerulean_tiling import staged_folder, write_bytes, write_json
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 SPLITS = ("train", "val", "test")
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cerulean_coco.build import BuildReport
-from cerulean_tiling.scene import discover_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
 
 Run = Callable[..., Any]
 

@@ -14,6 +14,10 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
+from cerulean_tiling.acquire.download import DownloadResult, download_scenes
+from cerulean_tiling.acquire.remote import read_remote_gcps
+from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.acquire.search import SceneRecord, search_scenes
 from cerulean_tiling.atomic import (
     atomic_path,
     is_temp,
@@ -23,7 +27,6 @@ from cerulean_tiling.atomic import (
     write_json,
     write_text,
 )
-from cerulean_tiling.aux_channels import aux_channel
 from cerulean_tiling.classes import (
     BACKGROUND,
     CLASSES,
@@ -43,22 +46,31 @@ from cerulean_tiling.config import (
     ChannelSpec,
     TilingConfig,
 )
-from cerulean_tiling.download import DownloadResult, download_scenes
 from cerulean_tiling.errors import CeruleanTilingError
-from cerulean_tiling.gcps import GCPSet, metres_per_degree, read_gcps_from_raster, read_gcps_json
-from cerulean_tiling.georef import Georeference
-from cerulean_tiling.grid import SERVING_TILE_SIZE, Lattice, TileGrid, TileSpec, Window, tms_matrix
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.remote import read_remote_gcps
-from cerulean_tiling.retry import RetryPolicy
-from cerulean_tiling.run import RunSummary, tile_scenes
-from cerulean_tiling.scene import SceneFolder, discover_scenes, open_scene
-from cerulean_tiling.sceneid import SceneId, parse_scene_id
-from cerulean_tiling.search import SceneRecord, search_scenes
-from cerulean_tiling.synthetic import SyntheticScene, write_scenes
+from cerulean_tiling.geo.gcps import (
+    GCPSet,
+    metres_per_degree,
+    read_gcps_from_raster,
+    read_gcps_json,
+)
+from cerulean_tiling.geo.georef import Georeference
+from cerulean_tiling.geo.grid import (
+    SERVING_TILE_SIZE,
+    Lattice,
+    TileGrid,
+    TileSpec,
+    Window,
+    tms_matrix,
+)
+from cerulean_tiling.geo.warp import warp_image, warp_mask
+from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
+from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
+from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
+from cerulean_tiling.tiles.aux_channels import aux_channel
+from cerulean_tiling.tiles.pipeline import tile_scene
+from cerulean_tiling.tiles.run import RunSummary, tile_scenes
+from cerulean_tiling.tiles.writer import class_raster, write_tile
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileInstance, TileRecord
-from cerulean_tiling.warp import warp_image, warp_mask
-from cerulean_tiling.writer import class_raster, write_tile
 
 if TYPE_CHECKING:
     from cerulean_tiling.cli.options import config_from_options, tiling_options

@@ -12,10 +12,10 @@ from tqdm import tqdm
 from cerulean_tiling import classes
 from cerulean_tiling.cli.options import TILING_OPTION_NAMES, config_from_options, tiling_options
 from cerulean_tiling.errors import CeruleanTilingError
-from cerulean_tiling.inspect import inspect_scene
-from cerulean_tiling.run import tile_scenes
-from cerulean_tiling.scene import discover_scenes
-from cerulean_tiling.synthetic import parse_size, write_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
+from cerulean_tiling.scenes.inspect import inspect_scene
+from cerulean_tiling.synthetic.scenes import parse_size, write_scenes
+from cerulean_tiling.tiles.run import tile_scenes
 
 
 @click.command()

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cerulean_tiling.retry import RetryPolicy
+from cerulean_tiling.acquire.retry import RetryPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +54,7 @@ def search(
     Prints one line per scene (id, start time, relative and absolute orbit, direction,
     footprint bounds). Provider credentials come from eodag's own configuration.
     """
-    from cerulean_tiling.search import search_scenes, write_scenes
+    from cerulean_tiling.acquire.search import search_scenes, write_scenes
 
     _quiet_eodag()
     if end.time() == time(0):
@@ -101,8 +101,8 @@ def download(
     """
     from tqdm import tqdm
 
-    from cerulean_tiling.download import download_scenes
-    from cerulean_tiling.search import read_scene_list
+    from cerulean_tiling.acquire.download import download_scenes
+    from cerulean_tiling.acquire.search import read_scene_list
 
     _quiet_eodag()
     wanted: list[str | tuple[str, str | None]] = []
