@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from cerulean_tiling.acquire.remote import is_remote, read_remote_gcps, split_s3
+from cerulean_tiling.acquire.remote import is_remote, read_remote_gcps
 from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.acquire.s3 import split_s3
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.geo.gcps import read_gcps_from_raster
 from cerulean_tiling.scenes.folder import open_scene

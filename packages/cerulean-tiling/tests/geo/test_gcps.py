@@ -76,7 +76,13 @@ def test_coverage_checks() -> None:
 def test_malformed_json_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "gcps.json"
     bad.write_text('{"width": 10, "gcps": []}')
-    with pytest.raises(GCPError, match="gcps.json: malformed"):
+    with pytest.raises(GCPError, match="gcps.json: key 'height' is missing"):
+        read_gcps_json(bad)
+    bad.write_text('{"width": 10, "height": 5, "gcps": [{"row": 0, "col": 0, "x": 1}]}')
+    with pytest.raises(GCPError, match=r"gcps.json: key 'gcps\[0\].y' is missing"):
+        read_gcps_json(bad)
+    bad.write_text('[1, 2]')
+    with pytest.raises(GCPError, match="must be an object"):
         read_gcps_json(bad)
     bad.write_text("{not json")
     with pytest.raises(SceneReadError, match="not valid JSON"):

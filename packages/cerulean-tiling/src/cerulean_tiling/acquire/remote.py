@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.acquire.s3 import classify_s3_error, s3_client, s3_session, split_s3
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.geo.gcps import GCPSet, read_gcps_from_raster
 from cerulean_tiling.optional import import_optional
@@ -30,42 +31,11 @@ from cerulean_tiling.optional import import_optional
 log = logging.getLogger(__name__)
 
 _REMOTE_SCHEMES = ("s3://", "http://", "https://", "/vsis3/", "/vsicurl/")
-_NOT_FOUND = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
-_REFUSED = {"401", "403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-            "ExpiredToken", "InvalidToken"}
 
 
 def is_remote(location: str) -> bool:
     """True for locations read over the network (``s3://``, ``http(s)://``, GDAL ``/vsi…``)."""
     return str(location).startswith(_REMOTE_SCHEMES)
-
-
-def s3_session(profile: str | None = None, region: str | None = None) -> Any:
-    """A ``boto3.Session`` from the usual AWS configuration (env, profile, instance role).
-
-    Raises:
-        MissingExtraError: boto3 is not installed.
-        FetchAuthError: the named profile does not exist.
-    """
-    boto3 = import_optional("boto3")
-    botocore_exceptions = import_optional("botocore.exceptions")
-    try:
-        return boto3.Session(profile_name=profile, region_name=region)
-    except botocore_exceptions.ProfileNotFound as exc:
-        raise FetchAuthError(f"AWS profile {profile!r} not found ({exc})") from None
-
-
-def s3_client(session: Any, policy: RetryPolicy) -> Any:
-    """An S3 client with ``policy``'s timeouts and botocore's standard retry mode."""
-    config = import_optional("botocore.config")
-    return session.client(
-        "s3",
-        config=config.Config(
-            connect_timeout=policy.timeout,
-            read_timeout=policy.timeout,
-            retries={"mode": "standard", "max_attempts": policy.attempts},
-        ),
-    )
 
 
 @contextmanager
@@ -165,27 +135,16 @@ def read_remote_gcps(
         return read_gcps_from_raster(location)
 
 
-def split_s3(location: str) -> tuple[str, str]:
-    """``(bucket, key)`` of ``s3://bucket/key`` (key may be empty for a bucket prefix).
-
-    Raises:
-        ValueError: not an ``s3://`` URL with a bucket.
-    """
-    parsed = urlparse(str(location))
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise ValueError(f"{location!r} is not an s3://bucket/key location")
-    return parsed.netloc, parsed.path.lstrip("/")
-
-
 def s3_error(exc: Any, location: str) -> FetchError:
-    """The package error for a botocore ``ClientError`` about ``location``."""
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-    message = f"{location}: {code or status} {error.get('Message', '')}".strip()
-    if code in _NOT_FOUND or status == "404":
+    """The package error for a botocore failure about ``location``."""
+    response = getattr(exc, "response", None) or {}
+    error = response.get("Error", {})
+    status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    message = f"{location}: {error.get('Code') or status} {error.get('Message', '')}".strip()
+    kind = classify_s3_error(exc)
+    if kind == "missing":
         return SceneNotFoundError(f"{message} (no such object)")
-    if code in _REFUSED or status in ("401", "403"):
+    if kind == "refused":
         return FetchAuthError(
             f"{message} (credentials refused; requester-pays buckets need the requester-pays "
             "flag and an account that may be billed)"
@@ -193,13 +152,4 @@ def s3_error(exc: Any, location: str) -> FetchError:
     return FetchError(message)
 
 
-__all__ = [
-    "check_s3_object",
-    "is_remote",
-    "open_env",
-    "read_remote_gcps",
-    "s3_client",
-    "s3_error",
-    "s3_session",
-    "split_s3",
-]
+__all__ = ["check_s3_object", "is_remote", "open_env", "read_remote_gcps", "s3_error"]

@@ -61,7 +61,12 @@ def tiling_options(func: F) -> F:
 
 
 def config_from_options(options: dict[str, Any]) -> TilingConfig:
-    """Build a :class:`TilingConfig` from the tiling options (file, then flags)."""
+    """Build a :class:`TilingConfig` from the tiling options (file, then flags).
+
+    Raises:
+        ConfigError: the ``--config`` file is unusable (exit 1: bad data).
+        click.UsageError: the flags, alone or over the file, make no valid config (exit 2).
+    """
     file = options.get("config_file")
     base = TilingConfig.load(file) if file else TilingConfig()
     values = base.to_dict()
@@ -72,5 +77,7 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
         values["aux"] = [str(spec) for spec in options["aux"]]
     if values["grid"] == "tms" and options.get("overlap") is None:
         values["overlap"] = 0
-    return TilingConfig.from_dict(values)
-
+    try:
+        return TilingConfig.from_dict(values)
+    except CeruleanTilingError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -108,7 +108,7 @@ class GCPSet:
 
 
 def read_gcps_json(path: Path) -> GCPSet:
-    """Read a ``gcps.json`` sidecar (schema in DESIGN §4).
+    """Read a ``gcps.json`` sidecar (format in docs/formats.md).
 
     Raises:
         SceneReadError: unreadable or not JSON.
@@ -120,19 +120,35 @@ def read_gcps_json(path: Path) -> GCPSet:
         raise SceneReadError(f"{path}: cannot read GCPs: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SceneReadError(f"{path}: not valid JSON ({exc})") from None
-    try:
-        crs = str(doc.get("crs", "EPSG:4326")).upper()
-        width, height = int(doc["width"]), int(doc["height"])
-        points = doc["gcps"]
-        rows = np.array([float(p["row"]) for p in points], dtype=np.float64)
-        cols = np.array([float(p["col"]) for p in points], dtype=np.float64)
-        lon = np.array([float(p["x"]) for p in points], dtype=np.float64)
-        lat = np.array([float(p["y"]) for p in points], dtype=np.float64)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise GCPError(f"{path}: malformed gcps.json ({type(exc).__name__}: {exc})") from None
+    if not isinstance(doc, dict):
+        raise GCPError(f"{path}: gcps.json must be an object with width, height and gcps")
+    crs = str(doc.get("crs", "EPSG:4326")).upper()
+    width, height = _number(path, doc, "width", int), _number(path, doc, "height", int)
+    points = doc.get("gcps")
+    if not isinstance(points, list):
+        raise GCPError(f"{path}: key 'gcps' must be a list of {{row, col, x, y}} objects")
+    values = {key: np.empty(len(points), dtype=np.float64) for key in ("row", "col", "x", "y")}
+    for number, point in enumerate(points):
+        if not isinstance(point, dict):
+            raise GCPError(f"{path}: gcps[{number}] is not an object")
+        for key, column in values.items():
+            column[number] = _number(path, point, key, float, f"gcps[{number}].")
+    rows, cols, lon, lat = values["row"], values["col"], values["x"], values["y"]
     if crs not in ("EPSG:4326", "OGC:CRS84", "WGS84"):
         raise GCPError(f"{path}: GCP crs {crs!r} is not supported, expected EPSG:4326")
     return _checked(GCPSet(rows, cols, lon, lat, width, height, str(path)))
+
+
+def _number(
+    path: Path, doc: dict[str, Any], key: str, kind: type[int] | type[float], where: str = ""
+) -> Any:
+    """``doc[key]`` as ``kind``, or a :class:`GCPError` naming the file and the key."""
+    if key not in doc:
+        raise GCPError(f"{path}: key '{where}{key}' is missing")
+    value = doc[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GCPError(f"{path}: key '{where}{key}' must be a number, got {value!r}")
+    return kind(value)
 
 
 def read_gcps_from_raster(location: str | Path) -> GCPSet:
