@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 from distributed import Client, LocalCluster
 
+from cerulean_coco.errors import ClusterError
+
 logger = logging.getLogger(__name__)
 
 # Each worker process runs one scene at a time on one thread; letting numba, BLAS or
@@ -35,7 +37,7 @@ def open_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Clie
             yield client
         return
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise ClusterError(f"workers must be at least 1, got {workers}")
     logger.info("starting a LocalCluster of %d worker process(es)", workers)
     with (
         LocalCluster(  # type: ignore[no-untyped-call]

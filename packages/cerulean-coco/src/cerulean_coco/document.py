@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_coco import __version__
-from cerulean_coco.errors import DatasetReadError
+from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.layout import ANNOTATIONS_NAME
 from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
 from cerulean_tiling import write_bytes
@@ -41,7 +41,7 @@ class CocoDocument:
         images = sorted(self.images, key=lambda im: (*im.sort_key, im.id))
         new_image_id = {im.id: number for number, im in enumerate(images, start=1)}
         if len(new_image_id) != len(images):
-            raise ValueError("image ids are not unique")
+            raise RecordFormatError("image ids are not unique")
         annotations = sorted(
             (a for a in self.annotations if a.image_id in new_image_id),
             key=lambda a: (new_image_id[a.image_id], a.instance_index, a.category_id, a.id),

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import cerulean_tiling
 from cerulean_coco import __version__
 from cerulean_coco.document import read_json
-from cerulean_coco.errors import DatasetReadError
+from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.layout import MANIFEST_NAME
 from cerulean_coco.records import ImageRecord
 from cerulean_tiling import write_json
@@ -111,7 +111,7 @@ class Manifest:
         data = read_json(path)
         try:
             if data.get("format") != MANIFEST_FORMAT:
-                raise ValueError(f"unsupported format {data.get('format')!r}")
+                raise RecordFormatError(f"unsupported format {data.get('format')!r}")
             return cls(
                 kind=str(data["kind"]),
                 parameters=dict(data["parameters"]),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.layout import PARTS_DIR
 from cerulean_coco.manifest import TileFile
 from cerulean_coco.records import AnnotationRecord, ImageRecord
@@ -103,7 +104,7 @@ class ScenePart:
         """Parse :meth:`dumps` output (raises ValueError/KeyError/TypeError if malformed)."""
         data: dict[str, Any] = json.loads(raw)
         if data.get("format") != PART_FORMAT:
-            raise ValueError(f"unsupported part format {data.get('format')!r}")
+            raise RecordFormatError(f"unsupported part format {data.get('format')!r}")
         return cls(
             scene_id=data["scene_id"],
             scene_path=data["scene_path"],

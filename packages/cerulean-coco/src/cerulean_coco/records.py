@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.types import RLE, Bbox, Bounds
 from cerulean_tiling.classes import BACKGROUND, CLASSES
 
@@ -31,7 +32,7 @@ class Category:
 
     @classmethod
     def from_json(cls, data: Any) -> Category:
-        """Parse a COCO category (raises KeyError/TypeError/ValueError when malformed)."""
+        """Parse a COCO category (raises KeyError/TypeError/RecordFormatError when malformed)."""
         return cls(_int(data, "id"), _str(data, "name"), str(data.get("supercategory", "")))
 
 
@@ -97,10 +98,10 @@ class ImageRecord:
 
     @classmethod
     def from_json(cls, data: Any) -> ImageRecord:
-        """Parse an image record (raises KeyError/TypeError/ValueError when malformed)."""
+        """Parse an image record (raises KeyError/TypeError/RecordFormatError when malformed)."""
         bounds = tuple(float(v) for v in data["bounds"])
         if len(bounds) != 4:
-            raise ValueError(f"bounds {data['bounds']!r} is not [w, s, e, n]")
+            raise RecordFormatError(f"bounds {data['bounds']!r} is not [w, s, e, n]")
         return cls(
             id=_int(data, "id"),
             file_name=_str(data, "file_name"),
@@ -158,13 +159,13 @@ class AnnotationRecord:
 
     @classmethod
     def from_json(cls, data: Any) -> AnnotationRecord:
-        """Parse an annotation (raises KeyError/TypeError/ValueError when malformed)."""
+        """Parse an annotation (raises KeyError/TypeError/RecordFormatError when malformed)."""
         seg = data["segmentation"]
         if not isinstance(seg, dict) or not isinstance(seg.get("counts"), str):
-            raise ValueError("segmentation is not a compressed RLE with string counts")
+            raise RecordFormatError("segmentation is not a compressed RLE with string counts")
         box = tuple(float(v) for v in data["bbox"])
         if len(box) != 4:
-            raise ValueError(f"bbox {data['bbox']!r} is not [x, y, w, h]")
+            raise RecordFormatError(f"bbox {data['bbox']!r} is not [x, y, w, h]")
         return cls(
             id=_int(data, "id"),
             image_id=_int(data, "image_id"),

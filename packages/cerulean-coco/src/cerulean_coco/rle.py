@@ -14,13 +14,14 @@ import numpy as np
 from numba import njit
 from pycocotools import mask as mask_utils
 
+from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.types import RLE, Bbox, BoolArray
 
 
 def encode(mask: BoolArray) -> RLE:
     """Encode a 2-D boolean mask as a COCO RLE whose counts are a ``str``."""
     if mask.ndim != 2:
-        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+        raise RecordFormatError(f"mask must be 2-D, got shape {mask.shape}")
     encoded = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
     return {"size": [int(mask.shape[0]), int(mask.shape[1])],
             "counts": encoded["counts"].decode("ascii")}
@@ -30,11 +31,11 @@ def decode(rle: RLE) -> BoolArray:
     """Decode a COCO RLE into a (height, width) boolean mask.
 
     Raises:
-        ValueError: the counts string is malformed or does not cover size exactly.
+        RecordFormatError: the counts string is malformed or does not cover size exactly.
     """
     problem = check_counts(rle)
     if problem:
-        raise ValueError(problem)
+        raise RecordFormatError(problem)
     raw = mask_utils.decode(_c_rle(rle))
     return np.ascontiguousarray(raw, dtype=bool)
 

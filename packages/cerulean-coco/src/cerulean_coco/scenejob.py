@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_coco import rle
+from cerulean_coco.errors import OutputError
 from cerulean_coco.hashing import fingerprint_folder, sha256_file, sha256_folder
 from cerulean_coco.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import TileFile
@@ -108,13 +109,13 @@ def _build(job: SceneJob, scene_path: Path, class_folder: str, staging: Path,
     extra: list[str] = []
     for record in sorted(tiling.tiles, key=lambda r: r.name):
         if record.path is None:
-            raise RuntimeError(f"{scene_path}: tile {record.name} was not written")
+            raise OutputError(f"{scene_path}: tile {record.name} was not written")
         moves.append(record.path)
         if record.class_path is not None:
             moves.append(record.class_path)
             extra.append(record.class_path.name)
         tiles.append(PartTile(
-            image=_image(record, class_folder),
+            image=_image(record, record.path, class_folder),
             file=TileFile(record.path.stat().st_size, sha256_file(record.path)),
             annotations=tuple(_annotation(inst) for inst in
                               sorted(record.instances, key=lambda i: i.instance_index)
@@ -143,11 +144,10 @@ def _build(job: SceneJob, scene_path: Path, class_folder: str, staging: Path,
     return part
 
 
-def _image(record: TileRecord, class_folder: str) -> ImageRecord:
-    assert record.path is not None
+def _image(record: TileRecord, path: Path, class_folder: str) -> ImageRecord:
     return ImageRecord(
         id=0,
-        file_name=f"{TILES_DIR}/{record.path.name}",
+        file_name=f"{TILES_DIR}/{path.name}",
         width=record.width,
         height=record.height,
         scene_id=record.scene_id,

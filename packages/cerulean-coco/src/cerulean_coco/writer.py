@@ -39,16 +39,16 @@ def write_dataset(
         OutputError: ``folder`` exists and ``overwrite`` is false.
     """
     canonical = document.canonical()
-    needed = [im.file_name for im in canonical.images]
-    needed += [im.file_name for im in manifest.negatives]
+    needed = {im.file_name for im in canonical.images}
+    needed.update(im.file_name for im in manifest.negatives)
     with staged_folder(folder, overwrite=overwrite) as staged:
         (staged / TILES_DIR).mkdir()
-        for file_name in sorted(set(needed)):
+        for file_name in sorted(needed):
             source = sources.get(file_name)
             if source is None or not source.is_file():
                 raise DatasetReadError(f"{source or file_name}: tile file is missing")
             link_or_copy(source, staged / file_name)
-        manifest.tiles = {k: v for k, v in manifest.tiles.items() if k in set(needed)}
+        manifest.tiles = {k: v for k, v in manifest.tiles.items() if k in needed}
         canonical.save(staged / ANNOTATIONS_NAME)
         manifest.save(staged)
     return canonical

@@ -12,7 +12,8 @@ exception it is, so callers can catch either::
     ├── ClassNameError (KeyError)       an unknown class name or remap
     ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
     ├── GridError (ValueError)          an unusable grid specification
-    ├── ConfigError (ValueError)        a settings file that cannot be used (syntax, key, type)
+    ├── ConfigError (ValueError)        a settings file or value that cannot be used
+    ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
     ├── FetchError (OSError)            searching or downloading scenes failed
     │   ├── FetchAuthError (PermissionError)    credentials missing or refused
@@ -71,6 +72,10 @@ class ConfigError(CeruleanTilingError, ValueError):
 
     The message names the file (when there is one) and the key.
     """
+
+
+class SearchQueryError(CeruleanTilingError, ValueError):
+    """A scene search cannot be asked: an empty bbox or time range, no results wanted."""
 
 
 class OutputError(CeruleanTilingError, OSError):

@@ -153,3 +153,29 @@ def test_asset_filter_fetches_only_matching_files(eodag_env: StacServer, tmp_pat
     with pytest.raises(SceneNotFoundError, match="no asset matches 'nothing'"):
         download_scenes([eodag_env.matching[0]], tmp_path, eodag_env.provider, asset="nothing",
                         policy=FAST)
+
+
+def test_partial_file_metadata_is_replaced_atomically(
+    eodag_env: StacServer, tmp_path: Path
+) -> None:
+    """The .part.json validator is never rewritten in place (a crash could truncate it)."""
+    _, second = eodag_env.matching
+    tif, _ = _asset_paths(eodag_env, second)
+    eodag_env.faults.drop_after[tif] = 50_000
+    with pytest.raises(FetchError):
+        download_scenes([second], tmp_path, eodag_env.provider, policy=ONCE)
+    staging = tmp_path / f".{second}.part"
+    meta = staging / (eodag_env.assets[second].name + ".part.json")
+    before = meta.read_text()
+    assert json.loads(before)["url"].endswith(tif)
+    witness = tmp_path / "witness.json"
+    witness.hardlink_to(meta)  # shares the inode: an in-place write would change it too
+
+    eodag_env.reset()
+    eodag_env.faults.drop_after[tif] = 120_000
+    with pytest.raises(FetchError):
+        download_scenes([second], tmp_path, eodag_env.provider, policy=ONCE)
+    assert witness.read_text() == before
+    assert witness.stat().st_ino != meta.stat().st_ino  # a new file was renamed over it
+    assert json.loads(meta.read_text())["url"].endswith(tif)
+    assert not [p for p in staging.iterdir() if ".tmp-" in p.name]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from rasterio.enums import MaskFlags
 
 from cerulean_tiling.config import ChannelSpec, TilingConfig
 from cerulean_tiling.geo.gcps import metres_per_degree
@@ -90,6 +91,30 @@ def test_every_tile_written_once_with_the_declared_format(synthetic_root: Root,
         for inst in tile.instances:
             expected[inst.mask] = inst.class_id
         np.testing.assert_array_equal(classes, expected)
+
+
+def test_tiles_say_where_their_no_data_is(synthetic_root: Root, tmp_path: Path) -> None:
+    """VV 0 (outside the scene) is an internal per-dataset mask; aux zeros stay data."""
+    scene = synthetic_root[1][0]
+    config = TilingConfig(aux=(ChannelSpec("constant", "0"),), class_rasters=True)
+    result = tile_scene(scene.path, config, tmp_path)
+    edge = [t for t in result.tiles if t.valid_fraction < 1]
+    assert edge, "the scene should have tiles on its border"
+    for tile in result.tiles:
+        assert tile.path is not None and tile.class_path is not None
+        with rasterio.open(tile.path) as src:
+            assert src.nodatavals == (None, None)
+            assert all(flags == [MaskFlags.per_dataset] for flags in src.mask_flag_enums)
+            vv = src.read(1)
+            masks = src.read_masks()
+            masked = src.read(masked=True)
+        expected = np.where(vv != 0, 255, 0).astype(np.uint8)
+        for band_mask in masks:
+            np.testing.assert_array_equal(band_mask, expected)
+        # The constant-0 aux band is data inside the scene, no-data only outside it.
+        assert int(np.ma.count(masked[1])) == np.count_nonzero(vv)
+        with rasterio.open(tile.class_path) as src:
+            assert src.mask_flag_enums == ([MaskFlags.all_valid],)
 
 
 def test_outputs_identical_across_runs(synthetic_root: Root, tmp_path: Path) -> None:

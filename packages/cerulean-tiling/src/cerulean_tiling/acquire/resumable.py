@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_tiling.acquire.retry import TRANSIENT_HTTP_STATUS, RetryPolicy, retry_call
+from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.optional import import_optional
 
@@ -180,7 +181,7 @@ def _validator(meta: Path, url: str) -> str | None:
 
 def _write_meta(meta: Path, url: str, headers: Any) -> None:
     doc = {"url": url, "etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
-    meta.write_text(json.dumps(doc))
+    write_json(meta, doc, what="download state")
 
 
 def _one_line(exc: BaseException) -> str:

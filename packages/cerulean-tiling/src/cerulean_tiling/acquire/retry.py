@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from cerulean_tiling.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -38,9 +40,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+            raise ConfigError(f"attempts must be at least 1, got {self.attempts}")
         if self.backoff < 0 or self.max_backoff < 0 or self.timeout <= 0:
-            raise ValueError("backoff and max_backoff must be >= 0 and timeout > 0")
+            raise ConfigError("backoff and max_backoff must be >= 0 and timeout > 0")
 
     def delays(self) -> Iterator[float]:
         """The waits between consecutive attempts (``attempts - 1`` of them)."""

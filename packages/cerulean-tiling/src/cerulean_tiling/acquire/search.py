@@ -23,7 +23,7 @@ from typing import Any
 from cerulean_tiling.acquire.catalogue import COLLECTION, call_eodag, check_provider, open_gateway
 from cerulean_tiling.acquire.retry import RetryPolicy
 from cerulean_tiling.atomic import write_text
-from cerulean_tiling.errors import FetchError, SceneIdError, SceneReadError
+from cerulean_tiling.errors import FetchError, SceneIdError, SceneReadError, SearchQueryError
 from cerulean_tiling.optional import import_optional
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.types import Bounds
@@ -112,16 +112,16 @@ def search_scenes(
         The matching scenes sorted by start time, without duplicates.
 
     Raises:
-        ValueError: an empty bbox or time range, or ``max_results`` < 1.
+        SearchQueryError: an empty bbox or time range, or ``max_results`` < 1.
         FetchAuthError, FetchError: the catalogue refused or failed.
     """
     west, south, east, north = bbox
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValueError(f"bbox {bbox} is not west < east, south < north in degrees")
+        raise SearchQueryError(f"bbox {bbox} is not west < east, south < north in degrees")
     if end <= start:
-        raise ValueError(f"the search end {_iso(end)} is not after its start {_iso(start)}")
+        raise SearchQueryError(f"the search end {_iso(end)} is not after its start {_iso(start)}")
     if max_results < 1:
-        raise ValueError(f"max_results must be at least 1, got {max_results}")
+        raise SearchQueryError(f"max_results must be at least 1, got {max_results}")
     policy = policy or RetryPolicy()
     dag = dag if dag is not None else open_gateway()
     check_provider(dag, provider)

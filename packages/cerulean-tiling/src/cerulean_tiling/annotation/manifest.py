@@ -40,7 +40,7 @@ from urllib.parse import quote, urlsplit
 from cerulean_tiling import __version__
 from cerulean_tiling.atomic import write_text
 from cerulean_tiling.classes import CLASSES
-from cerulean_tiling.errors import OutputError, SceneIdError, SceneReadError
+from cerulean_tiling.errors import ConfigError, OutputError, SceneIdError, SceneReadError
 from cerulean_tiling.scenes.folder import GCPS_NAME, discover_scenes, open_scene
 from cerulean_tiling.scenes.sceneid import parse_scene_id
 
@@ -131,18 +131,18 @@ def overlay_from_spec(spec: str) -> Overlay:
     """Parse ``NAME=URL_TEMPLATE`` (the CLI's ``--overlay`` value).
 
     Raises:
-        ValueError: no ``=``, an empty or odd name, or an unknown ``{placeholder}``.
+        ConfigError: no ``=``, an empty or odd name, or an unknown ``{placeholder}``.
     """
     name, sep, template = spec.partition("=")
     name, template = name.strip(), template.strip()
     if not sep or not template:
-        raise ValueError(f"{spec!r}: expected NAME=URL_TEMPLATE")
+        raise ConfigError(f"{spec!r}: expected NAME=URL_TEMPLATE")
     if not _OVERLAY_NAME.match(name):
-        raise ValueError(f"{spec!r}: overlay name must be letters, digits, spaces, - or _")
+        raise ConfigError(f"{spec!r}: overlay name must be letters, digits, spaces, - or _")
     try:
         template.format(**dict.fromkeys(_TEMPLATE_FIELDS, ""))
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(
+        raise ConfigError(
             f"{spec!r}: bad placeholder {exc}; known: {{scene_id}}, {{class_folder}}"
         ) from None
     return Overlay(name, template)
@@ -152,14 +152,14 @@ def normalise_base_url(base_url: str) -> str:
     """Return ``base_url`` ending in ``/``; it may be absolute (http/https) or relative.
 
     Raises:
-        ValueError: an empty URL or a scheme other than http/https.
+        ConfigError: an empty URL or a scheme other than http/https.
     """
     base_url = base_url.strip()
     if not base_url:
-        raise ValueError("base URL is empty")
+        raise ConfigError("base URL is empty")
     scheme = urlsplit(base_url).scheme
     if scheme and scheme not in ("http", "https"):
-        raise ValueError(f"{base_url!r}: base URL must be http(s) or relative to the manifest")
+        raise ConfigError(f"{base_url!r}: base URL must be http(s) or relative to the manifest")
     return base_url if base_url.endswith("/") else base_url + "/"
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from cerulean_tiling import classes
+from cerulean_tiling.errors import ConfigError
 from cerulean_tiling.geo.gcps import GCPSet, metres_per_degree, write_gcps_json
 from cerulean_tiling.types import FloatArray
 
@@ -125,9 +126,9 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise ValueError(f"size {text!r} is not WxH (e.g. 1024x768) or 'full'") from None
+        raise ConfigError(f"size {text!r} is not WxH (e.g. 1024x768) or 'full'") from None
     if not (64 <= w <= 40000 and 64 <= h <= 40000):
-        raise ValueError(f"size {text!r} is outside 64–40000 pixels per side")
+        raise ConfigError(f"size {text!r} is outside 64–40000 pixels per side")
     return w, h
 
 

@@ -57,7 +57,8 @@ def aux_channel(
 
 def resolve_source(spec: ChannelSpec, scene_id: SceneId) -> str:
     """Fill ``{month}``, ``{year}`` and ``{scene_id}`` in a channel's source path."""
-    assert spec.source is not None
+    if not spec.source:
+        raise AuxChannelError(f"aux channel {spec.name!r} needs a source: {spec.name}=PATH")
     try:
         return spec.source.format(
             month=f"{scene_id.month:02d}", year=scene_id.start.year, scene_id=scene_id.value

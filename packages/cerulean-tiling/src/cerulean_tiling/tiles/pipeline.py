@@ -180,7 +180,7 @@ def _cut_tile(
                 "tile_index": ",".join(str(i) for i in spec.index)}
         data = np.stack([channel[rows, cols] for channel in prepared.channels])
         path = out_dir / f"{name}.tif"
-        write_tile(path, data, transform, config.channels, tags)
+        write_tile(path, data, transform, config.channels, tags, valid=vv != 0)
         if config.class_rasters:
             class_path = out_dir / f"{name}_classes.tif"
             classes = class_raster(vv.shape, [(i.class_id, i.mask) for i in instances])
