@@ -53,10 +53,7 @@ from cerulean_coco.scenejob import (
     parameters_digest,
     run_scene_job,
 )
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.errors import SceneIdError
-from cerulean_tiling.scenes.folder import discover_scenes
-from cerulean_tiling.scenes.sceneid import parse_scene_id
+from cerulean_tiling import SceneIdError, TilingConfig, discover_scenes, parse_scene_id
 
 logger = logging.getLogger(__name__)
 

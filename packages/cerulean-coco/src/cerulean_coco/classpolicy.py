@@ -14,9 +14,8 @@ from dataclasses import replace
 from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import ClassPolicyError
 from cerulean_coco.records import Category
-from cerulean_tiling.classes import CLASSES, normalise_name
-from cerulean_tiling.classes import preset as find_preset
-from cerulean_tiling.errors import ClassNameError
+from cerulean_tiling import CLASSES, ClassNameError, normalise_name
+from cerulean_tiling import preset as find_preset
 
 
 def resolve(name: str, categories: list[Category]) -> Category:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.types import RLE, Bbox, Bounds
-from cerulean_tiling.classes import BACKGROUND, CLASSES
+from cerulean_tiling import BACKGROUND, CLASSES
 
 SUPERCATEGORY = "slick"
 

@@ -29,10 +29,7 @@ from cerulean_coco.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import TileFile
 from cerulean_coco.parts import PartTile, ScenePart, commit_part
 from cerulean_coco.records import AnnotationRecord, ImageRecord
-from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.scenes.folder import open_scene
-from cerulean_tiling.tiles.pipeline import tile_scene
-from cerulean_tiling.types import TileInstance, TileRecord
+from cerulean_tiling import TileInstance, TileRecord, TilingConfig, open_scene, tile_scene
 
 
 @dataclass(frozen=True)

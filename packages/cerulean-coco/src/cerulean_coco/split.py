@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_coco.errors import SplitError
-from cerulean_tiling import staged_folder, write_bytes, write_json
-from cerulean_tiling.scenes.folder import discover_scenes
+from cerulean_tiling import discover_scenes, staged_folder, write_bytes, write_json
 
 SPLITS = ("train", "val", "test")
 

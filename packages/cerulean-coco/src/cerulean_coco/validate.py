@@ -22,7 +22,7 @@ from cerulean_coco.hashing import sha256_file
 from cerulean_coco.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.types import RLE
-from cerulean_tiling.classes import BACKGROUND, CLASSES
+from cerulean_tiling import BACKGROUND, CLASSES
 
 _TABLE = {c.name: c.id for c in CLASSES}
 _IMAGE_FIELDS: dict[str, type | tuple[type, ...]] = {

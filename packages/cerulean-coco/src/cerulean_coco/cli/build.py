@@ -10,7 +10,7 @@ import click
 from cerulean_coco.build import build_dataset
 from cerulean_coco.cli.options import no_progress, output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
-from cerulean_tiling.cli.options import config_from_options, tiling_options
+from cerulean_tiling import config_from_options, tiling_options
 
 
 @click.command()
