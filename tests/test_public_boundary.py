@@ -49,12 +49,12 @@ def exported_names(init: Path) -> frozenset[str]:
             targets, value = [node.target], node.value
         else:
             continue
-        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
-            if isinstance(value, ast.List | ast.Tuple):
-                return frozenset(
-                    e.value for e in value.elts
-                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                )
+        named = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+        if named and isinstance(value, ast.List | ast.Tuple):
+            return frozenset(
+                e.value for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
     return frozenset()
 
 
