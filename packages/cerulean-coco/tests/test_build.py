@@ -31,7 +31,7 @@ def test_two_worker_build_writes_a_complete_dataset(n_scenes: int, built: BuildR
     assert len(report.built) == n_scenes and not report.failed and not report.skipped
     manifest = Manifest.load(built.dataset)
     assert manifest.kind == "build"
-    assert manifest.parameters["tiling"] == TilingConfig().to_dict()
+    assert manifest.parameters is not None and manifest.parameters.tiling == TilingConfig()
     assert {s.status for s in manifest.scenes.values()} == {"built"}
     assert sorted(manifest.scenes) == sorted(p.name for p in discover_scenes([scene_root]))
     assert len(manifest.negatives) == report.negatives > 0

@@ -17,6 +17,7 @@ from cerulean_coco.errors import CeruleanCocoError
 from cerulean_coco.filters import FilterSpec, filter_dataset
 from cerulean_coco.manifest import Manifest
 from cerulean_coco.merge import merge_datasets
+from cerulean_coco.parameters import BuildParameters
 from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
 from cerulean_coco.split import split_root, split_scenes, write_split
 from cerulean_coco.stats import compute_stats
@@ -38,6 +39,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AnnotationRecord",
+    "BuildParameters",
     "BuildReport",
     "Category",
     "CeruleanCocoError",

@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from distributed import as_completed
 from tqdm import tqdm
@@ -41,6 +40,7 @@ from cerulean_coco.layout import (
     TILES_DIR,
 )
 from cerulean_coco.manifest import Manifest, SceneEntry, package_versions
+from cerulean_coco.parameters import BuildParameters
 from cerulean_coco.parts import (
     PART_FORMAT,
     clear_unreferenced_tiles,
@@ -50,7 +50,6 @@ from cerulean_coco.parts import (
 from cerulean_coco.scenejob import (
     SceneJob,
     SceneOutcome,
-    parameters_digest,
     run_scene_job,
 )
 from cerulean_tiling import SceneIdError, TilingConfig, discover_scenes, parse_scene_id
@@ -81,9 +80,9 @@ class BuildReport:
     negatives: int = 0
 
 
-def build_parameters(config: TilingConfig) -> dict[str, Any]:
+def build_parameters(config: TilingConfig) -> BuildParameters:
     """The parameters a dataset is built with; a rebuild must use the same."""
-    return {"tiling": config.to_dict(), "part_format": PART_FORMAT}
+    return BuildParameters(config, PART_FORMAT)
 
 
 def build_dataset(
@@ -117,7 +116,7 @@ def build_dataset(
     """
     scene_paths = discover_scenes(inputs)
     parameters = build_parameters(config)
-    digest = parameters_digest(parameters)
+    digest = parameters.digest()
     dataset = Path(output).absolute()
     report = BuildReport(dataset)
     scene_ids = _scene_ids(scene_paths, report)
@@ -175,7 +174,7 @@ def _locked(dataset: Path) -> Iterator[None]:
         handle.close()
 
 
-def _prepare(dataset: Path, parameters: dict[str, Any], overwrite: bool) -> None:
+def _prepare(dataset: Path, parameters: BuildParameters, overwrite: bool) -> None:
     """Refuse or clear an existing dataset, then record the parameters of this build."""
     foreign = sorted(p.name for p in dataset.iterdir()
                      if p.name not in _OWN_ENTRIES and not p.name.startswith("."))
@@ -211,23 +210,11 @@ def _prepare(dataset: Path, parameters: dict[str, Any], overwrite: bool) -> None
         Manifest(kind="build", parameters=parameters, versions=package_versions()).save(dataset)
 
 
-def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
-    flat_old, flat_new = _flatten(old), _flatten(new)
-    keys = sorted(k for k in set(flat_old) | set(flat_new) if flat_old.get(k) != flat_new.get(k))
-    return ", ".join(f"{k}: {flat_old.get(k)!r} -> {flat_new.get(k)!r}" for k in keys)
+def _differences(old: BuildParameters | None, new: BuildParameters) -> str:
+    return "not built by cerulean-coco build" if old is None else old.differences(new)
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _run(dataset: Path, todo: dict[str, Path], parameters: dict[str, Any], workers: int,
+def _run(dataset: Path, todo: dict[str, Path], parameters: BuildParameters, workers: int,
          scheduler: str | None, progress: bool, report: BuildReport) -> None:
     token = uuid.uuid4().hex[:12]
     (dataset / STAGING_DIR / token).mkdir(parents=True)
@@ -257,7 +244,7 @@ def _run(dataset: Path, todo: dict[str, Path], parameters: dict[str, Any], worke
     shutil.rmtree(dataset / STAGING_DIR / token, ignore_errors=True)
 
 
-def _write(dataset: Path, parameters: dict[str, Any], digest: str, report: BuildReport) -> None:
+def _write(dataset: Path, parameters: BuildParameters, digest: str, report: BuildReport) -> None:
     parts = load_parts(dataset, digest)
     document = assemble_document(parts.values())
     manifest = Manifest(kind="build", parameters=parameters, versions=package_versions())

@@ -126,7 +126,7 @@ def filter_dataset(source: Path, output: Path, spec: FilterSpec, *,
     if manifest is None:
         if spec.negatives:
             raise DatasetReadError(f"{dataset.root}: has no manifest.json to draw negatives from")
-        manifest = Manifest(kind="filter", parameters={})
+        manifest = Manifest(kind="filter", parameters=None)
     document, added = filter_document(dataset.document, spec, manifest.negatives)
     taken = {im.file_name for im in added}
     manifest.kind = "filter"

@@ -18,6 +18,7 @@ from cerulean_coco import __version__
 from cerulean_coco.document import read_json
 from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.layout import MANIFEST_NAME
+from cerulean_coco.parameters import BuildParameters
 from cerulean_coco.records import ImageRecord
 from cerulean_tiling import write_json
 
@@ -66,7 +67,8 @@ class Manifest:
 
     Attributes:
         kind: ``build``, ``filter`` or ``merge`` — what wrote the folder.
-        parameters: build parameters; a rebuild with others is refused.
+        parameters: build parameters (None for a dataset no build made); a rebuild
+            with others is refused.
         versions: package versions that wrote the dataset.
         scenes: scene id -> outcome.
         tiles: tile file name (``tiles/<name>.tif``) -> size and hash.
@@ -75,7 +77,7 @@ class Manifest:
     """
 
     kind: str
-    parameters: dict[str, Any]
+    parameters: BuildParameters | None
     versions: dict[str, str] = field(default_factory=dict)
     scenes: dict[str, SceneEntry] = field(default_factory=dict)
     tiles: dict[str, TileFile] = field(default_factory=dict)
@@ -87,7 +89,7 @@ class Manifest:
         return {
             "format": MANIFEST_FORMAT,
             "kind": self.kind,
-            "parameters": self.parameters,
+            "parameters": {} if self.parameters is None else self.parameters.to_json(),
             "versions": self.versions,
             "scenes": {k: self.scenes[k].to_json() for k in sorted(self.scenes)},
             "tiles": {k: {"bytes": v.bytes, "sha256": v.sha256}
@@ -114,7 +116,8 @@ class Manifest:
                 raise RecordFormatError(f"unsupported format {data.get('format')!r}")
             return cls(
                 kind=str(data["kind"]),
-                parameters=dict(data["parameters"]),
+                parameters=(BuildParameters.from_json(data["parameters"])
+                            if data["parameters"] != {} else None),
                 versions=dict(data.get("versions", {})),
                 scenes={k: SceneEntry.from_json(v) for k, v in data.get("scenes", {}).items()},
                 tiles={k: TileFile(int(v["bytes"]), str(v["sha256"]))

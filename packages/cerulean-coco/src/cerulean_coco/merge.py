@@ -90,7 +90,7 @@ def _check_compatible(datasets: list[CocoDataset]) -> None:
 def _merge_manifests(datasets: list[CocoDataset], order: list[int], image_files: set[str],
                      tile_sources: dict[str, Path], prefer: Prefer) -> Manifest:
     first = next((d.manifest for d in datasets if d.manifest is not None), None)
-    merged = Manifest(kind="merge", parameters=first.parameters if first else {},
+    merged = Manifest(kind="merge", parameters=first.parameters if first else None,
                       versions=first.versions if first else {})
     negatives: dict[str, ImageRecord] = {}
     for index in order:

@@ -12,24 +12,22 @@ its staging folder gone and stops before touching ``tiles/`` or ``parts/``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cerulean_coco import rle
 from cerulean_coco.errors import OutputError
 from cerulean_coco.hashing import fingerprint_folder, sha256_file, sha256_folder
 from cerulean_coco.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.manifest import TileFile
+from cerulean_coco.parameters import BuildParameters
 from cerulean_coco.parts import PartTile, ScenePart, commit_part
 from cerulean_coco.records import AnnotationRecord, ImageRecord
-from cerulean_tiling import TileInstance, TileRecord, TilingConfig, open_scene, tile_scene
+from cerulean_tiling import TileInstance, TileRecord, open_scene, tile_scene
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class SceneJob:
 
     scene_path: str
     dataset: str
-    parameters: dict[str, Any]
+    parameters: BuildParameters
     run_token: str
 
 
@@ -60,10 +58,9 @@ class StaleRunError(RuntimeError):
     """A newer build of the dataset started; this worker's results must not land."""
 
 
-def parameters_digest(parameters: dict[str, Any]) -> str:
-    """Digest identifying a set of build parameters."""
-    text = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+def parameters_digest(parameters: BuildParameters) -> str:
+    """Digest identifying a set of build parameters (see :meth:`BuildParameters.digest`)."""
+    return parameters.digest()
 
 
 def run_scene_job(job: SceneJob) -> SceneOutcome:
@@ -95,7 +92,7 @@ def run_scene_job(job: SceneJob) -> SceneOutcome:
 def _build(job: SceneJob, scene_path: Path, class_folder: str, staging: Path,
            started: float) -> ScenePart:
     scene_id = scene_path.name
-    config = TilingConfig.from_dict(job.parameters["tiling"])
+    config = job.parameters.tiling
     fingerprint = fingerprint_folder(scene_path)
     if not staging.parent.is_dir():
         raise StaleRunError(f"{job.dataset}: run {job.run_token} is over; {scene_id} not built")
