@@ -18,6 +18,7 @@ from cerulean_tiling.acquire.download import DownloadResult, download_scenes
 from cerulean_tiling.acquire.remote import read_remote_gcps
 from cerulean_tiling.acquire.retry import RetryPolicy
 from cerulean_tiling.acquire.s3 import S3Failure, classify_s3_error, s3_client, s3_session, split_s3
+from cerulean_tiling.acquire.scene_list import ListedScene, read_scene_list
 from cerulean_tiling.acquire.search import SceneRecord, search_scenes
 from cerulean_tiling.atomic import (
     atomic_path,
@@ -86,9 +87,17 @@ from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
 from cerulean_tiling.tiles.aux_channels import aux_channel
 from cerulean_tiling.tiles.pipeline import tile_scene
-from cerulean_tiling.tiles.run import RunSummary, tile_scenes
+from cerulean_tiling.tiles.run import RunSummary, TiledSceneRecord, tile_scenes
 from cerulean_tiling.tiles.writer import class_raster, write_tile
-from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileInstance, TileRecord
+from cerulean_tiling.types import (
+    Bounds,
+    InstanceEntry,
+    LayerReport,
+    SceneTiling,
+    TileEntry,
+    TileInstance,
+    TileRecord,
+)
 
 if TYPE_CHECKING:
     from cerulean_tiling.cli.options import config_from_options, tiling_options
@@ -134,10 +143,12 @@ __all__ = [
     "GCPSet",
     "Georeference",
     "GridError",
+    "InstanceEntry",
     "Lattice",
     "LayerColourError",
     "LayerReport",
     "LayerSizeError",
+    "ListedScene",
     "MissingExtraError",
     "OutputError",
     "RemapPreset",
@@ -154,10 +165,12 @@ __all__ = [
     "SceneTiling",
     "SlickClass",
     "SyntheticScene",
+    "TileEntry",
     "TileGrid",
     "TileInstance",
     "TileRecord",
     "TileSpec",
+    "TiledSceneRecord",
     "TilingConfig",
     "Window",
     "__version__",
@@ -181,6 +194,7 @@ __all__ = [
     "read_gcps_from_raster",
     "read_gcps_json",
     "read_remote_gcps",
+    "read_scene_list",
     "run_group",
     "s3_client",
     "s3_session",

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.acquire.scene_list import read_scene_list
 from cerulean_tiling.acquire.search import (
-    read_scene_list,
     record_from_product,
     search_scenes,
     write_scenes,
@@ -93,7 +93,9 @@ def test_scene_list_is_rfc7946_and_reads_back(eodag_env: StacServer, tmp_path: P
         assert props["scene_id"] == feature["id"]
         assert {"start_time", "stop_time", "relative_orbit", "absolute_orbit",
                 "orbit_direction", "polarisations", "provider"} <= set(props)
-    assert read_scene_list(out) == [(r.scene_id, PROVIDER) for r in records]
+    assert [(s.scene_id, s.provider) for s in read_scene_list(out)] == [
+        (r.scene_id, PROVIDER) for r in records
+    ]
 
 
 def test_read_scene_list_names_the_bad_file(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def test_folders_and_search_results_mix_and_duplicates_are_dropped(tmp_path: Pat
 @pytest.mark.parametrize(
     ("content", "error", "message"),
     [
-        ("{not json", SceneReadError, "cannot read search result"),
+        ("{not json", SceneReadError, "scene list is not valid JSON"),
         ('{"type": "Feature"}', SceneReadError, "not a GeoJSON FeatureCollection"),
         ('{"type": "FeatureCollection"}', SceneReadError, "no features list"),
         (json.dumps({"type": "FeatureCollection", "features": [{"properties": {}}]}),

@@ -3,7 +3,8 @@
 A search returns :class:`SceneRecord` objects: the scene id plus what is needed to pick
 scenes (times, orbits, polarisations, footprint). They are written as an RFC 7946
 FeatureCollection (lon/lat, counter-clockwise outer rings), one feature per scene with
-``properties.scene_id``; ``cerulean-tiling download`` reads that file back.
+``properties.scene_id``; ``cerulean-tiling download`` reads that file back through
+:func:`cerulean_tiling.acquire.scene_list.read_scene_list`.
 
 Providers differ in which query parameters they understand, so beam mode and
 polarisation are checked on the results (from their metadata, or from the product id
@@ -23,7 +24,7 @@ from typing import Any
 from cerulean_tiling.acquire.catalogue import COLLECTION, call_eodag, check_provider, open_gateway
 from cerulean_tiling.acquire.retry import RetryPolicy
 from cerulean_tiling.atomic import write_text
-from cerulean_tiling.errors import FetchError, SceneIdError, SceneReadError, SearchQueryError
+from cerulean_tiling.errors import FetchError, SceneIdError, SearchQueryError
 from cerulean_tiling.optional import import_optional
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.types import Bounds
@@ -195,33 +196,6 @@ def write_scenes(records: Iterable[SceneRecord], path: Path) -> None:
     write_text(Path(path), json.dumps(scenes_geojson(records), indent=1) + "\n", "scene list")
 
 
-def read_scene_list(path: Path) -> list[tuple[str, str | None]]:
-    """The ``(scene_id, provider)`` pairs of a GeoJSON scene list written by :func:`write_scenes`.
-
-    Raises:
-        SceneReadError: unreadable, not GeoJSON, or a feature without ``properties.scene_id``.
-    """
-    try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise SceneReadError(f"{path}: cannot read scene list ({exc.strerror or exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SceneReadError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise SceneReadError(f"{path}: not a GeoJSON FeatureCollection")
-    scenes = []
-    for number, feature in enumerate(doc.get("features") or [], start=1):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict):
-            props = {}
-        scene_id = props.get("scene_id")
-        if not isinstance(scene_id, str) or not scene_id:
-            raise SceneReadError(f"{path}: feature {number} has no properties.scene_id")
-        provider = props.get("provider")
-        scenes.append((scene_id, provider if isinstance(provider, str) else None))
-    return scenes
-
-
 def _pages(
     dag: Any, bbox: Bounds, start: datetime, end: datetime, provider: str | None,
     policy: RetryPolicy,
@@ -307,7 +281,6 @@ __all__ = [
     "MODE",
     "POLARISATION",
     "SceneRecord",
-    "read_scene_list",
     "record_from_product",
     "scenes_geojson",
     "search_scenes",

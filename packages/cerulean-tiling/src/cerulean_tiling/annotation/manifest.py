@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from cerulean_tiling import __version__
+from cerulean_tiling.acquire.scene_list import Scalar, read_scene_list
 from cerulean_tiling.atomic import write_text
 from cerulean_tiling.classes import CLASSES
 from cerulean_tiling.errors import ConfigError, OutputError, SceneIdError, SceneReadError
@@ -50,7 +51,6 @@ FORMAT_VERSION = 1
 DEFAULT_CLASS_FOLDER = "unsorted"
 """Class folder given to scenes that come from a search result rather than a folder."""
 
-Scalar = str | int | float | bool | None
 
 _OVERLAY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _\-]*$")
 _TEMPLATE_FIELDS = ("scene_id", "class_folder")
@@ -232,36 +232,19 @@ def scenes_from_search(
         SceneReadError: the file is not a FeatureCollection of features with a scene id.
         SceneIdError: a feature's scene id is unparseable.
     """
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SceneReadError(f"{path}: cannot read search result ({exc})") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise SceneReadError(f"{path}: not a GeoJSON FeatureCollection")
-    features = data.get("features")
-    if not isinstance(features, list):
-        raise SceneReadError(f"{path}: FeatureCollection has no features list")
     out = []
-    for number, feature in enumerate(features, start=1):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict) or not isinstance(props.get("scene_id"), str):
-            raise SceneReadError(f"{path}: feature {number} has no properties.scene_id")
+    for number, listed in enumerate(read_scene_list(path), start=1):
         try:
-            scene_id = parse_scene_id(props["scene_id"]).value
+            scene_id = parse_scene_id(listed.scene_id).value
         except SceneIdError as exc:
             raise SceneIdError(f"{path}: feature {number}: {exc}") from None
-        kept = {
-            k: v
-            for k, v in sorted(props.items())
-            if k != "scene_id" and (v is None or isinstance(v, str | int | float | bool))
-        }
         out.append(
             ManifestScene(
                 scene_id=scene_id,
                 class_folder=class_folder,
                 background=f"{base_url}{quote(scene_id)}/Background.png",
                 overlays=_overlay_urls(overlays, base_url, scene_id, class_folder),
-                properties=kept,
+                properties=dict(listed.properties),
             )
         )
     return out

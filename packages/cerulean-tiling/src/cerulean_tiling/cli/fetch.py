@@ -102,13 +102,13 @@ def download(
     from tqdm import tqdm
 
     from cerulean_tiling.acquire.download import download_scenes
-    from cerulean_tiling.acquire.search import read_scene_list
+    from cerulean_tiling.acquire.scene_list import read_scene_list
 
     _quiet_eodag()
     wanted: list[str | tuple[str, str | None]] = []
     for item in scenes:
         if Path(item).is_file():
-            wanted.extend(read_scene_list(Path(item)))
+            wanted.extend((s.scene_id, s.provider) for s in read_scene_list(Path(item)))
         else:
             wanted.append(item)
     with tqdm(total=None, unit="B", unit_scale=True, disable=_disabled(progress)) as bar:

@@ -29,12 +29,83 @@ from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, OutputError
 from cerulean_tiling.scenes.folder import open_scene
 from cerulean_tiling.tiles.pipeline import tile_scene
-from cerulean_tiling.types import SceneTiling
+from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileEntry
 
 log = logging.getLogger(__name__)
 
 SETTINGS_NAME = "tiling.json"
 RECORDS_DIR = "scenes"
+
+
+@dataclass(frozen=True)
+class TiledSceneRecord:
+    """``scenes/<scene_id>.json``: one committed scene of a run, as written and read back.
+
+    Attributes:
+        scene_id: the scene's product id.
+        class_folder: the class folder the scene came from.
+        source: the scene folder it was tiled from.
+        footprint_bounds: west, south, east, north of the scene footprint.
+        layers: what decoding each layer found.
+        warnings: warnings of the scene's tiling.
+        tiles: the tiles written (file names relative to the output folder).
+    """
+
+    scene_id: str
+    class_folder: str
+    source: str
+    footprint_bounds: Bounds
+    layers: tuple[LayerReport, ...]
+    warnings: tuple[str, ...]
+    tiles: tuple[TileEntry, ...]
+
+    @classmethod
+    def of(cls, result: SceneTiling, source: Path) -> TiledSceneRecord:
+        """The record of a scene just tiled from ``source``."""
+        return cls(result.scene_id, result.class_folder, str(source), result.footprint_bounds,
+                   tuple(result.layers), tuple(result.warnings),
+                   tuple(tile.entry() for tile in result.tiles))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "scene_id": self.scene_id,
+            "class_folder": self.class_folder,
+            "source": self.source,
+            "footprint_bounds": list(self.footprint_bounds),
+            "layers": [layer.to_json() for layer in self.layers],
+            "warnings": list(self.warnings),
+            "tiles": [tile.to_json() for tile in self.tiles],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> TiledSceneRecord:
+        """Parse :meth:`to_json` output (KeyError/TypeError/ValueError when malformed)."""
+        w, s, e, n = (float(v) for v in data["footprint_bounds"])
+        return cls(
+            scene_id=str(data["scene_id"]),
+            class_folder=str(data["class_folder"]),
+            source=str(data["source"]),
+            footprint_bounds=(w, s, e, n),
+            layers=tuple(LayerReport.from_json(layer) for layer in data["layers"]),
+            warnings=tuple(str(warning) for warning in data["warnings"]),
+            tiles=tuple(TileEntry.from_json(tile) for tile in data["tiles"]),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> TiledSceneRecord:
+        """Read a record file.
+
+        Raises:
+            OutputError: unreadable, not JSON, or not a scene record (names the file).
+        """
+        try:
+            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise OutputError(f"{path}: unreadable scene record ({exc})") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise OutputError(f"{path}: not a cerulean-tiling scene record "
+                              f"({type(exc).__name__}: {exc})") from None
 
 
 @dataclass
@@ -127,16 +198,15 @@ def _remove_outputs(out: Path) -> None:
     """Delete what this tool wrote here, as its records list it; leave anything else."""
     records = out / RECORDS_DIR
     if records.is_dir():
-        for record in records.glob("*.json"):
+        for path in records.glob("*.json"):
             try:
-                tiles = json.loads(record.read_text()).get("tiles", [])
-            except (OSError, json.JSONDecodeError):
-                tiles = []
-            for tile in tiles:
-                for name in (tile.get("path"), tile.get("class_path"),
-                             f"{tile.get('name')}_masks.tif"):
-                    if name:
-                        (out / name).unlink(missing_ok=True)
+                record = TiledSceneRecord.load(path)
+            except OutputError as exc:
+                log.warning("%s; its tiles are left in place", exc)
+                continue
+            for tile in record.tiles:
+                for name in tile.files():
+                    (out / name).unlink(missing_ok=True)
         shutil.rmtree(records)
     (out / SETTINGS_NAME).unlink(missing_ok=True)
 
@@ -151,15 +221,7 @@ def _tile_one(
         for partial in out.glob(f"{folder.scene_id.value}_*.tif"):
             partial.unlink(missing_ok=True)
         raise
-    _write_json(record, {
-        "scene_id": result.scene_id,
-        "class_folder": result.class_folder,
-        "source": str(path),
-        "footprint_bounds": list(result.footprint_bounds),
-        "layers": [vars(layer) for layer in result.layers],
-        "warnings": result.warnings,
-        "tiles": [tile.to_json() for tile in result.tiles],
-    })
+    _write_json(record, TiledSceneRecord.of(result, path).to_json())
     return result
 
 
