@@ -1,4 +1,4 @@
-"""Benchmark: synthetic scenes through ``cerulean-coco build`` on 1 and 2 workers (issue 3).
+"""Benchmark: synthetic scenes through ``cerulean-coco build`` on 1 and 2 workers.
 
 Writes N synthetic scenes (default 8 at full size, 6458×4181), then measures, in one run:
 

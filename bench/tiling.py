@@ -1,4 +1,4 @@
-"""Benchmark: one full-size annotated scene → tiles + masks, on one core (issue 2).
+"""Benchmark: one full-size annotated scene → tiles + masks, on one core.
 
 Writes a synthetic full-size scene (Background 6458×4181, 10 RGBA layers, 210 GCPs),
 then, each in a fresh child process pinned to one core:
@@ -8,8 +8,8 @@ then, each in a fresh child process pinned to one core:
    tiler uses); the ratio is taken against the faster of the two;
 2. the job: ``tile_scene`` writing tiles (+ instance masks) to disk.
 
-Prints wall seconds and peak RSS of each, and the ratio job / decode. Targets from the
-issue: ratio <= 1.5, peak RSS <= 0.8 GB. Usage: ``python bench/tiling.py [--repeat N]``.
+Prints wall seconds and peak RSS of each, and the ratio job / decode. Targets:
+ratio <= 1.5, peak RSS <= 0.8 GB. Usage: ``python bench/tiling.py [--repeat N]``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The CLI end to end: success paths, resume, and every bad input named in issue 2.
+"""The CLI end to end: success paths, resume, and every bad input a user can give.
 
 Each bad input must give one line on stderr naming the file or value, a non-zero exit,
 and leave no output behind.

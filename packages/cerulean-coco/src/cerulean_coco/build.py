@@ -52,7 +52,13 @@ from cerulean_coco.scenejob import (
     SceneOutcome,
     run_scene_job,
 )
-from cerulean_tiling import SceneIdError, TilingConfig, discover_scenes, parse_scene_id
+from cerulean_tiling import (
+    SceneIdError,
+    TilingConfig,
+    discover_scenes,
+    parse_scene_id,
+    tqdm_disable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +99,7 @@ def build_dataset(
     workers: int = 2,
     scheduler: str | None = None,
     overwrite: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> BuildReport:
     """Tile scenes into a COCO dataset at ``output``, resuming an interrupted build.
 
@@ -104,7 +110,7 @@ def build_dataset(
         workers: LocalCluster worker processes (ignored with ``scheduler``).
         scheduler: address of an existing dask scheduler.
         overwrite: replace a dataset built with other parameters.
-        progress: show a progress bar over scenes.
+        progress: show a progress bar over scenes (None: when stderr is a terminal).
 
     Returns:
         The report; scenes that failed are listed in it and left out of the dataset.
@@ -215,13 +221,13 @@ def _differences(old: BuildParameters | None, new: BuildParameters) -> str:
 
 
 def _run(dataset: Path, todo: dict[str, Path], parameters: BuildParameters, workers: int,
-         scheduler: str | None, progress: bool, report: BuildReport) -> None:
+         scheduler: str | None, progress: bool | None, report: BuildReport) -> None:
     token = uuid.uuid4().hex[:12]
     (dataset / STAGING_DIR / token).mkdir(parents=True)
     jobs = [SceneJob(str(path.absolute()), str(dataset), parameters, token)
             for _, path in sorted(todo.items())]
     with open_client(workers, scheduler) as client, tqdm(
-        total=len(jobs), unit="scene", desc="build", disable=not progress,
+        total=len(jobs), unit="scene", desc="build", disable=tqdm_disable(progress),
     ) as bar:
         futures = client.map(run_scene_job, jobs, pure=False,
                              key=[f"scene-{s}-{token}" for s in sorted(todo)])

@@ -1,4 +1,4 @@
-"""Names of the files and folders in a dataset folder (DESIGN §4)."""
+"""Names of the files and folders in a dataset folder (described in docs/formats.md)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ class DatasetStats:
 
 
 def compute_stats(dataset: CocoDataset, *, shapes: bool = True,
-                  progress: bool = False) -> DatasetStats:
+                  progress: bool | None = False) -> DatasetStats:
     """Count a dataset's instances and, with ``shapes``, measure every mask."""
     names = dataset.document.category_names()
     images = {im.id: im for im in dataset.images}
@@ -108,7 +108,8 @@ def compute_stats(dataset: CocoDataset, *, shapes: bool = True,
         per_scene[image.scene_id]["images"] += 1
     rows: list[InstanceRow] = []
     annotated: set[int] = set()
-    for ann in tqdm(dataset.annotations, unit="instance", desc="stats", disable=not progress):
+    disable = None if progress is None else not progress
+    for ann in tqdm(dataset.annotations, unit="instance", desc="stats", disable=disable):
         name = names.get(ann.category_id, str(ann.category_id))
         scene = images[ann.image_id].scene_id
         per_class[name] += 1

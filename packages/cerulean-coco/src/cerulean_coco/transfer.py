@@ -46,7 +46,7 @@ from cerulean_tiling import (
 )
 from cerulean_tiling import split_s3 as _split_s3
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CHECKSUM_KEY = "sha256"
 """User-metadata key holding the hex SHA-256 of an object's bytes."""
@@ -237,7 +237,7 @@ def _run(
                 with lock:
                     done[status].append(relative)
                     moved += size
-                log.debug("%s: %s", relative, status)
+                logger.debug("%s: %s", relative, status)
     return TransferReport(tuple(done["transferred"]), tuple(done["skipped"]), moved)
 
 

@@ -100,7 +100,12 @@ from cerulean_tiling.types import (
 )
 
 if TYPE_CHECKING:
-    from cerulean_tiling.cli.options import config_from_options, tiling_options
+    from cerulean_tiling.cli.options import (
+        config_from_options,
+        progress_option,
+        tiling_options,
+        tqdm_disable,
+    )
     from cerulean_tiling.cli.runner import configure_logging, run_group
 
 # The CLI helpers that sibling packages build their commands with load click's command
@@ -110,6 +115,8 @@ _CLI_HELPERS = {
     "run_group": "cerulean_tiling.cli.runner",
     "config_from_options": "cerulean_tiling.cli.options",
     "tiling_options": "cerulean_tiling.cli.options",
+    "progress_option": "cerulean_tiling.cli.options",
+    "tqdm_disable": "cerulean_tiling.cli.options",
 }
 
 
@@ -191,6 +198,7 @@ __all__ = [
     "open_scene",
     "parse_scene_id",
     "preset",
+    "progress_option",
     "read_gcps_from_raster",
     "read_gcps_json",
     "read_remote_gcps",
@@ -205,6 +213,7 @@ __all__ = [
     "tile_scenes",
     "tiling_options",
     "tms_matrix",
+    "tqdm_disable",
     "warp_image",
     "warp_mask",
     "write_bytes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,23 @@ def test_coarse_source_grid_matches_exact_spline(
     exact_c, exact_r = georef.to_pixel(lon, lat)
     err = np.hypot(interp(coarse_c) - exact_c, interp(coarse_r) - exact_r)
     assert err.max() < 0.05
+
+
+def test_footprint_is_the_closed_ccw_outline_on_the_bounds(
+    full_scene: tuple[Footprint, Georeference],
+) -> None:
+    _, georef = full_scene
+    ring = georef.footprint(samples=8)
+    assert len(ring) == 4 * 8 + 1 and ring[0] == ring[-1]
+    area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+    assert area2 > 0  # counter-clockwise, as RFC 7946 outer rings
+    lon, lat = np.array(ring).T
+    west, south, east, north = georef.bounds
+    assert lon.min() >= west - 1e-4 and lon.max() <= east + 1e-4
+    assert lat.min() >= south - 1e-4 and lat.max() <= north + 1e-4
+    # The ring's corners are the raster corners, mapped through the georeference.
+    corners = np.array([[0, 0], [georef.width, 0], [georef.width, georef.height],
+                        [0, georef.height]], dtype=float)
+    expected = np.column_stack(georef.to_lonlat(corners[:, 0], corners[:, 1]))
+    for corner in expected:
+        assert np.min(np.hypot(lon - corner[0], lat - corner[1])) < 1e-9

@@ -17,7 +17,7 @@ from cerulean_tiling.acquire.retry import TRANSIENT_HTTP_STATUS, RetryPolicy, re
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.optional import import_optional
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

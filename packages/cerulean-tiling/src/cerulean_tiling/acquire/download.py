@@ -31,7 +31,7 @@ from cerulean_tiling.acquire.retry import RetryPolicy
 from cerulean_tiling.errors import OutputError, SceneNotFoundError
 from cerulean_tiling.optional import import_optional
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # eodag's order:status of products that can be fetched now ("Not Available": the provider
 # does not report a status, which only online archives omit).
@@ -98,7 +98,7 @@ def download_scenes(
     for scene_id, scene_provider in todo:
         final = out_dir / scene_id
         if final.is_dir():
-            log.info("%s: already complete in %s, skipped", scene_id, final)
+            logger.info("%s: already complete in %s, skipped", scene_id, final)
             results.append(DownloadResult(scene_id, final, "skipped", 0))
             continue
         dag = dag if dag is not None else open_gateway()
@@ -107,7 +107,7 @@ def download_scenes(
         staging.mkdir(exist_ok=True)
         sent = _download_product(product, staging, pattern, policy, progress)
         os.replace(staging, final)
-        log.info("%s: downloaded to %s (%d bytes)", scene_id, final, sent)
+        logger.info("%s: downloaded to %s (%d bytes)", scene_id, final, sent)
         results.append(DownloadResult(scene_id, final, "downloaded", sent))
     return results
 
@@ -153,7 +153,7 @@ def _download_product(
                 url, staging / name, session, policy,
                 auth=auth if needs_auth else None, progress=progress,
             )
-    log.debug("%s: %d file(s) complete", scene_id, len(sources))
+    logger.debug("%s: %d file(s) complete", scene_id, len(sources))
     return sent
 
 
@@ -208,7 +208,7 @@ def _eodag_download(
     records = staging / ".downloaded"
     if records.is_dir():
         shutil.rmtree(records)
-    log.debug("eodag wrote %s", path)
+    logger.debug("eodag wrote %s", path)
     return _tree_size(staging) - before
 
 

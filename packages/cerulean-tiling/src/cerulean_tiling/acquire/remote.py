@@ -28,7 +28,7 @@ from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundErro
 from cerulean_tiling.geo.gcps import GCPSet, read_gcps_from_raster
 from cerulean_tiling.optional import import_optional
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _REMOTE_SCHEMES = ("s3://", "http://", "https://", "/vsis3/", "/vsicurl/")
 

@@ -22,7 +22,7 @@ from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
 from cerulean_tiling.optional import import_optional
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 # Bytes of a chunk still in flight when a connection dies are lost; keep chunks small.
@@ -138,7 +138,7 @@ def _attempt(
             mode = "ab"
         else:
             if offset:
-                log.info("%s: the server sent the whole file; restarting", url)
+                logger.info("%s: the server sent the whole file; restarting", url)
             offset, mode = 0, "wb"
             length = response.headers.get("Content-Length")
             total = int(length) if length is not None and length.isdigit() else None

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from cerulean_tiling.errors import ConfigError
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def retry_call(
             delay = next(delays, None)
             if delay is None or not is_transient(exc):
                 raise
-            log.warning(
+            logger.warning(
                 "%s failed (attempt %d of %d: %s); retrying in %.1f s",
                 what, attempt, policy.attempts, exc, delay,
             )

@@ -29,7 +29,7 @@ from cerulean_tiling.optional import import_optional
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.types import Bounds
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MODE = "IW"
 POLARISATION = "VV"
@@ -154,7 +154,7 @@ def record_from_product(product: Any) -> SceneRecord | None:
     )
     stop = _time(props.get("end_datetime")) or (parsed.stop if parsed else None) or start
     if start is None or stop is None:
-        log.info("%s: skipped, no acquisition time", raw_id)
+        logger.info("%s: skipped, no acquisition time", raw_id)
         return None
     absolute = _int(props.get("sat:absolute_orbit")) or (parsed.absolute_orbit if parsed else None)
     relative = _int(props.get("sat:relative_orbit"))

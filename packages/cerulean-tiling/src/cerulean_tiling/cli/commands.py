@@ -10,7 +10,13 @@ import click
 from tqdm import tqdm
 
 from cerulean_tiling import classes
-from cerulean_tiling.cli.options import TILING_OPTION_NAMES, config_from_options, tiling_options
+from cerulean_tiling.cli.options import (
+    TILING_OPTION_NAMES,
+    config_from_options,
+    progress_option,
+    tiling_options,
+    tqdm_disable,
+)
 from cerulean_tiling.errors import CeruleanTilingError
 from cerulean_tiling.scenes.folder import discover_scenes
 from cerulean_tiling.scenes.inspect import inspect_scene
@@ -49,7 +55,7 @@ def info(scenes: tuple[Path, ...], gcps_from: str | None, as_json: bool) -> None
               help="Write <tile>_masks.tif (one 0/1 band per instance) for tiles with instances.")
 @click.option("--overwrite", is_flag=True,
               help="Replace earlier outputs made with other settings (only this tool's files).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+@progress_option
 def tile(scenes: tuple[Path, ...], output: Path, masks: bool, overwrite: bool,
          progress: bool | None, **options: Any) -> None:
     """Tile annotated scene folders into georeferenced GeoTIFFs and instance masks.
@@ -59,7 +65,7 @@ def tile(scenes: tuple[Path, ...], output: Path, masks: bool, overwrite: bool,
     """
     config = config_from_options({k: options[k] for k in TILING_OPTION_NAMES})
     paths = discover_scenes(scenes)
-    with tqdm(total=len(paths), unit="scene", disable=None if progress is None else not progress,
+    with tqdm(total=len(paths), unit="scene", disable=tqdm_disable(progress),
               desc="tiling") as bar:
         summary = tile_scenes(paths, output, config, overwrite=overwrite, instance_masks=masks,
                               on_scene=lambda _: bar.update())

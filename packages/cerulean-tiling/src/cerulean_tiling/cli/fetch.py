@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.cli.options import progress_option, tqdm_disable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,8 +87,7 @@ def search(
               help="eodag provider; default: the one in the scene list, else eodag's choice.")
 @click.option("--asset", default=None, metavar="REGEX",
               help="Only fetch the assets whose name matches (e.g. 'vv'), for STAC providers.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: when writing to a terminal).")
+@progress_option
 @network_options
 def download(
     scenes: tuple[str, ...], output: Path, provider: str | None, asset: str | None,
@@ -111,7 +111,7 @@ def download(
             wanted.extend((s.scene_id, s.provider) for s in read_scene_list(Path(item)))
         else:
             wanted.append(item)
-    with tqdm(total=None, unit="B", unit_scale=True, disable=_disabled(progress)) as bar:
+    with tqdm(total=None, unit="B", unit_scale=True, disable=tqdm_disable(progress)) as bar:
         results = download_scenes(
             wanted, output, provider, asset, RetryPolicy(attempts=retries + 1, timeout=timeout),
             progress=bar.update,
@@ -124,10 +124,6 @@ def _quiet_eodag() -> None:
     """Without -v, keep eodag's own warnings (it logs each failure it then raises) off."""
     if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
         logging.getLogger("eodag").setLevel(logging.ERROR)
-
-
-def _disabled(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress
 
 
 def _num(value: int | None) -> str:

@@ -48,6 +48,19 @@ _OPTIONS = [
 ]
 
 
+progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Show a progress bar (default: when stderr is a terminal).",
+)
+"""The one progress switch of every command with long work; passes ``progress``
+(True, False, or None for "on a terminal", tqdm's ``disable=None``)."""
+
+
+def tqdm_disable(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` argument for a ``progress`` value of :data:`progress_option`."""
+    return None if progress is None else not progress
+
+
 TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
                        "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
 """Keyword names the tiling options pass to a command, in declaration order."""

@@ -21,7 +21,7 @@ from cerulean_tiling.atomic import write_text
 from cerulean_tiling.errors import GCPError, SceneReadError
 from cerulean_tiling.types import FloatArray
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIN_GCPS = 3
 # GCPs must reach this close to every image edge, as a share of the image size.
@@ -204,7 +204,7 @@ def _checked(gcps: GCPSet) -> GCPSet:
         raise GCPError(f"{gcps.source}: GCP coordinates are not longitude/latitude degrees")
     _, first = np.unique(values[:, :2], axis=0, return_index=True)
     if first.size < len(gcps):
-        log.info("%s: dropped %d duplicate GCPs", gcps.source, len(gcps) - first.size)
+        logger.info("%s: dropped %d duplicate GCPs", gcps.source, len(gcps) - first.size)
         keep = np.sort(first)
         gcps = replace(
             gcps, rows=gcps.rows[keep], cols=gcps.cols[keep], lon=gcps.lon[keep],

@@ -160,9 +160,3 @@ class TileGrid:
                 window = Window(i * self.stride, j * self.stride, self.size, self.size)
                 index = (self.zoom, j, i) if self.kind == "tms" else (i, j)
                 yield TileSpec(self.kind, index, window)
-
-    def morecantile_bounds(self, spec: TileSpec) -> Bounds:
-        """Bounds of a tms tile as morecantile computes them (for cross-checking)."""
-        z, x, y = spec.index
-        b = _world_crs84_quad().bounds(x, y, z)
-        return (b.left, b.bottom, b.right, b.top)

@@ -1,6 +1,6 @@
 """Scene folders: finding them, and what one holds (background, layers, GCPs).
 
-Layout (DESIGN §3)::
+Layout (see docs/formats.md)::
 
     <root>/<class_folder>/<scene_id>/Background.png   VV intensity, radar geometry
     <root>/<class_folder>/<scene_id>/<name>.png       one Photopea layer per instance

@@ -27,7 +27,7 @@ from cerulean_tiling.scenes.categories import GRAY, WHITE, colours_found, scan_l
 from cerulean_tiling.scenes.png import open_png
 from cerulean_tiling.types import BoolArray, LayerReport
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _GRAY_MODES = ("L", "LA", "1", "I", "I;16", "I;16B", "I;16L")
 
@@ -123,7 +123,7 @@ def decode_layer(
     mask = np.isin(scan.categories[box[0] : box[2], box[1] : box[3]], wanted)
     n_pixels = int(counts[wanted].sum())
     for message in warnings:
-        log.warning("%s: %s", path, message)
+        logger.warning("%s: %s", path, message)
     layer = DecodedLayer(index, path.name, class_id, mask, (int(box[0]), int(box[1])))
     return layer, LayerReport(path.name, class_id, n_pixels, tuple(warnings))
 

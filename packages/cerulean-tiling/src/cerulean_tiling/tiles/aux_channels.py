@@ -1,4 +1,4 @@
-"""Auxiliary channels on the scene's lattice window, scaled to uint8 (DESIGN §3).
+"""Auxiliary channels on the scene's lattice window, scaled to uint8 (docs/formats.md).
 
 (Named aux_channels, not aux: AUX is a reserved file name on Windows.)
 

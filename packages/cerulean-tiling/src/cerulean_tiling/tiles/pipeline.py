@@ -32,7 +32,7 @@ from cerulean_tiling.types import (
     UInt8Array,
 )
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _MASK_PAD = 2
 

@@ -31,7 +31,7 @@ from cerulean_tiling.scenes.folder import open_scene
 from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileEntry
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 SETTINGS_NAME = "tiling.json"
 RECORDS_DIR = "scenes"
@@ -146,7 +146,7 @@ def tile_scenes(
             try:
                 summary.tiled.append(_tile_one(path, out, config, instance_masks, record))
             except CeruleanTilingError as exc:
-                log.error("%s", exc)
+                logger.error("%s", exc)
                 summary.failed[path.name] = str(exc)
         if on_scene is not None:
             on_scene(path)
@@ -202,7 +202,7 @@ def _remove_outputs(out: Path) -> None:
             try:
                 record = TiledSceneRecord.load(path)
             except OutputError as exc:
-                log.warning("%s; its tiles are left in place", exc)
+                logger.warning("%s; its tiles are left in place", exc)
                 continue
             for tile in record.tiles:
                 for name in tile.files():
