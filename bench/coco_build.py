@@ -65,7 +65,7 @@ def _baseline(scenes: list[Path], warm: Path, out: Path, processes: int = 1
 
 
 def _build(scenes: list[Path], out: Path, workers: int) -> tuple[float, float, int]:
-    from cerulean_coco.build import build_dataset
+    from cerulean_coco.building.build import build_dataset
     from cerulean_tiling.config import TilingConfig
 
     start = time.perf_counter()

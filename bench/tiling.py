@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the scene here and keep it")
     args = parser.parse_args()
 
-    from cerulean_tiling.synthetic.scenes import FULL_SIZE, write_scenes
+    from cerulean_tiling.synthetic.geometry import FULL_SIZE
+    from cerulean_tiling.synthetic.scenes import write_scenes
 
     work = Path(tempfile.mkdtemp(prefix="bench-tiling-"))
     root = args.keep or work / "scenes"

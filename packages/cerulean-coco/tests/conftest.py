@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cerulean_coco.build import BuildReport, build_dataset
+from cerulean_coco.building.build import BuildReport, build_dataset
 from cerulean_coco.cli import main
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.synthetic.scenes import write_scenes

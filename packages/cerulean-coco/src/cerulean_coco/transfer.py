@@ -35,7 +35,7 @@ from cerulean_coco.errors import (
     TransferAuthError,
     TransferError,
 )
-from cerulean_coco.hashing import sha256_file
+from cerulean_coco.format.hashing import sha256_file
 from cerulean_tiling import (
     FetchAuthError,
     RetryPolicy,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cerulean_coco.build import BuildReport
+from cerulean_coco.building.build import BuildReport
 from cerulean_tiling.scenes.folder import discover_scenes
 
 Run = Callable[..., Any]

@@ -11,7 +11,7 @@ from rasterio.crs import CRS
 
 from cerulean_tiling.errors import GCPError, SceneReadError
 from cerulean_tiling.geo.gcps import GCPSet, read_gcps_from_raster, read_gcps_json
-from cerulean_tiling.synthetic.scenes import Footprint
+from cerulean_tiling.synthetic.geometry import Footprint
 
 
 def _grid(width: int = 4000, height: int = 3000) -> GCPSet:

@@ -12,7 +12,7 @@ from cerulean_tiling.geo.gcps import metres_per_degree
 from cerulean_tiling.geo.georef import Georeference
 from cerulean_tiling.geo.grid import TileGrid, Window
 from cerulean_tiling.geo.warp import STEP, source_grid
-from cerulean_tiling.synthetic.scenes import FULL_SIZE, Footprint
+from cerulean_tiling.synthetic.geometry import FULL_SIZE, Footprint
 
 OUTPUT_PIXEL_DEG = 180 / 2**9 / 512
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cerulean_coco.build import build_dataset
+from cerulean_coco.building.build import build_dataset
 from cerulean_coco.cli.options import output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
 from cerulean_tiling import config_from_options, progress_option, tiling_options

@@ -9,10 +9,10 @@ import click
 
 from cerulean_coco.cli.options import dataset_in
 from cerulean_coco.dataset import CocoDataset
+from cerulean_coco.describe.plotting import plot_histograms, require_matplotlib
+from cerulean_coco.describe.stats import compute_stats
+from cerulean_coco.describe.validate import validate_dataset
 from cerulean_coco.errors import DatasetInvalidError
-from cerulean_coco.plotting import plot_histograms, require_matplotlib
-from cerulean_coco.stats import compute_stats
-from cerulean_coco.validate import validate_dataset
 from cerulean_tiling import progress_option
 
 

@@ -20,7 +20,6 @@ centroids in lon/lat).
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -29,66 +28,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from cerulean_tiling import classes
 from cerulean_tiling.errors import ConfigError
-from cerulean_tiling.geo.gcps import GCPSet, metres_per_degree, write_gcps_json
-from cerulean_tiling.types import FloatArray
+from cerulean_tiling.geo.gcps import write_gcps_json
+from cerulean_tiling.synthetic.geometry import FULL_SIZE, Footprint
+from cerulean_tiling.synthetic.slicks import draw_instance, instance_class, land_mask, write_layer
 
-FULL_SIZE = (6458, 4181)
-GRD_FACTOR = 4
-PIXEL_M = 40.0
-_SUPERSAMPLE = 4
 _REGION = (50.0, 24.0, 56.5, 28.5)  # west, south, east, north: all scenes fall inside
 _SCENE_KINDS = ("infra_slick", "natural_seep", "vessel")
-
-
-@dataclass(frozen=True)
-class Footprint:
-    """Known radar → lon/lat mapping of a synthetic scene.
-
-    Radar pixel (col, row) → local metres: along track ``row·pixel``, across track
-    ``col·pixel·(1 + stretch·col/width)`` (ground-range spacing grows across the swath)
-    plus a slow along-track sinusoid (``wobble``), rotated by ``heading`` degrees, then
-    to lon/lat with latitude-dependent metres per degree. Smooth but not affine, like a
-    real GCP grid.
-    """
-
-    lon0: float
-    lat0: float
-    heading: float
-    width: int
-    height: int
-    pixel_m: float = PIXEL_M
-    stretch: float = 0.06
-    wobble: float = 0.0015
-
-    def lonlat(self, cols: FloatArray, rows: FloatArray) -> tuple[FloatArray, FloatArray]:
-        cols = np.asarray(cols, dtype=np.float64)
-        rows = np.asarray(rows, dtype=np.float64)
-        # Curvature terms are set per full swath (FULL_SIZE), so a small scene is a crop of
-        # realistic geometry rather than a whole swath squeezed into few pixels.
-        swath_w, swath_h = FULL_SIZE
-        across = (cols - self.width / 2) * self.pixel_m * (1 + self.stretch * cols / swath_w)
-        along = (rows - self.height / 2) * self.pixel_m
-        # Attitude steering wobble: a slow sinusoid no low-order polynomial follows.
-        across = across + self.wobble * swath_h * self.pixel_m * np.sin(
-            3.0 * np.pi * rows / swath_h)
-        theta = math.radians(self.heading)
-        east = across * math.cos(theta) + along * math.sin(theta)
-        north = -across * math.sin(theta) - along * math.cos(theta)
-        _, m_lat = metres_per_degree(self.lat0)
-        lat = self.lat0 + north / m_lat
-        m_lon, _ = metres_per_degree(lat)
-        return self.lon0 + east / m_lon, lat
-
-    def gcps(self, n_cols: int = 21, n_rows: int = 10, source: str = "synthetic") -> GCPSet:
-        """A regular GCP grid in the coordinates of the full GRD (GRD_FACTOR × the PNG)."""
-        w, h = self.width * GRD_FACTOR, self.height * GRD_FACTOR
-        cols, rows = np.meshgrid(np.linspace(0, w, n_cols), np.linspace(0, h, n_rows))
-        lon, lat = self.lonlat(cols.ravel() / GRD_FACTOR, rows.ravel() / GRD_FACTOR)
-        return GCPSet(rows.ravel(), cols.ravel(), lon, lat, w, h, source)
 
 
 @dataclass(frozen=True)
@@ -208,10 +157,10 @@ def _write_scene(
     bright: list[tuple[float, float, float]] = []
     instances = []
     platforms_px: list[tuple[float, float]] = []
-    land_mask = _land(rng, width, height) if land else None
+    coast = land_mask(rng, width, height) if land else None
     for index in range(n_layers):
-        class_id = _instance_class(kind, index, rng)
-        alpha, box, head = _draw_instance(class_id, rng, width, height, land_mask)
+        class_id = instance_class(kind, index, rng)
+        alpha, box, head = draw_instance(class_id, rng, width, height, coast)
         if class_id == 1:
             platforms_px.append(head)
         if class_id == 3:
@@ -223,7 +172,7 @@ def _write_scene(
         name = (f"{classes.by_id(class_id).name}_{index + 1}.png" if index % 2 == 0
                 else f"Layer {index + 1}.png")
         palette = palette_every > 0 and index % palette_every == palette_every - 1
-        _write_layer(folder / name, alpha, box, (width, height), classes.by_id(class_id).colour,
+        write_layer(folder / name, alpha, box, (width, height), classes.by_id(class_id).colour,
                      palette)
         ys, xs = np.nonzero(alpha)
         cols, rows = xs + c0 + 0.5, ys + r0 + 0.5
@@ -234,121 +183,13 @@ def _write_scene(
     for _ in range(int(rng.integers(2, 6))):
         bright.append((float(rng.uniform(0, width)), float(rng.uniform(0, height)), 2.0))
     background = _background(rng, width, height, dark, bright + [(*p, 2.5) for p in platforms_px],
-                             land_mask)
+                             coast)
     Image.fromarray(background, mode="L").save(folder / "Background.png")
     write_gcps_json(footprint.gcps(source=str(folder / "gcps.json")), folder / "gcps.json")
     platforms = [tuple(float(v) for v in footprint.lonlat(np.array(c), np.array(r)))
                  for c, r in platforms_px]
     scene = SyntheticScene(folder, scene_id, footprint, tuple(instances))
     return scene, platforms  # type: ignore[return-value]
-
-
-def _instance_class(kind: str, index: int, rng: np.random.Generator) -> int:
-    main = {"infra_slick": 1, "natural_seep": 2, "vessel": int(rng.choice([3, 4, 5]))}[kind]
-    if index == 0 or rng.random() < 0.6:
-        return main
-    return int(rng.choice([1, 2, 3, 4, 5, 6]))
-
-
-def _land(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
-    """A coastline: land beyond a wavy line near one side of the scene."""
-    cols = np.arange(width)
-    edge = width * (0.85 + 0.05 * np.sin(np.arange(height)[:, None] / height * 6 + rng.random()))
-    return cols[None, :] > edge
-
-
-def _draw_instance(
-    class_id: int, rng: np.random.Generator, width: int, height: int,
-    land: np.ndarray | None,
-) -> tuple[np.ndarray, tuple[int, int], tuple[float, float]]:
-    """Anti-aliased alpha of one slick, its top-left (row, col) and its head (col, row)."""
-    scale = min(width, height) / 768
-    for _ in range(50):
-        head = (float(rng.uniform(0.1, 0.75) * width), float(rng.uniform(0.1, 0.9) * height))
-        if land is None or not land[int(head[1]), int(head[0])]:
-            break
-    strokes = _strokes(class_id, rng, head, scale)
-    pts = np.concatenate([s[0] for s in strokes])
-    pad = max(r for s in strokes for r in s[1]) + 2
-    c0 = int(max(0, math.floor(pts[:, 0].min() - pad)))
-    r0 = int(max(0, math.floor(pts[:, 1].min() - pad)))
-    c1 = int(min(width, math.ceil(pts[:, 0].max() + pad)))
-    r1 = int(min(height, math.ceil(pts[:, 1].max() + pad)))
-    canvas = Image.new("L", ((c1 - c0) * _SUPERSAMPLE, (r1 - r0) * _SUPERSAMPLE), 0)
-    draw = ImageDraw.Draw(canvas)
-    for points, radii in strokes:
-        for (x, y), rad in zip(points, radii, strict=True):
-            cx, cy, rr = (x - c0) * _SUPERSAMPLE, (y - r0) * _SUPERSAMPLE, rad * _SUPERSAMPLE
-            draw.ellipse((cx - rr, cy - rr, cx + rr, cy + rr), fill=255)
-    alpha = np.asarray(canvas.resize((c1 - c0, r1 - r0), Image.Resampling.BOX))
-    alpha = np.where(alpha < 8, 0, alpha).astype(np.uint8)
-    if land is not None:
-        alpha = np.where(land[r0:r1, c0:c1], 0, alpha).astype(np.uint8)
-    if not alpha.any():
-        alpha[alpha.shape[0] // 2, alpha.shape[1] // 2] = 255
-    return alpha, (r0, c0), head
-
-
-def _walk(rng: np.random.Generator, start: tuple[float, float], length: float, step: float,
-          heading: float, wiggle: float) -> np.ndarray:
-    n = max(2, int(length / step))
-    turns = np.cumsum(rng.normal(0, wiggle, n))
-    angles = heading + turns
-    steps = np.column_stack([np.cos(angles), np.sin(angles)]) * step
-    path: np.ndarray = np.asarray(start) + np.vstack([[0, 0], np.cumsum(steps, axis=0)[:-1]])
-    return path
-
-
-def _strokes(class_id: int, rng: np.random.Generator, head: tuple[float, float],
-             scale: float) -> list[tuple[np.ndarray, list[float]]]:
-    heading = float(rng.uniform(0, 2 * math.pi))
-    if class_id in (3, 4, 5):  # vessel track: long, thin, widening into the wake
-        length = rng.uniform(150, 450) * scale * (1.6 if class_id == 5 else 1.0)
-        pts = _walk(rng, head, length, 1.5, heading, 0.004)
-        w0, w1 = (1.2, 3.5) if class_id != 5 else (3.0, 8.0)
-        radii = list(np.linspace(w0, w1, len(pts)) * max(scale, 0.6))
-        if class_id == 5:
-            keep = (np.sin(np.linspace(0, 9, len(pts))) > -0.6)
-            return [(pts[keep], [r for r, k in zip(radii, keep, strict=True) if k])]
-        return [(pts, radii)]
-    if class_id == 1:  # infra: patches drifting away from a platform
-        strokes = []
-        drift = heading
-        for _ in range(int(rng.integers(2, 5))):
-            start = np.asarray(head) + rng.normal(0, 6, 2)
-            pts = _walk(rng, tuple(start), rng.uniform(40, 140) * scale, 2.0,
-                        drift + rng.normal(0, 0.2), 0.05)
-            strokes.append((pts, list(rng.uniform(3, 9, len(pts)) * max(scale, 0.6))))
-        return strokes
-    if class_id == 2:  # natural seep: bundle of long curvy filaments
-        strokes = []
-        for k in range(int(rng.integers(2, 4))):
-            start = np.asarray(head) + np.array([k * 8.0, k * 5.0]) * scale
-            pts = _walk(rng, tuple(start), rng.uniform(120, 320) * scale, 2.0,
-                        heading + rng.normal(0, 0.15), 0.03)
-            strokes.append((pts, list(rng.uniform(1.5, 4, len(pts)) * max(scale, 0.6))))
-        return strokes
-    pts = _walk(rng, head, rng.uniform(30, 80) * scale, 3.0, heading, 0.4)  # ambiguous blob
-    return [(pts, list(rng.uniform(6, 14, len(pts)) * max(scale, 0.6)))]
-
-
-def _write_layer(path: Path, alpha: np.ndarray, box: tuple[int, int], size: tuple[int, int],
-                 colour: tuple[int, int, int], palette: bool) -> None:
-    width, height = size
-    r0, c0 = box
-    h, w = alpha.shape
-    if palette:
-        # Index 0 transparent; index a (1..255) is the class colour at alpha a.
-        idx = np.zeros((height, width), dtype=np.uint8)
-        idx[r0 : r0 + h, c0 : c0 + w] = alpha
-        image = Image.fromarray(idx, mode="P")
-        image.putpalette(list(colour) * 256)
-        image.save(path, transparency=bytes(range(256)))
-        return
-    rgba = np.zeros((height, width, 4), dtype=np.uint8)
-    rgba[r0 : r0 + h, c0 : c0 + w, :3] = colour
-    rgba[r0 : r0 + h, c0 : c0 + w, 3] = alpha
-    Image.fromarray(rgba, mode="RGBA").save(path)
 
 
 def _smooth_field(rng: np.random.Generator, width: int, height: int, cells: int) -> np.ndarray:
