@@ -1,4 +1,4 @@
-"""Benchmark: synthetic scenes through ``cerulean-coco build`` on 1 and 2 workers (issue 3).
+"""Benchmark: synthetic scenes through ``cerulean-coco build`` on 1 and 2 workers.
 
 Writes N synthetic scenes (default 8 at full size, 6458×4181), then measures, in one run:
 
@@ -32,7 +32,7 @@ from pathlib import Path
 def _tile_all(scenes: list[str], warm: str, out: str, barrier: object,
               queue: mp.Queue) -> None:
     from cerulean_tiling.config import TilingConfig
-    from cerulean_tiling.pipeline import tile_scene
+    from cerulean_tiling.tiles.pipeline import tile_scene
 
     tile_scene(Path(warm), TilingConfig())  # load numba kernels outside the timing
     barrier.wait()  # type: ignore[attr-defined]
@@ -65,7 +65,7 @@ def _baseline(scenes: list[Path], warm: Path, out: Path, processes: int = 1
 
 
 def _build(scenes: list[Path], out: Path, workers: int) -> tuple[float, float, int]:
-    from cerulean_coco.build import build_dataset
+    from cerulean_coco.building.build import build_dataset
     from cerulean_tiling.config import TilingConfig
 
     start = time.perf_counter()
@@ -85,8 +85,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write scenes and datasets here and keep them")
     args = parser.parse_args()
 
-    from cerulean_tiling.scene import discover_scenes
-    from cerulean_tiling.synthetic import parse_size, write_scenes
+    from cerulean_tiling.scenes.folder import discover_scenes
+    from cerulean_tiling.synthetic.scenes import parse_size, write_scenes
 
     size = parse_size(args.size)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-coco-"))

@@ -1,4 +1,4 @@
-"""Benchmark: one full-size annotated scene → tiles + masks, on one core (issue 2).
+"""Benchmark: one full-size annotated scene → tiles + masks, on one core.
 
 Writes a synthetic full-size scene (Background 6458×4181, 10 RGBA layers, 210 GCPs),
 then, each in a fresh child process pinned to one core:
@@ -8,8 +8,8 @@ then, each in a fresh child process pinned to one core:
    tiler uses); the ratio is taken against the faster of the two;
 2. the job: ``tile_scene`` writing tiles (+ instance masks) to disk.
 
-Prints wall seconds and peak RSS of each, and the ratio job / decode. Targets from the
-issue: ratio <= 1.5, peak RSS <= 0.8 GB. Usage: ``python bench/tiling.py [--repeat N]``.
+Prints wall seconds and peak RSS of each, and the ratio job / decode. Targets:
+ratio <= 1.5, peak RSS <= 0.8 GB. Usage: ``python bench/tiling.py [--repeat N]``.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _decode(scene: str, decoder: str, queue: mp.Queue) -> None:
     _pin()
     import numpy as np
 
-    from cerulean_tiling.png import png_strips, read_png
-    from cerulean_tiling.scene import open_scene
+    from cerulean_tiling.scenes.folder import open_scene
+    from cerulean_tiling.scenes.png import png_strips, read_png
 
     folder = open_scene(Path(scene))
     start = time.perf_counter()
@@ -61,7 +61,7 @@ def _decode(scene: str, decoder: str, queue: mp.Queue) -> None:
 def _tile(scene: str, warm: str, out: str, queue: mp.Queue) -> None:
     _pin()
     from cerulean_tiling.config import TilingConfig
-    from cerulean_tiling.pipeline import tile_scene
+    from cerulean_tiling.tiles.pipeline import tile_scene
 
     tile_scene(Path(warm), TilingConfig())  # numba kernels compiled/loaded outside the timing
     start = time.perf_counter()
@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the scene here and keep it")
     args = parser.parse_args()
 
-    from cerulean_tiling.synthetic import FULL_SIZE, write_scenes
+    from cerulean_tiling.synthetic.geometry import FULL_SIZE
+    from cerulean_tiling.synthetic.scenes import write_scenes
 
     work = Path(tempfile.mkdtemp(prefix="bench-tiling-"))
     root = args.keep or work / "scenes"

@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image
 
 from cerulean_tiling.classes import CLASSES, by_name, class_in_filename
-from cerulean_tiling.layers import decode_layer
-from cerulean_tiling.scene import discover_scenes, open_scene
+from cerulean_tiling.scenes.folder import discover_scenes, open_scene
+from cerulean_tiling.scenes.layers import decode_layer
 
 if TYPE_CHECKING:
     from conftest import AnnotationPage, Servers

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cerulean_coco.build import BuildReport, build_dataset
+from cerulean_coco.building.build import BuildReport, build_dataset
 from cerulean_coco.cli import main
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.synthetic import write_scenes
+from cerulean_tiling.synthetic.scenes import write_scenes
 
 N_SCENES = 6
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from cerulean_coco.build import BuildReport
+from cerulean_coco.building.build import BuildReport
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.errors import DatasetReadError
 

@@ -281,7 +281,7 @@ def test_missing_bucket_or_prefix(s3: S3, dataset: Path, tmp_path: Path) -> None
         push(dataset, "s3://no-such-bucket/ds", SETTINGS)
     with pytest.raises(RemoteNotFoundError, match="no objects under this prefix"):
         pull(f"s3://{BUCKET}/nothing-here", tmp_path / "pulled", SETTINGS)
-    with pytest.raises(TransferError, match="not an s3://bucket/prefix"):
+    with pytest.raises(TransferError, match="not an s3://bucket/key location"):
         pull("/local/path", tmp_path / "pulled", SETTINGS)
 
 
@@ -297,3 +297,59 @@ def test_cli_push_pull(s3: S3, dataset: Path, tmp_path: Path,
     assert main(["pull", "s3://no-such-bucket/x", str(tmp_path / "p2"), *flags]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Error: s3://no-such-bucket/") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    ["ds/../../x.txt", "ds/tiles/../../../x.txt", "ds//x.txt", "ds/tiles\\..\\..\\x.txt",
+     "ds/./x.txt", "ds/tiles//x.txt", "ds/.."],
+)
+def test_pull_refuses_keys_leading_outside_the_folder(
+    s3: S3, dataset: Path, tmp_path: Path, bad_key: str
+) -> None:
+    push(dataset, f"s3://{BUCKET}/ds", SETTINGS)
+    s3.client().put_object(Bucket=BUCKET, Key=bad_key, Body=b"planted")
+    listed = [o["Key"] for o in s3.client().list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert bad_key in listed  # the store keeps the key as written
+    s3.traffic.requests.clear()
+    out = tmp_path / "deep" / "er" / "pulled"
+    with pytest.raises(TransferError) as caught:
+        pull(f"s3://{BUCKET}/ds", out, SETTINGS)
+    message = str(caught.value)
+    assert bad_key in message and "outside the destination" in message and "\n" not in message
+    assert s3.traffic.count("GET", "x-id=GetObject") == 0 and s3.traffic.count("HEAD") == 0
+    assert not out.exists()
+    assert not [p for p in tmp_path.rglob("x.txt")] and not (tmp_path / "deep" / "x.txt").exists()
+
+
+def test_cli_pull_names_the_bad_key(s3: S3, dataset: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    s3.client().put_object(Bucket=BUCKET, Key="ds/../../x.txt", Body=b"planted")
+    code = main(["pull", f"s3://{BUCKET}/ds", str(tmp_path / "pulled"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"Error: s3://{BUCKET}/ds/../../x.txt: ")
+    assert not (tmp_path / "pulled").exists() and not (tmp_path.parent / "x.txt").exists()
+
+
+def test_push_never_follows_links_out_of_the_dataset(
+    s3: S3, dataset: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not part of the dataset")
+    (dataset / "tiles" / "inside.tif").symlink_to(dataset / "tiles" / "tile_0.tif")
+    link = dataset / "tiles" / "leak.tif"
+    link.symlink_to(secret)
+    with pytest.raises(TransferError, match="leak.tif: is a symbolic link out of the dataset"):
+        push(dataset, f"s3://{BUCKET}/links", SETTINGS)
+    assert s3.traffic.count("PUT") == 0
+    link.unlink()
+    (dataset / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(TransferError, match="elsewhere: is a symbolic link to a folder"):
+        push(dataset, f"s3://{BUCKET}/links", SETTINGS)
+    assert s3.traffic.count("PUT") == 0
+    (dataset / "elsewhere").unlink()
+    report = push(dataset, f"s3://{BUCKET}/links", SETTINGS)
+    assert "tiles/inside.tif" in report.transferred  # a link within the dataset is its content
+    body = s3.client().get_object(Bucket=BUCKET, Key="links/tiles/inside.tif")["Body"].read()
+    assert body == (dataset / "tiles" / "tile_0.tif").read_bytes()

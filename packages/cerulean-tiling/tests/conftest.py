@@ -1,6 +1,6 @@
 """Fixtures.
 
-- Small synthetic scenes written by cerulean_tiling.synthetic, and a CLI runner.
+- Small synthetic scenes written by cerulean_tiling.synthetic.scenes, and a CLI runner.
 - Scene fetching (search/download/S3), with real servers on 127.0.0.1 only:
   ``stac_server`` is a static STAC catalogue (built with pystac; items whose assets are
   real GeoTIFFs carrying GCPs) behind an HTTP server that supports ranges and can be
@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from cerulean_tiling.cli import main
-from cerulean_tiling.synthetic import SyntheticScene, write_scenes
+from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The CLI end to end: success paths, resume, and every bad input named in issue 2.
+"""The CLI end to end: success paths, resume, and every bad input a user can give.
 
 Each bad input must give one line on stderr naming the file or value, a non-zero exit,
 and leave no output behind.
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cerulean_tiling.synthetic import SyntheticScene
+from cerulean_tiling.synthetic.scenes import SyntheticScene
 
 Root = tuple[Path, list[SyntheticScene]]
 
@@ -126,6 +126,19 @@ def _break(kind: str, scene: Path) -> str:
         doc["gcps"] = [g for g in doc["gcps"] if g["col"] < doc["width"] / 3]
         (scene / "gcps.json").write_text(json.dumps(doc))
         return "does not cover"
+    if kind == "gcps not json":
+        (scene / "gcps.json").write_text('{"width": 10,')
+        return "gcps.json: not valid JSON"
+    if kind == "gcps key missing":
+        doc = json.loads((scene / "gcps.json").read_text())
+        del doc["height"]
+        (scene / "gcps.json").write_text(json.dumps(doc))
+        return "gcps.json: key 'height' is missing"
+    if kind == "gcps value wrong type":
+        doc = json.loads((scene / "gcps.json").read_text())
+        doc["gcps"][3]["x"] = "56.1E"
+        (scene / "gcps.json").write_text(json.dumps(doc))
+        return "key 'gcps[3].x' must be a number"
     if kind == "bad scene id":
         target = scene.with_name("my_scene")
         scene.rename(target)
@@ -143,6 +156,7 @@ def _break(kind: str, scene: Path) -> str:
 
 @pytest.mark.parametrize("kind", ["missing background", "truncated png", "not a png",
                                   "layer size", "too few gcps", "gcps not covering",
+                                  "gcps not json", "gcps key missing", "gcps value wrong type",
                                   "bad scene id", "unknown colours"])
 def test_bad_scene_inputs(kind: str, scene_copy: Path, tmp_path: Path,
                           run_cli: Callable) -> None:
@@ -200,7 +214,7 @@ def test_bad_option_values(scene_copy: Path, tmp_path: Path, run_cli: Callable) 
     ]:
         result = run_cli("tile", scene_copy, "-o", tmp_path / "o", *args)
         _one_error_line(result.err, needle)
-        assert result.code != 0
+        assert result.code == 2
         assert not (tmp_path / "o").exists()
 
 
@@ -226,3 +240,50 @@ def test_module_entry_point_and_help(tmp_path: Path) -> None:
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True,
                              check=True)
     assert "cerulean-tiling" in version.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needles"),
+    [
+        ("bad.toml", "zoom = 9\ngrid = \n", ("bad.toml", "not valid TOML")),
+        ("bad.json", '{"zoom": 9,', ("bad.json", "not valid JSON")),
+        ("type.json", '{"zoom": "nine"}', ("type.json", "zoom", "expected an integer")),
+        ("type.toml", "class_rasters = 1\n", ("type.toml", "class_rasters", "true or false")),
+        ("unknown.toml", "zooom = 9\n", ("unknown.toml", "zooom")),
+        ("range.toml", "[tiling]\ntile_size = 8\n", ("range.toml", "tile_size 8")),
+        ("aux.json", '{"aux": "constant"}', ("aux.json", "aux", "list")),
+        ("auxname.json", '{"aux": ["wind=x.tif"]}', ("auxname.json", "aux", "wind")),
+        ("list.json", "[1, 2]", ("list.json", "table of tiling settings")),
+        ("binary.toml", b"\xff\xfe", ("binary.toml", "cannot read")),
+    ],
+)
+def test_bad_config_files(
+    name: str, text: str | bytes, needles: tuple[str, ...], scene_copy: Path, tmp_path: Path,
+    run_cli: Callable,
+) -> None:
+    config = tmp_path / name
+    if isinstance(text, bytes):
+        config.write_bytes(text)
+    else:
+        config.write_text(text)
+    result = run_cli("tile", scene_copy, "-o", tmp_path / "o", "--config", config)
+    _one_error_line(result.err, *needles)
+    assert result.code == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_good_config_file_and_flag_over_it(
+    scene_copy: Path, tmp_path: Path, run_cli: Callable
+) -> None:
+    config = tmp_path / "tiling.toml"
+    config.write_text('[tiling]\ngrid = "pixel"\ntile_size = 256\noverlap = 32\n')
+    result = run_cli("tile", scene_copy, "-o", tmp_path / "o", "--config", config,
+                     "--overlap", "16", "--no-progress")
+    assert result.code == 0, result.err
+    written = json.loads((tmp_path / "o" / "tiling.json").read_text())["tiling"]
+    assert (written["grid"], written["tile_size"], written["overlap"]) == ("pixel", 256, 16)
+    # A flag that makes the file's settings invalid is a usage error (exit 2).
+    clash = run_cli("tile", scene_copy, "-o", tmp_path / "o2", "--config", config,
+                    "--overlap", "200")
+    _one_error_line(clash.err, "overlap 200")
+    assert clash.code == 2

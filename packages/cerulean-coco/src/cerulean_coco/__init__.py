@@ -11,26 +11,27 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+from cerulean_coco.curation.filters import FilterSpec, filter_dataset
+from cerulean_coco.curation.merge import merge_datasets
+from cerulean_coco.curation.split import split_root, split_scenes, write_split
 from cerulean_coco.dataset import CocoDataset, Instance, Sample
-from cerulean_coco.document import CocoDocument
+from cerulean_coco.describe.stats import compute_stats
+from cerulean_coco.describe.validate import validate_dataset
 from cerulean_coco.errors import CeruleanCocoError
-from cerulean_coco.filters import FilterSpec, filter_dataset
-from cerulean_coco.manifest import Manifest
-from cerulean_coco.merge import merge_datasets
-from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
-from cerulean_coco.split import split_root, split_scenes, write_split
-from cerulean_coco.stats import compute_stats
-from cerulean_coco.validate import validate_dataset
+from cerulean_coco.format.document import CocoDocument
+from cerulean_coco.format.manifest import Manifest
+from cerulean_coco.format.parameters import BuildParameters
+from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
 
 if TYPE_CHECKING:
-    from cerulean_coco.build import BuildReport, build_dataset
+    from cerulean_coco.building.build import BuildReport, build_dataset
 
 _LAZY = {"build_dataset", "BuildReport"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from cerulean_coco import build
+        from cerulean_coco.building import build
 
         return getattr(build, name)
     raise AttributeError(f"module 'cerulean_coco' has no attribute {name!r}")
@@ -38,6 +39,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AnnotationRecord",
+    "BuildParameters",
     "BuildReport",
     "Category",
     "CeruleanCocoError",

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from cerulean_coco import rle
-from cerulean_coco.document import CocoDocument
 from cerulean_coco.errors import DatasetReadError
-from cerulean_coco.layout import ANNOTATIONS_NAME, MANIFEST_NAME
-from cerulean_coco.manifest import Manifest
-from cerulean_coco.records import AnnotationRecord, Category, ImageRecord
+from cerulean_coco.format import rle
+from cerulean_coco.format.document import CocoDocument
+from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
+from cerulean_coco.format.manifest import Manifest
+from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
 from cerulean_coco.types import Bbox, BoolArray
 
 

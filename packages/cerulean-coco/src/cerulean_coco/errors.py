@@ -6,6 +6,8 @@ exception it is, so callers can catch either::
     CeruleanCocoError
     ├── DatasetReadError (OSError)       annotations.json or manifest.json missing or malformed
     ├── DatasetInvalidError (ValueError) validate found problems (the message counts them)
+    ├── RecordFormatError (ValueError)   a record (image, annotation, part, RLE) breaks its schema
+    ├── ClusterError (ValueError)        an unusable cluster request (e.g. zero workers)
     ├── ParameterMismatchError (ValueError)
     │                                    an existing dataset was built with other parameters
     ├── ClassPolicyError (ValueError)    an unknown class name, a bad remap or preset use
@@ -36,6 +38,14 @@ class DatasetReadError(CeruleanCocoError, OSError):
 
 class DatasetInvalidError(CeruleanCocoError, ValueError):
     """A dataset failed validation; the problems are listed before this is raised."""
+
+
+class RecordFormatError(CeruleanCocoError, ValueError):
+    """A record (image, annotation, scene part, RLE mask) does not follow its schema."""
+
+
+class ClusterError(CeruleanCocoError, ValueError):
+    """A dask cluster cannot be set up as asked (e.g. fewer than one worker)."""
 
 
 class ParameterMismatchError(CeruleanCocoError, ValueError):
@@ -86,6 +96,7 @@ __all__ = [
     "BuildIncompleteError",
     "CeruleanCocoError",
     "ClassPolicyError",
+    "ClusterError",
     "DatasetInvalidError",
     "DatasetReadError",
     "MergeConflictError",
@@ -93,6 +104,7 @@ __all__ = [
     "NegativesError",
     "OutputError",
     "ParameterMismatchError",
+    "RecordFormatError",
     "RemoteNotFoundError",
     "SplitError",
     "TransferAuthError",

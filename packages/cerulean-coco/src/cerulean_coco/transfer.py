@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlparse
 
 from cerulean_coco.errors import (
     MissingExtraError,
@@ -36,18 +35,24 @@ from cerulean_coco.errors import (
     TransferAuthError,
     TransferError,
 )
-from cerulean_coco.hashing import sha256_file
+from cerulean_coco.format.hashing import sha256_file
+from cerulean_tiling import (
+    FetchAuthError,
+    RetryPolicy,
+    S3LocationError,
+    classify_s3_error,
+    s3_client,
+    s3_session,
+)
+from cerulean_tiling import split_s3 as _split_s3
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CHECKSUM_KEY = "sha256"
 """User-metadata key holding the hex SHA-256 of an object's bytes."""
 PART_SUFFIX = ".part"
 _LAST = ("manifest.json", "annotations.json")
 _MIB = 1 << 20
-_REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-            "InvalidToken", "403", "401"}
-_MISSING = {"NoSuchBucket", "NoSuchKey", "404", "NotFound"}
 
 
 @dataclass(frozen=True)
@@ -144,11 +149,12 @@ def pull(
     objects = _list(client, bucket, prefix, settings)
     if not objects:
         raise RemoteNotFoundError(f"s3://{bucket}/{prefix}: no objects under this prefix")
+    locals_ = {r: safe_relative(f"s3://{bucket}/{_join(prefix, r)}", r) for r in objects}
     payer = {"RequestPayer": "requester"} if settings.requester_pays else {}
 
     def one(relative: str) -> tuple[str, int]:
         key = _join(prefix, relative)
-        target = dataset / relative
+        target = dataset.joinpath(*locals_[relative].parts)
         head = _head(client, bucket, key, settings)
         if head is None:
             raise RemoteNotFoundError(f"s3://{bucket}/{key}: object vanished during the pull")
@@ -179,13 +185,41 @@ def pull(
 def split_s3(location: str) -> tuple[str, str]:
     """``(bucket, prefix)`` of ``s3://bucket/prefix`` (prefix without surrounding slashes).
 
+    The rules are cerulean-tiling's (:func:`cerulean_tiling.split_s3`), shared by both.
+
     Raises:
         TransferError: not an ``s3://`` URL with a bucket name.
     """
-    parsed = urlparse(str(location))
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise TransferError(f"{location!r} is not an s3://bucket/prefix location")
-    return parsed.netloc, parsed.path.strip("/")
+    try:
+        return _split_s3(location)
+    except S3LocationError as exc:
+        raise TransferError(str(exc)) from None
+
+
+def safe_relative(key: str, relative: str) -> PurePosixPath:
+    """The local relative path for an object key's part under the pulled prefix.
+
+    A key comes from a bucket that may be shared or compromised: it must name a file
+    strictly inside the destination folder.
+
+    Raises:
+        TransferError: the key holds a backslash, an empty, ``.`` or ``..`` segment, or
+            an absolute part (the message names the key).
+    """
+    parts = relative.split("/")
+    bad = (
+        not relative
+        or "\\" in relative
+        or relative.startswith("/")
+        or any(part in ("", ".", "..") for part in parts)
+        or PurePosixPath(relative).is_absolute()
+    )
+    if bad:
+        raise TransferError(
+            f"{key}: object key would be written outside the destination folder "
+            "(absolute, '..', '.', empty segment or backslash); nothing was downloaded"
+        )
+    return PurePosixPath(*parts)
 
 
 def _run(
@@ -203,7 +237,7 @@ def _run(
                 with lock:
                     done[status].append(relative)
                     moved += size
-                log.debug("%s: %s", relative, status)
+                logger.debug("%s: %s", relative, status)
     return TransferReport(tuple(done["transferred"]), tuple(done["skipped"]), moved)
 
 
@@ -212,15 +246,36 @@ def _ordered(relatives: Iterable[str]) -> list[str]:
 
 
 def _local_files(root: Path) -> list[str]:
-    """Relative POSIX paths of the files under ``root``, minus hidden and partial ones."""
+    """Relative POSIX paths of the files under ``root``, minus hidden and partial ones.
+
+    Symbolic links are never followed out of ``root``: a linked file is pushed only when
+    its target lies inside ``root``, and linked folders are refused, so a push cannot
+    upload what the dataset folder does not hold.
+
+    Raises:
+        TransferError: a link points outside ``root``, or a folder is a link.
+    """
+    top = root.resolve()
     found = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.name.endswith(PART_SUFFIX):
-            continue
-        found.append(relative.as_posix())
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            if (base / name).is_symlink():
+                raise TransferError(
+                    f"{base / name}: is a symbolic link to a folder; push does not follow "
+                    "links (copy the files into the dataset)"
+                )
+        for name in sorted(files):
+            path = base / name
+            if name.startswith(".") or name.endswith(PART_SUFFIX):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(top):
+                raise TransferError(
+                    f"{path}: is a symbolic link out of the dataset folder; refusing to push it"
+                )
+            if path.is_file():
+                found.append(path.relative_to(root).as_posix())
     return found
 
 
@@ -249,8 +304,7 @@ def _head(client: Any, bucket: str, key: str, settings: TransferSettings) -> dic
     try:
         head: dict[str, Any] = client.head_object(Bucket=bucket, Key=key, **extra)
     except botocore_exceptions.ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in ("404", "NoSuchKey", "NotFound"):
+        if classify_s3_error(exc) == "missing":
             return None
         raise _translate(exc, f"s3://{bucket}/{key}") from None
     except botocore_exceptions.BotoCoreError as exc:
@@ -276,40 +330,27 @@ def _guard(func: Callable[[], Any], where: str) -> None:
 
 def _translate(exc: BaseException, where: str) -> TransferError:
     """The package error for a boto3/botocore/s3transfer failure at ``where``."""
-    response = getattr(exc, "response", None)
-    if response is None and exc.__context__ is not None:
-        response = getattr(exc.__context__, "response", None)
-    code = str((response or {}).get("Error", {}).get("Code", "")) if response else ""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__name__ == "NoCredentialsError":
+    kind = classify_s3_error(exc)
+    if kind == "no-credentials":
         return TransferAuthError(
             f"{where}: no AWS credentials (set AWS_PROFILE or AWS_ACCESS_KEY_ID)"
         )
-    if code in _REFUSED or any(c in text for c in ("AccessDenied", "(403)", "Forbidden")):
+    if kind == "refused":
         return TransferAuthError(f"{where}: access refused ({text})")
-    if code in _MISSING or "NoSuchBucket" in text:
+    if kind == "missing":
         return RemoteNotFoundError(f"{where}: no such bucket or object ({text})")
     return TransferError(f"{where}: {text}")
 
 
 def _client(settings: TransferSettings) -> Any:
-    boto3 = _import("boto3")
-    config = _import("botocore.config")
-    botocore_exceptions = _import("botocore.exceptions")
+    _import("boto3")
     try:
-        session = boto3.Session(profile_name=settings.profile)
-    except botocore_exceptions.ProfileNotFound:
-        raise TransferAuthError(f"AWS profile {settings.profile!r} not found") from None
-    client = session.client(
-        "s3",
-        config=config.Config(
-            connect_timeout=settings.timeout,
-            read_timeout=settings.timeout,
-            retries={"mode": "standard", "max_attempts": settings.attempts},
-            max_pool_connections=max(10, settings.workers * settings.workers),
-        ),
-    )
-    return client
+        session = s3_session(settings.profile)
+    except FetchAuthError as exc:
+        raise TransferAuthError(str(exc)) from None
+    policy = RetryPolicy(attempts=settings.attempts, timeout=settings.timeout)
+    return s3_client(session, policy, max_pool_connections=max(10, settings.workers**2))
 
 
 def _transfer_config(settings: TransferSettings) -> Any:
@@ -344,5 +385,6 @@ __all__ = [
     "TransferSettings",
     "pull",
     "push",
+    "safe_relative",
     "split_s3",
 ]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cerulean_coco.build import BuildReport
-from cerulean_tiling.scene import discover_scenes
+from cerulean_coco.building.build import BuildReport
+from cerulean_tiling.scenes.folder import discover_scenes
 
 Run = Callable[..., Any]
 
@@ -148,3 +148,46 @@ def test_merge_duplicates_and_split_fractions(run_cli: Run, built: BuildReport,
                      tmp_path / "s")
     assert result.code == 1 and "leave no scenes for training" in _one_error_line(result.err)
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("zoom = \n", ("bad.toml", "not valid TOML")),
+        ('zoom = "nine"\n', ("bad.toml", "zoom", "expected an integer")),
+        ("colour_tolerance = 500\n", ("bad.toml", "colour_tolerance 500")),
+        ("[tiling]\nwater = 1\n", ("bad.toml", "water")),
+    ],
+)
+def test_bad_build_config(run_cli: Run, scene_root: Path, tmp_path: Path, text: str,
+                          needles: tuple[str, ...]) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = run_cli("build", scene_root, "-o", tmp_path / "ds", "--config", config)
+    assert result.code == 1
+    line = _one_error_line(result.err)
+    for needle in needles:
+        assert needle in line, line
+    assert not (tmp_path / "ds").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda doc: "{", "manifest.json: not valid JSON"),
+        (lambda doc: json.dumps({**doc, "format": 7}), "unsupported format 7"),
+        (lambda doc: json.dumps({k: v for k, v in doc.items() if k != "kind"}), "'kind'"),
+        (lambda doc: json.dumps({**doc, "scenes": {"x": {"colour": 1}}}), "colour"),
+    ],
+)
+def test_corrupt_manifest(run_cli: Run, dataset_copy: Path, tmp_path: Path,
+                          change: Callable[[dict[str, Any]], str], needle: str) -> None:
+    path = dataset_copy / "manifest.json"
+    path.write_text(change(json.loads(path.read_text())))
+    for args in (("filter", dataset_copy, "-o", tmp_path / "out"),
+                 ("merge", dataset_copy, dataset_copy, "-o", tmp_path / "out")):
+        result = run_cli(*args)
+        assert result.code == 1
+        line = _one_error_line(result.err)
+        assert "manifest.json" in line and needle in line, line
+    assert not (tmp_path / "out").exists()

@@ -14,6 +14,12 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
+from cerulean_tiling.acquire.download import DownloadResult, download_scenes
+from cerulean_tiling.acquire.remote import read_remote_gcps
+from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.acquire.s3 import S3Failure, classify_s3_error, s3_client, s3_session, split_s3
+from cerulean_tiling.acquire.scene_list import ListedScene, read_scene_list
+from cerulean_tiling.acquire.search import SceneRecord, search_scenes
 from cerulean_tiling.atomic import (
     atomic_path,
     is_temp,
@@ -23,7 +29,6 @@ from cerulean_tiling.atomic import (
     write_json,
     write_text,
 )
-from cerulean_tiling.aux_channels import aux_channel
 from cerulean_tiling.classes import (
     BACKGROUND,
     CLASSES,
@@ -43,25 +48,64 @@ from cerulean_tiling.config import (
     ChannelSpec,
     TilingConfig,
 )
-from cerulean_tiling.download import DownloadResult, download_scenes
-from cerulean_tiling.errors import CeruleanTilingError
-from cerulean_tiling.gcps import GCPSet, metres_per_degree, read_gcps_from_raster, read_gcps_json
-from cerulean_tiling.georef import Georeference
-from cerulean_tiling.grid import SERVING_TILE_SIZE, Lattice, TileGrid, TileSpec, Window, tms_matrix
-from cerulean_tiling.pipeline import tile_scene
-from cerulean_tiling.remote import read_remote_gcps
-from cerulean_tiling.retry import RetryPolicy
-from cerulean_tiling.run import RunSummary, tile_scenes
-from cerulean_tiling.scene import SceneFolder, discover_scenes, open_scene
-from cerulean_tiling.sceneid import SceneId, parse_scene_id
-from cerulean_tiling.search import SceneRecord, search_scenes
-from cerulean_tiling.synthetic import SyntheticScene, write_scenes
-from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileInstance, TileRecord
-from cerulean_tiling.warp import warp_image, warp_mask
-from cerulean_tiling.writer import class_raster, write_tile
+from cerulean_tiling.errors import (
+    AuxChannelError,
+    CeruleanTilingError,
+    ClassNameError,
+    ConfigError,
+    FetchAuthError,
+    FetchError,
+    GCPError,
+    GridError,
+    LayerColourError,
+    LayerSizeError,
+    MissingExtraError,
+    OutputError,
+    S3LocationError,
+    SceneIdError,
+    SceneNotFoundError,
+    SceneReadError,
+)
+from cerulean_tiling.geo.gcps import (
+    GCPSet,
+    metres_per_degree,
+    read_gcps_from_raster,
+    read_gcps_json,
+)
+from cerulean_tiling.geo.georef import Georeference
+from cerulean_tiling.geo.grid import (
+    SERVING_TILE_SIZE,
+    Lattice,
+    TileGrid,
+    TileSpec,
+    Window,
+    tms_matrix,
+)
+from cerulean_tiling.geo.warp import warp_image, warp_mask
+from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
+from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
+from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
+from cerulean_tiling.tiles.aux_channels import aux_channel
+from cerulean_tiling.tiles.pipeline import tile_scene
+from cerulean_tiling.tiles.run import RunSummary, TiledSceneRecord, tile_scenes
+from cerulean_tiling.tiles.writer import class_raster, write_tile
+from cerulean_tiling.types import (
+    Bounds,
+    InstanceEntry,
+    LayerReport,
+    SceneTiling,
+    TileEntry,
+    TileInstance,
+    TileRecord,
+)
 
 if TYPE_CHECKING:
-    from cerulean_tiling.cli.options import config_from_options, tiling_options
+    from cerulean_tiling.cli.options import (
+        config_from_options,
+        progress_option,
+        tiling_options,
+        tqdm_disable,
+    )
     from cerulean_tiling.cli.runner import configure_logging, run_group
 
 # The CLI helpers that sibling packages build their commands with load click's command
@@ -71,6 +115,8 @@ _CLI_HELPERS = {
     "run_group": "cerulean_tiling.cli.runner",
     "config_from_options": "cerulean_tiling.cli.options",
     "tiling_options": "cerulean_tiling.cli.options",
+    "progress_option": "cerulean_tiling.cli.options",
+    "tqdm_disable": "cerulean_tiling.cli.options",
 }
 
 
@@ -91,27 +137,47 @@ __all__ = [
     "SERVING_TILE_SIZE",
     "VESSEL_DENSITY",
     "VV",
+    "AuxChannelError",
     "Bounds",
     "CeruleanTilingError",
     "ChannelSpec",
+    "ClassNameError",
+    "ConfigError",
     "DownloadResult",
+    "FetchAuthError",
+    "FetchError",
+    "GCPError",
     "GCPSet",
     "Georeference",
+    "GridError",
+    "InstanceEntry",
     "Lattice",
+    "LayerColourError",
     "LayerReport",
+    "LayerSizeError",
+    "ListedScene",
+    "MissingExtraError",
+    "OutputError",
     "RemapPreset",
     "RetryPolicy",
     "RunSummary",
+    "S3Failure",
+    "S3LocationError",
     "SceneFolder",
     "SceneId",
+    "SceneIdError",
+    "SceneNotFoundError",
+    "SceneReadError",
     "SceneRecord",
     "SceneTiling",
     "SlickClass",
     "SyntheticScene",
+    "TileEntry",
     "TileGrid",
     "TileInstance",
     "TileRecord",
     "TileSpec",
+    "TiledSceneRecord",
     "TilingConfig",
     "Window",
     "__version__",
@@ -120,6 +186,7 @@ __all__ = [
     "by_id",
     "by_name",
     "class_raster",
+    "classify_s3_error",
     "config_from_options",
     "configure_logging",
     "discover_scenes",
@@ -131,16 +198,22 @@ __all__ = [
     "open_scene",
     "parse_scene_id",
     "preset",
+    "progress_option",
     "read_gcps_from_raster",
     "read_gcps_json",
     "read_remote_gcps",
+    "read_scene_list",
     "run_group",
+    "s3_client",
+    "s3_session",
     "search_scenes",
+    "split_s3",
     "staged_folder",
     "tile_scene",
     "tile_scenes",
     "tiling_options",
     "tms_matrix",
+    "tqdm_disable",
     "warp_image",
     "warp_mask",
     "write_bytes",

@@ -120,7 +120,3 @@ def preset(name: str) -> RemapPreset:
             f"unknown remap preset {name!r}; known presets: {', '.join(PRESETS)}"
         ) from None
 
-
-def class_colours() -> dict[int, RGB]:
-    """Map every class id (background included) to its Photopea colour."""
-    return {c.id: c.colour for c in CLASSES}

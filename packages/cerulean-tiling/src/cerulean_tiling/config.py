@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_tiling.errors import AuxChannelError, GridError
+from cerulean_tiling.errors import AuxChannelError, ConfigError, GridError
 from cerulean_tiling.types import GridName
 
 VV = "vv"
@@ -103,15 +103,15 @@ class TilingConfig:
         if not 0 <= self.zoom <= MAX_ZOOM:
             raise GridError(f"zoom {self.zoom} is outside 0–{MAX_ZOOM}")
         if not 16 <= self.tile_size <= 4096:
-            raise GridError(f"tile size {self.tile_size} is outside 16–4096")
+            raise GridError(f"tile_size {self.tile_size} is outside 16–4096")
         if self.grid == "tms" and self.overlap:
             raise GridError("overlap applies to the pixel grid only; tms tiles never overlap")
         if not 0 <= self.overlap < self.tile_size // 2 + 1:
-            raise GridError(f"overlap {self.overlap} must be in 0–{self.tile_size // 2}")
+            raise GridError(f"overlap {self.overlap} is outside 0–{self.tile_size // 2}")
         if not 0 <= self.alpha_threshold <= 254:
-            raise GridError(f"alpha threshold {self.alpha_threshold} is outside 0–254")
+            raise GridError(f"alpha_threshold {self.alpha_threshold} is outside 0–254")
         if not 0 <= self.colour_tolerance <= 127:
-            raise GridError(f"colour tolerance {self.colour_tolerance} is outside 0–127")
+            raise GridError(f"colour_tolerance {self.colour_tolerance} is outside 0–127")
         names = [c.name for c in self.aux]
         if len(set(names)) != len(names):
             raise AuxChannelError(f"aux channels repeat a name: {', '.join(names)}")
@@ -131,18 +131,82 @@ class TilingConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TilingConfig:
-        """Build from :meth:`to_dict` output (unknown keys are an error)."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        """Build from :meth:`to_dict` output.
+
+        Raises:
+            ConfigError: an unknown key, or a value of the wrong type (the key is named).
+            GridError, AuxChannelError: a value out of range (the key is named).
+        """
+        if not isinstance(data, dict):
+            raise ConfigError(f"expected a table of tiling settings, got {type(data).__name__}")
+        unknown = set(data) - set(_FIELD_TYPES)
         if unknown:
-            raise GridError(f"unknown tiling setting(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown tiling setting(s): {', '.join(sorted(unknown))}")
+        for key, value in data.items():
+            _check_type(key, value)
         values = dict(data)
-        values["aux"] = tuple(ChannelSpec.parse(str(c)) for c in values.get("aux", ()))
+        try:
+            values["aux"] = tuple(ChannelSpec.parse(c) for c in values.get("aux", ()))
+        except AuxChannelError as exc:
+            raise AuxChannelError(f"aux: {exc}") from None
         return cls(**values)
 
     @classmethod
     def load(cls, path: Path) -> TilingConfig:
-        """Load from a ``.json`` or ``.toml`` file."""
-        text = Path(path).read_text()
-        data = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
-        return cls.from_dict(data.get("tiling", data))
+        """Load from a ``.toml`` file, or JSON (any other suffix); settings may sit under
+        a ``tiling`` table (as in ``tiling.json``).
+
+        Raises:
+            ConfigError: unreadable, not TOML/JSON, or a bad setting; one line naming
+                the file and the key.
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read settings ({_reason(exc)})") from None
+        try:
+            data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+            kind = "TOML" if path.suffix == ".toml" else "JSON"
+            raise ConfigError(f"{path}: not valid {kind} ({exc})") from None
+        if isinstance(data, dict) and isinstance(data.get("tiling"), dict):
+            data = data["tiling"]
+        try:
+            return cls.from_dict(data)
+        except (ConfigError, GridError, AuxChannelError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "grid": (str,),
+    "zoom": (int,),
+    "tile_size": (int,),
+    "overlap": (int,),
+    "aux": (list, tuple),
+    "alpha_threshold": (int,),
+    "colour_tolerance": (int,),
+    "class_rasters": (bool,),
+    "gcps_from": (str, type(None)),
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", tuple: "a list",
+               bool: "true or false", type(None): "null"}
+
+
+def _check_type(key: str, value: Any) -> None:
+    """Raise :class:`ConfigError` naming ``key`` when ``value`` has the wrong type."""
+    wanted = _FIELD_TYPES[key]
+    # bool is an int in Python; a settings file saying `zoom = true` is still wrong.
+    ok = isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
+    if key == "aux" and ok:
+        ok = all(isinstance(item, str) for item in value)
+        if not ok:
+            raise ConfigError(f"aux: expected a list of strings like 'vessel_density=PATH', "
+                              f"got {value!r}")
+    if not ok:
+        names = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in wanted))
+        raise ConfigError(f"{key}: expected {names}, got {value!r}")
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)

@@ -12,9 +12,12 @@ exception it is, so callers can catch either::
     ├── ClassNameError (KeyError)       an unknown class name or remap
     ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
     ├── GridError (ValueError)          an unusable grid specification
+    ├── ConfigError (ValueError)        a settings file or value that cannot be used
+    ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
     ├── FetchError (OSError)            searching or downloading scenes failed
     │   ├── FetchAuthError (PermissionError)    credentials missing or refused
+    │   ├── S3LocationError (ValueError)        not an s3://bucket/key location
     │   └── SceneNotFoundError (FileNotFoundError)  no such scene, object or asset
     └── MissingExtraError (ImportError) an optional extra (e.g. ``fetch``) is not installed
 
@@ -64,6 +67,17 @@ class GridError(CeruleanTilingError, ValueError):
     """A tile grid specification is unusable (size, overlap, zoom)."""
 
 
+class ConfigError(CeruleanTilingError, ValueError):
+    """A settings file or value cannot be used: syntax, unknown key, wrong type or range.
+
+    The message names the file (when there is one) and the key.
+    """
+
+
+class SearchQueryError(CeruleanTilingError, ValueError):
+    """A scene search cannot be asked: an empty bbox or time range, no results wanted."""
+
+
 class OutputError(CeruleanTilingError, OSError):
     """Outputs already exist (without overwrite) or cannot be written."""
 
@@ -74,6 +88,10 @@ class FetchError(CeruleanTilingError, OSError):
 
 class FetchAuthError(FetchError, PermissionError):
     """A catalogue, download server or bucket refused our credentials (or we had none)."""
+
+
+class S3LocationError(FetchError, ValueError):
+    """A location that should be ``s3://bucket/key`` is not."""
 
 
 class SceneNotFoundError(FetchError, FileNotFoundError):

@@ -72,7 +72,7 @@ def test_download_failures_are_one_line_errors(
     errors = [line for line in result.err.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and result.err.splitlines()[-1] == errors[0]
     assert "download failed after 2 attempt(s): HTTP 503" in errors[0]
-    assert "WARNING cerulean_tiling.retry" in result.err  # the retry was reported
+    assert "WARNING cerulean_tiling.acquire.retry" in result.err  # the retry was reported
     assert not (tmp_path / "grd" / scene_id).exists()
 
     missing = "S1A_IW_GRDH_1SDV_20210101T000000_20210101T000025_035000_041000_FFFF"

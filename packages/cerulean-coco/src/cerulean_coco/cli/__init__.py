@@ -12,8 +12,7 @@ from cerulean_coco.cli.curate import filter_command, merge, split
 from cerulean_coco.cli.describe import stats, validate
 from cerulean_coco.cli.transfer import pull, push
 from cerulean_coco.errors import CeruleanCocoError
-from cerulean_tiling.cli.runner import configure_logging, run_group
-from cerulean_tiling.errors import CeruleanTilingError
+from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

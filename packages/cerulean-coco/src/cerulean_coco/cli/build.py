@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from cerulean_coco.build import build_dataset
-from cerulean_coco.cli.options import no_progress, output_folder, overwrite
+from cerulean_coco.building.build import build_dataset
+from cerulean_coco.cli.options import output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
-from cerulean_tiling.cli.options import config_from_options, tiling_options
+from cerulean_tiling import config_from_options, progress_option, tiling_options
 
 
 @click.command()
@@ -22,9 +22,9 @@ from cerulean_tiling.cli.options import config_from_options, tiling_options
 @click.option("--scheduler", metavar="ADDRESS",
               help="Use this dask scheduler (tcp://host:port) instead of a local cluster.")
 @overwrite
-@no_progress
+@progress_option
 def build(scenes: tuple[Path, ...], output: Path, workers: int, scheduler: str | None,
-          overwrite: bool, no_progress: bool, **tiling: Any) -> None:
+          overwrite: bool, progress: bool | None, **tiling: Any) -> None:
     """Tile SCENES into a COCO dataset at OUTPUT, resuming an interrupted build.
 
     SCENES are scene folders, roots of class folders, or text files listing scene
@@ -34,7 +34,7 @@ def build(scenes: tuple[Path, ...], output: Path, workers: int, scheduler: str |
     """
     config = config_from_options(tiling)
     report = build_dataset(list(scenes), output, config, workers=workers, scheduler=scheduler,
-                           overwrite=overwrite, progress=not no_progress)
+                           overwrite=overwrite, progress=progress)
     click.echo(
         f"{report.dataset}: {len(report.built)} scene(s) built, {len(report.skipped)} already "
         f"built, {len(report.failed)} failed; {report.images} images, "

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from cerulean_coco.cli.options import dataset_in, output_folder, overwrite
-from cerulean_coco.filters import FilterSpec, filter_dataset
-from cerulean_coco.merge import Prefer, merge_datasets
-from cerulean_coco.split import split_root, write_split
+from cerulean_coco.curation.filters import FilterSpec, filter_dataset
+from cerulean_coco.curation.merge import Prefer, merge_datasets
+from cerulean_coco.curation.split import split_root, write_split
 
 
 @click.command()

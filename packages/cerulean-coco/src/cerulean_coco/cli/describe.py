@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from cerulean_coco.cli.options import dataset_in, no_progress
+from cerulean_coco.cli.options import dataset_in
 from cerulean_coco.dataset import CocoDataset
+from cerulean_coco.describe.plotting import plot_histograms, require_matplotlib
+from cerulean_coco.describe.stats import compute_stats
+from cerulean_coco.describe.validate import validate_dataset
 from cerulean_coco.errors import DatasetInvalidError
-from cerulean_coco.plotting import plot_histograms, require_matplotlib
-from cerulean_coco.stats import compute_stats
-from cerulean_coco.validate import validate_dataset
+from cerulean_tiling import progress_option
 
 
 @click.command()
@@ -22,16 +23,16 @@ from cerulean_coco.validate import validate_dataset
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write histograms of the region properties per class (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-@no_progress
+@progress_option
 def stats(dataset: Path, csv_path: Path | None, plot_path: Path | None, as_json: bool,
-          no_progress: bool) -> None:
+          progress: bool | None) -> None:
     """Describe DATASET: instances per class, images with and without instances,
     per-scene counts, and (with --csv/--plot) the shape of every instance."""
     if plot_path is not None:
         require_matplotlib()
     opened = CocoDataset.open(dataset)
     shapes = csv_path is not None or plot_path is not None
-    result = compute_stats(opened, shapes=shapes, progress=shapes and not no_progress)
+    result = compute_stats(opened, shapes=shapes, progress=progress if shapes else False)
     click.echo(json.dumps(result.to_json(), indent=1) if as_json else result.summary())
     if csv_path is not None:
         result.write_csv(csv_path)

@@ -17,10 +17,7 @@ output_folder = click.option(
 overwrite = click.option(
     "--overwrite", is_flag=True, help="Replace the output if it exists.",
 )
-no_progress = click.option(
-    "--no-progress", is_flag=True, help="Do not show a progress bar.",
-)
 dataset_in = click.argument("dataset", type=click.Path(path_type=Path))
 
 
-__all__ = ["dataset_in", "no_progress", "output_folder", "overwrite"]
+__all__ = ["dataset_in", "output_folder", "overwrite"]

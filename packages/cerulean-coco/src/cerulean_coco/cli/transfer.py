@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cerulean_coco.cli.options import no_progress
 from cerulean_coco.transfer import TransferReport, TransferSettings
+from cerulean_tiling import progress_option, tqdm_disable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +28,7 @@ def s3_options(func: F) -> F:
         click.option("--requester-pays", is_flag=True,
                      help="Accept the charges of a requester-pays bucket."),
         click.option("--profile", default=None, help="AWS profile (default: usual AWS config)."),
-        no_progress,
+        progress_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -82,7 +82,7 @@ def _bar(options: dict[str, Any]) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=None, unit="B", unit_scale=True,
-                disable=True if options["no_progress"] else None)
+                disable=tqdm_disable(options["progress"]))
 
 
 def _summary(report: TransferReport, verb: str) -> None:

@@ -10,12 +10,18 @@ import click
 from tqdm import tqdm
 
 from cerulean_tiling import classes
-from cerulean_tiling.cli.options import TILING_OPTION_NAMES, config_from_options, tiling_options
+from cerulean_tiling.cli.options import (
+    TILING_OPTION_NAMES,
+    config_from_options,
+    progress_option,
+    tiling_options,
+    tqdm_disable,
+)
 from cerulean_tiling.errors import CeruleanTilingError
-from cerulean_tiling.inspect import inspect_scene
-from cerulean_tiling.run import tile_scenes
-from cerulean_tiling.scene import discover_scenes
-from cerulean_tiling.synthetic import parse_size, write_scenes
+from cerulean_tiling.scenes.folder import discover_scenes
+from cerulean_tiling.scenes.inspect import inspect_scene
+from cerulean_tiling.synthetic.scenes import parse_size, write_scenes
+from cerulean_tiling.tiles.run import tile_scenes
 
 
 @click.command()
@@ -41,15 +47,16 @@ def info(scenes: tuple[Path, ...], gcps_from: str | None, as_json: bool) -> None
 
 @click.command()
 @click.argument("scenes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
               help="Output folder for tiles, records and settings.")
 @tiling_options
 @click.option("--masks/--no-masks", default=True,
               help="Write <tile>_masks.tif (one 0/1 band per instance) for tiles with instances.")
 @click.option("--overwrite", is_flag=True,
               help="Replace earlier outputs made with other settings (only this tool's files).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
-def tile(scenes: tuple[Path, ...], out: Path, masks: bool, overwrite: bool,
+@progress_option
+def tile(scenes: tuple[Path, ...], output: Path, masks: bool, overwrite: bool,
          progress: bool | None, **options: Any) -> None:
     """Tile annotated scene folders into georeferenced GeoTIFFs and instance masks.
 
@@ -58,14 +65,14 @@ def tile(scenes: tuple[Path, ...], out: Path, masks: bool, overwrite: bool,
     """
     config = config_from_options({k: options[k] for k in TILING_OPTION_NAMES})
     paths = discover_scenes(scenes)
-    with tqdm(total=len(paths), unit="scene", disable=None if progress is None else not progress,
+    with tqdm(total=len(paths), unit="scene", disable=tqdm_disable(progress),
               desc="tiling") as bar:
-        summary = tile_scenes(paths, out, config, overwrite=overwrite, instance_masks=masks,
+        summary = tile_scenes(paths, output, config, overwrite=overwrite, instance_masks=masks,
                               on_scene=lambda _: bar.update())
     n_tiles = sum(len(s.tiles) for s in summary.tiled)
     n_inst = sum(len(t.instances) for s in summary.tiled for t in s.tiles)
     click.echo(f"{len(summary.tiled)} scenes tiled ({n_tiles} tiles, {n_inst} instance pieces), "
-               f"{len(summary.skipped)} already done, {len(summary.failed)} failed -> {out}")
+               f"{len(summary.skipped)} already done, {len(summary.failed)} failed -> {output}")
     for message in (w for s in summary.tiled for w in s.warnings):
         click.echo(f"warning: {message}", err=True)
     if summary.failed:

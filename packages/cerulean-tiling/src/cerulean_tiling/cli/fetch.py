@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cerulean_tiling.retry import RetryPolicy
+from cerulean_tiling.acquire.retry import RetryPolicy
+from cerulean_tiling.cli.options import progress_option, tqdm_disable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +55,7 @@ def search(
     Prints one line per scene (id, start time, relative and absolute orbit, direction,
     footprint bounds). Provider credentials come from eodag's own configuration.
     """
-    from cerulean_tiling.search import search_scenes, write_scenes
+    from cerulean_tiling.acquire.search import search_scenes, write_scenes
 
     _quiet_eodag()
     if end.time() == time(0):
@@ -86,8 +87,7 @@ def search(
               help="eodag provider; default: the one in the scene list, else eodag's choice.")
 @click.option("--asset", default=None, metavar="REGEX",
               help="Only fetch the assets whose name matches (e.g. 'vv'), for STAC providers.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: when writing to a terminal).")
+@progress_option
 @network_options
 def download(
     scenes: tuple[str, ...], output: Path, provider: str | None, asset: str | None,
@@ -101,17 +101,17 @@ def download(
     """
     from tqdm import tqdm
 
-    from cerulean_tiling.download import download_scenes
-    from cerulean_tiling.search import read_scene_list
+    from cerulean_tiling.acquire.download import download_scenes
+    from cerulean_tiling.acquire.scene_list import read_scene_list
 
     _quiet_eodag()
     wanted: list[str | tuple[str, str | None]] = []
     for item in scenes:
         if Path(item).is_file():
-            wanted.extend(read_scene_list(Path(item)))
+            wanted.extend((s.scene_id, s.provider) for s in read_scene_list(Path(item)))
         else:
             wanted.append(item)
-    with tqdm(total=None, unit="B", unit_scale=True, disable=_disabled(progress)) as bar:
+    with tqdm(total=None, unit="B", unit_scale=True, disable=tqdm_disable(progress)) as bar:
         results = download_scenes(
             wanted, output, provider, asset, RetryPolicy(attempts=retries + 1, timeout=timeout),
             progress=bar.update,
@@ -124,10 +124,6 @@ def _quiet_eodag() -> None:
     """Without -v, keep eodag's own warnings (it logs each failure it then raises) off."""
     if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
         logging.getLogger("eodag").setLevel(logging.ERROR)
-
-
-def _disabled(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress
 
 
 def _num(value: int | None) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cerulean_tiling.annotation_manifest import (
+from cerulean_tiling.annotation.manifest import (
     DEFAULT_CLASS_FOLDER,
     Overlay,
     build_manifest,

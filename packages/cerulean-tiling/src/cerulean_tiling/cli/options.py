@@ -48,6 +48,19 @@ _OPTIONS = [
 ]
 
 
+progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Show a progress bar (default: when stderr is a terminal).",
+)
+"""The one progress switch of every command with long work; passes ``progress``
+(True, False, or None for "on a terminal", tqdm's ``disable=None``)."""
+
+
+def tqdm_disable(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` argument for a ``progress`` value of :data:`progress_option`."""
+    return None if progress is None else not progress
+
+
 TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
                        "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
 """Keyword names the tiling options pass to a command, in declaration order."""
@@ -61,7 +74,12 @@ def tiling_options(func: F) -> F:
 
 
 def config_from_options(options: dict[str, Any]) -> TilingConfig:
-    """Build a :class:`TilingConfig` from the tiling options (file, then flags)."""
+    """Build a :class:`TilingConfig` from the tiling options (file, then flags).
+
+    Raises:
+        ConfigError: the ``--config`` file is unusable (exit 1: bad data).
+        click.UsageError: the flags, alone or over the file, make no valid config (exit 2).
+    """
     file = options.get("config_file")
     base = TilingConfig.load(file) if file else TilingConfig()
     values = base.to_dict()
@@ -72,5 +90,7 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
         values["aux"] = [str(spec) for spec in options["aux"]]
     if values["grid"] == "tms" and options.get("overlap") is None:
         values["overlap"] = 0
-    return TilingConfig.from_dict(values)
-
+    try:
+        return TilingConfig.from_dict(values)
+    except CeruleanTilingError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -1,0 +1,3 @@
+"""Describing datasets: statistics, shape properties of instances, plots, validation."""
+
+__all__: list[str] = []

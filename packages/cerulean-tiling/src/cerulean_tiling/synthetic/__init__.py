@@ -1,0 +1,1 @@
+"""Synthetic annotated scenes with known truth, for tests, benchmarks and the demo."""

@@ -1,0 +1,147 @@
+"""Packages use each other only through the names their siblings export in ``__all__``.
+
+Every ``packages/*/src/<import>/**.py`` is parsed (nothing is imported, so packages that
+need torch are checked in any environment). An import that reaches into a sibling
+package — a submodule (``from cerulean_tiling.geo.grid import Lattice``,
+``import cerulean_tiling.cli.runner``), or a top-level name missing from the sibling's
+``__all__`` (``from cerulean_tiling import grid``), or ``sibling.name`` attribute use
+of such a name — is a failure that names the file, the line and the import. Packages
+added under ``packages/`` later are covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGES = Path(__file__).resolve().parents[1] / "packages"
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    root: Path
+
+    @property
+    def exports(self) -> frozenset[str]:
+        return exported_names(self.root / "__init__.py")
+
+
+def discover() -> dict[str, Package]:
+    """Import name -> package, for every ``packages/*/src/<name>/__init__.py``."""
+    found = {}
+    for init in sorted(PACKAGES.glob("*/src/*/__init__.py")):
+        found[init.parent.name] = Package(init.parent.name, init.parent)
+    return found
+
+
+def exported_names(init: Path) -> frozenset[str]:
+    """The string literals of ``__all__ = [...]`` in a package ``__init__``."""
+    tree = ast.parse(init.read_text(encoding="utf-8"), str(init))
+    for node in tree.body:
+        value: ast.expr | None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        else:
+            continue
+        named = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+        if named and isinstance(value, ast.List | ast.Tuple):
+            return frozenset(
+                e.value for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
+    return frozenset()
+
+
+def violations(source: str, own: str, exports: dict[str, frozenset[str]],
+               where: str = "<source>") -> list[str]:
+    """Imports in ``source`` (a module of package ``own``) that break the boundary."""
+    tree = ast.parse(source, where)
+    siblings = {name for name in exports if name != own}
+    found: list[str] = []
+    aliases: dict[str, str] = {}  # local name bound to a sibling package -> that package
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            if top not in siblings:
+                continue
+            if node.module != top:
+                found.append(f"{where}:{node.lineno}: from {node.module} import ... "
+                             f"(a submodule of {top})")
+                continue
+            for alias in node.names:
+                if alias.name not in exports[top]:
+                    found.append(f"{where}:{node.lineno}: from {top} import {alias.name} "
+                                 f"({alias.name!r} is not in {top}.__all__)")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top not in siblings:
+                    continue
+                if alias.name != top:
+                    found.append(f"{where}:{node.lineno}: import {alias.name} "
+                                 f"(a submodule of {top})")
+                else:
+                    aliases[alias.asname or top] = top
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in aliases):
+            top = aliases[node.value.id]
+            if node.attr not in exports[top]:
+                found.append(f"{where}:{node.lineno}: {node.value.id}.{node.attr} "
+                             f"({node.attr!r} is not in {top}.__all__)")
+    return found
+
+
+def test_every_package_uses_only_its_siblings_public_names() -> None:
+    packages = discover()
+    assert {"cerulean_tiling", "cerulean_coco"} <= set(packages)
+    exports = {name: package.exports for name, package in packages.items()}
+    for name, names in exports.items():
+        assert names, f"{name}/__init__.py declares no __all__"
+    problems = []
+    for name, package in packages.items():
+        for path in sorted(package.root.rglob("*.py")):
+            where = str(path.relative_to(PACKAGES.parent))
+            problems += violations(path.read_text(encoding="utf-8"), name, exports, where)
+    assert not problems, "imports past a sibling's public API:\n" + "\n".join(problems)
+
+
+EXPORTS = {"pkg_a": frozenset({"Lattice", "run_group"}), "pkg_b": frozenset({"B"})}
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("from pkg_a.grid import Lattice", "a submodule of pkg_a"),
+        ("import pkg_a.cli.runner", "a submodule of pkg_a"),
+        ("from pkg_a import grid", "'grid' is not in pkg_a.__all__"),
+        ("from pkg_a import *", "'*' is not in pkg_a.__all__"),
+        ("import pkg_a\npkg_a.grid.Lattice", "'grid' is not in pkg_a.__all__"),
+        ("import pkg_a as a\na.secret", "'secret' is not in pkg_a.__all__"),
+        ("def f():\n    from pkg_a.cli import runner", "a submodule of pkg_a"),
+        ("if TYPE_CHECKING:\n    from pkg_a.grid import Window", "a submodule of pkg_a"),
+    ],
+)
+def test_the_check_catches_each_kind_of_reach(source: str, needle: str) -> None:
+    found = violations(source, "pkg_b", EXPORTS)
+    assert len(found) == 1 and needle in found[0], found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from pkg_a import Lattice, run_group",
+        "import pkg_a\npkg_a.Lattice",
+        "from pkg_b.internal import anything",  # a package's own internals are its business
+        "from . import sibling_module",
+        "import os.path",
+    ],
+)
+def test_the_check_allows_public_names(source: str) -> None:
+    assert violations(source, "pkg_b", EXPORTS) == []
