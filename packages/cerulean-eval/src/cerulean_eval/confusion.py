@@ -107,6 +107,11 @@ def confusion_counts(truth: UInt8Array, pred: UInt8Array, n_classes: int,
     return out
 
 
+_SLACK = 1e-6
+"""A confidence this close below a threshold reaches it: float32 scores such as 0.7
+are stored as 0.69999999, and "score ≥ 0.7" must hold for them."""
+
+
 @njit(cache=True, nogil=True)
 def _score_histogram(truth: np.ndarray, label: np.ndarray, score: np.ndarray,
                      valid: np.ndarray, n_bins: int, n_classes: int,
@@ -120,7 +125,7 @@ def _score_histogram(truth: np.ndarray, label: np.ndarray, score: np.ndarray,
                 bad += 1
                 continue
             s = score[j]
-            b = min(max(int(s * n_bins), 0), n_bins - 1)
+            b = min(max(int((s + _SLACK) * n_bins), 0), n_bins - 1)
             out[(b * n_classes + ti) * n_classes + li] += 1
     return bad
 
@@ -132,7 +137,7 @@ def score_histogram(truth: UInt8Array, label: UInt8Array, score: np.ndarray,
 
     ``score`` is each pixel's oil confidence (0–1) and ``label`` the oil class it
     would be predicted as (≥ 1). Bin ``b`` holds confidences in ``[b/n_bins,
-    (b+1)/n_bins)``; from the histogram the confusion matrix at every threshold
+    (b+1)/n_bins)`` (less 10⁻⁶, for float32 rounding); from the histogram the confusion matrix at every threshold
     ``b/n_bins`` follows without another pass (:func:`sweep_counts`).
 
     Returns:

@@ -272,7 +272,10 @@ class Evaluator:
                 **summary}
         metrics["summary"] = summary
         best = [e for _, _, e in sorted(self._best, key=lambda x: (-x[0], x[1]))]
-        worst = [e for _, _, e in sorted(self._worst, key=lambda x: (-x[0], x[1]))]
+        # With few tiles the two heaps overlap: a tile shown as best is not also worst.
+        shown = {id(e) for e in best}
+        worst = [e for _, _, e in sorted(self._worst, key=lambda x: (-x[0], x[1]))
+                 if id(e) not in shown]
         return EvalResult(metrics, best, worst)
 
 

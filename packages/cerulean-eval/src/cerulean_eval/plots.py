@@ -18,12 +18,13 @@ from cerulean_eval.evaluate import Example
 def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100)
+    return Figure(figsize=(width, height), dpi=90)
 
 
 def _png(fig: Any) -> bytes:
+    # Margins are set by each figure: a tight bounding box would draw everything twice.
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -32,7 +33,10 @@ def confusion_png(matrix: Sequence[Sequence[float]], names: Sequence[str], title
     """A labelled heat map of a K × K matrix (rows truth, columns prediction)."""
     data = np.asarray(matrix, dtype=float)
     k = len(names)
-    fig = _figure(1.2 + 0.9 * k, 1.0 + 0.8 * k)
+    width, height = 2.6 + 0.8 * k, 2.2 + 0.7 * k
+    fig = _figure(width, height)
+    fig.subplots_adjust(left=1.9 / width, bottom=1.7 / height, right=1 - 0.2 / width,
+                        top=1 - 0.45 / height)
     ax = fig.add_subplot()
     shown = data / data.max() if integer and data.max() > 0 else data
     ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if not integer else None)
@@ -52,6 +56,7 @@ def confusion_png(matrix: Sequence[Sequence[float]], names: Sequence[str], title
 def pr_png(segm: dict[str, Any] | None, sweep: dict[str, Any] | None) -> bytes:
     """Left: COCO mask precision–recall per class; right: the pixel threshold sweep."""
     fig = _figure(11, 4.2)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.92, wspace=0.2)
     left, right = fig.subplots(1, 2)
     if segm is not None:
         recall = np.asarray(segm["recall"])
@@ -96,10 +101,13 @@ def examples_png(best: Sequence[Example], worst: Sequence[Example],
     palette = ["#000000", "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#e377c2",
                "#bcbd22", "#17becf", "#9467bd", "#8c564b"]
     cmap = ListedColormap([palette[i % len(palette)] for i in range(k)])
-    fig = _figure(9, 3 * max(len(rows), 1) + 0.6)
+    height = 2.6 * max(len(rows), 1) + 0.7
+    fig = _figure(8, height)
     if not rows:
         fig.add_subplot().set_title("no tile holds oil in truth or prediction")
         return _png(fig)
+    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.3 / height, bottom=0.75 / height,
+                        hspace=0.25, wspace=0.05)
     axes = np.atleast_2d(fig.subplots(len(rows), 3))
     for r, (kind, ex) in enumerate(rows):
         for c, (title, data) in enumerate((("image", ex.image), ("truth", ex.truth),
@@ -111,11 +119,17 @@ def examples_png(best: Sequence[Example], worst: Sequence[Example],
                 ax.imshow(data, cmap=cmap, vmin=-0.5, vmax=k - 0.5, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"{kind}: {ex.name} (oil IoU {ex.score:.2f})" if c == 0 else title,
-                         fontsize=8)
+            ax.set_title(f"{title} (oil IoU {ex.score:.2f})" if c == 2 else title, fontsize=8)
+            if c == 0:
+                ax.set_ylabel(f"{kind}\n{_short(ex.name)}", fontsize=7)
     fig.legend(handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(names)],
-               loc="lower center", ncol=min(k, 7), fontsize=8)
+               loc="lower center", ncol=min(k, 4), fontsize=8)
     return _png(fig)
+
+
+def _short(name: str) -> str:
+    """A tile name short enough for a label: scene id prefix … tile index suffix."""
+    return name if len(name) <= 28 else f"{name[:12]}…{name[-14:]}"
 
 
 __all__ = ["confusion_png", "examples_png", "pr_png"]
