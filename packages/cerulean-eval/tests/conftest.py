@@ -106,6 +106,12 @@ class MaskRcnnDouble:
 
 
 @pytest.fixture
+def dark() -> Callable[[np.ndarray], np.ndarray]:
+    """The doubles' function of the input (:func:`dark_probabilities`)."""
+    return dark_probabilities
+
+
+@pytest.fixture
 def unet_double() -> UnetDouble:
     return UnetDouble()
 

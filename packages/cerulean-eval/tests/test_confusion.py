@@ -83,5 +83,6 @@ def test_sweep_equals_thresholding_at_every_bin(k: int) -> None:
     bins = 20
     curves = sweep_counts(score_histogram(truth, label, score, k, bins, valid))
     for b in range(bins):
-        thresholded = np.where(score.astype(np.float64) >= b / bins - 1e-6, label, 0).astype(np.uint8)
+        reached = score.astype(np.float64) >= b / bins - 1e-6
+        thresholded = np.where(reached, label, 0).astype(np.uint8)
         np.testing.assert_array_equal(curves[b], reference(truth, thresholded, k, valid))

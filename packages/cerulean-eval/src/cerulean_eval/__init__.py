@@ -27,7 +27,13 @@ from cerulean_eval.outputs import figures, write_outputs
 from cerulean_eval.pixel import PixelMetrics, ThresholdSweep
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
 from cerulean_eval.records import PredInstance, TilePrediction, TruthInstance
-from cerulean_eval.run import detect_format, evaluate_predictor, run_bundle, score_predictions
+from cerulean_eval.run import (
+    dataset_slicks,
+    detect_format,
+    evaluate_predictor,
+    run_bundle,
+    score_predictions,
+)
 from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces, score_slicks
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
 
@@ -55,6 +61,7 @@ __all__ = [
     "compare_table",
     "confusion_counts",
     "dataset_classes",
+    "dataset_slicks",
     "detect_format",
     "evaluate_predictor",
     "figures",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cerulean_eval.types import Int32Array, UInt8Array
+from cerulean_eval.types import Int32Array, Int64Array, UInt8Array
 
 
 @njit(cache=True, nogil=True)
@@ -88,4 +88,30 @@ def label_components(raster: UInt8Array) -> tuple[Int32Array, int]:
     return out, int(n)
 
 
-__all__ = ["label_components"]
+@njit(cache=True, nogil=True)
+def _boxes(labels: np.ndarray, n: int, out: np.ndarray) -> None:
+    h, w = labels.shape
+    for k in range(n + 1):
+        out[k, 0] = h
+        out[k, 1] = 0
+        out[k, 2] = w
+        out[k, 3] = 0
+    for r in range(h):
+        for c in range(w):
+            k = labels[r, c]
+            if k:
+                out[k, 0] = min(out[k, 0], r)
+                out[k, 1] = max(out[k, 1], r + 1)
+                out[k, 2] = min(out[k, 2], c)
+                out[k, 3] = max(out[k, 3], c + 1)
+
+
+def component_boxes(labels: Int32Array, n: int) -> Int64Array:
+    """Bounding boxes ``[n + 1, 4]`` of labels 1 … n as (row0, row1, col0, col1), ends
+    exclusive (row 0 is unused)."""
+    out = np.zeros((n + 1, 4), dtype=np.int64)
+    _boxes(labels, n, out)
+    return out
+
+
+__all__ = ["component_boxes", "label_components"]

@@ -137,8 +137,9 @@ def score_histogram(truth: UInt8Array, label: UInt8Array, score: np.ndarray,
 
     ``score`` is each pixel's oil confidence (0–1) and ``label`` the oil class it
     would be predicted as (≥ 1). Bin ``b`` holds confidences in ``[b/n_bins,
-    (b+1)/n_bins)`` (less 10⁻⁶, for float32 rounding); from the histogram the confusion matrix at every threshold
-    ``b/n_bins`` follows without another pass (:func:`sweep_counts`).
+    (b+1)/n_bins)`` (less 10⁻⁶, for float32 rounding); from the histogram the
+    confusion matrix at every threshold ``b/n_bins`` follows without another pass
+    (:func:`sweep_counts`).
 
     Returns:
         int64 array ``[n_bins, n_classes, n_classes]`` (``out`` when given, added to).

@@ -76,15 +76,13 @@ def _encode(mask: BoolArray) -> dict[str, Any]:
     return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 
-def _box(inst: PredInstance) -> list[float]:
-    if inst.box is not None:
-        return [float(v) for v in inst.box]
-    rows = np.flatnonzero(inst.mask.any(axis=1))
-    cols = np.flatnonzero(inst.mask.any(axis=0))
-    if not rows.size:
-        return [0.0, 0.0, 0.0, 0.0]
-    return [float(cols[0]), float(rows[0]), float(cols[-1] - cols[0] + 1),
-            float(rows[-1] - rows[0] + 1)]
+def _top(instances: tuple[PredInstance, ...], limit: int) -> list[PredInstance]:
+    """The ``limit`` best-scored instances of each class: all COCOeval ever reads."""
+    out = []
+    for label in sorted({i.label for i in instances}):
+        ranked = sorted((i for i in instances if i.label == label), key=lambda i: -i.score)
+        out.extend(ranked[:limit])
+    return out
 
 
 class Evaluator:
@@ -130,8 +128,8 @@ class Evaluator:
                 "id": t.annotation_id, "image_id": image.id,
                 "category_id": self.classes.category_ids[t.label],
                 "segmentation": t.segmentation or _encode(t.mask), "area": t.area,
-                "bbox": list(t.bbox) if t.bbox is not None else _box(PredInstance(
-                    t.label, 1.0, t.mask)),
+                "bbox": list(t.bbox if t.bbox is not None else PredInstance.from_mask(
+                    t.label, 1.0, t.mask).tight_box),
                 "iscrowd": 0})
             self.truth_pieces.append(Piece(image.scene_id, t.label,
                                            tuple(mask_polygons(t.mask, image.bounds))))
@@ -162,16 +160,16 @@ class Evaluator:
             score_histogram(raster, prediction.candidate, prediction.confidence,
                             self.classes.n, self.config.sweep_bins, valid, self.histogram)
         self.instances.add(truth, prediction.kept)
-        for inst in prediction.instances:
+        for inst in _top(prediction.instances, self.config.max_detections):
             category = self.classes.category_ids[inst.label]
             self.segm_results.append({"image_id": image.id, "category_id": category,
                                       "segmentation": _encode(inst.mask),
                                       "score": float(inst.score)})
             self.bbox_results.append({"image_id": image.id, "category_id": category,
-                                      "bbox": _box(inst), "score": float(inst.score)})
+                                      "bbox": list(inst.tight_box), "score": float(inst.score)})
         for inst in prediction.kept:
-            self.pred_pieces.append(Piece(image.scene_id, inst.label,
-                                          tuple(mask_polygons(inst.mask, image.bounds)),
+            polygons = mask_polygons(inst.patch, image.bounds, inst.origin, inst.shape)
+            self.pred_pieces.append(Piece(image.scene_id, inst.label, tuple(polygons),
                                           float(inst.score)))
         self._keep_example(image, tile_counts, picture, raster, prediction.raster)
 

@@ -31,18 +31,30 @@ MatchMetric = Literal["dice", "iou"]
 
 def overlaps(truth: Sequence[TruthInstance], preds: Sequence[PredInstance],
              metric: MatchMetric) -> FloatArray:
-    """Mask Dice or IoU between every true and predicted instance ``[T, P]``."""
+    """Mask Dice or IoU between every true and predicted instance ``[T, P]``.
+
+    Intersections are counted inside each prediction's patch, and only for pairs
+    whose boxes meet, so thousands of small components cost little.
+    """
+    out = np.zeros((len(truth), len(preds)))
     if not truth or not preds:
-        return np.zeros((len(truth), len(preds)))
-    a = np.stack([t.mask.reshape(-1) for t in truth]).astype(np.float32)
-    b = np.stack([p.mask.reshape(-1) for p in preds]).astype(np.float32)
-    inter = (a @ b.T).astype(np.float64)
-    sa = a.sum(axis=1, dtype=np.float64)[:, None]
-    sb = b.sum(axis=1, dtype=np.float64)[None, :]
-    den = sa + sb if metric == "dice" else sa + sb - inter
-    num = 2 * inter if metric == "dice" else inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+        return out
+    t_area = [float(np.count_nonzero(t.mask)) for t in truth]
+    t_rows = [np.flatnonzero(t.mask.any(axis=1)) for t in truth]
+    t_cols = [np.flatnonzero(t.mask.any(axis=0)) for t in truth]
+    for j, pred in enumerate(preds):
+        rows, cols = pred.window
+        p_area = float(pred.area)
+        for i, t in enumerate(truth):
+            if not t_rows[i].size or not p_area or t_rows[i][0] >= rows.stop \
+                    or t_rows[i][-1] < rows.start or t_cols[i][0] >= cols.stop \
+                    or t_cols[i][-1] < cols.start:
+                continue
+            inter = float(np.count_nonzero(t.mask[rows, cols] & pred.patch))
+            if inter:
+                out[i, j] = (2 * inter / (t_area[i] + p_area) if metric == "dice"
+                             else inter / (t_area[i] + p_area - inter))
+    return out
 
 
 def match(truth: Sequence[TruthInstance], preds: Sequence[PredInstance],

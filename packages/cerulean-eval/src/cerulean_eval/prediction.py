@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cerulean_eval.components import label_components
+from cerulean_eval.components import component_boxes, label_components
 from cerulean_eval.records import PredInstance, TilePrediction
 from cerulean_eval.types import Float32Array, UInt8Array
 
@@ -54,23 +54,30 @@ def components_of(raster: UInt8Array,
         own = np.take_along_axis(probabilities, raster[None].astype(np.intp), axis=0)[0]
         sums = np.bincount(flat, weights=own.reshape(-1).astype(np.float64), minlength=n + 1)
         scores = sums / np.maximum(sizes, 1)
-    return tuple(PredInstance(int(classes[k]), float(scores[k]), labels == k)
-                 for k in range(1, n + 1))
+    boxes = component_boxes(labels, n)
+    shape = (int(raster.shape[0]), int(raster.shape[1]))
+    out = []
+    for k in range(1, n + 1):
+        r0, r1, c0, c1 = (int(v) for v in boxes[k])
+        patch = labels[r0:r1, c0:c1] == k
+        out.append(PredInstance(int(classes[k]), float(scores[k]), patch, (r0, c0), shape))
+    return tuple(out)
 
 
 def from_instances(instances: Sequence[PredInstance], shape: tuple[int, int],
                    score_threshold: float) -> TilePrediction:
-    """A tile prediction from instances whose masks are already boolean."""
+    """A tile prediction from instances (painted in ascending score order)."""
     raster = np.zeros(shape, dtype=np.uint8)
     confidence = np.zeros(shape, dtype=np.float32)
     candidate = np.ones(shape, dtype=np.uint8)
     for inst in sorted(instances, key=lambda i: i.score):
-        if inst.mask.shape != shape:
-            raise ValueError(f"instance mask {inst.mask.shape} is not the tile's {shape}")
+        if inst.shape != shape:
+            raise ValueError(f"instance mask {inst.shape} is not the tile's {shape}")
+        window, patch = inst.window, inst.patch
         if inst.score >= score_threshold:
-            raster[inst.mask] = inst.label
-        confidence[inst.mask] = inst.score
-        candidate[inst.mask] = inst.label
+            raster[window][patch] = inst.label
+        confidence[window][patch] = inst.score
+        candidate[window][patch] = inst.label
     kept = tuple(i for i in instances if i.score >= score_threshold)
     return TilePrediction(raster, tuple(instances), kept, confidence, candidate)
 

@@ -17,6 +17,7 @@ from cerulean_eval.evaluate import EvalResult, Evaluator
 from cerulean_eval.geojson import read_slicks
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
 from cerulean_eval.records import TilePrediction
+from cerulean_eval.slicks import MapSlick, merge_pieces
 from cerulean_eval.sources import (
     TilePredictor,
     batches,
@@ -176,6 +177,14 @@ def score_predictions(dataset: CocoDataset, predictions: Path,
     return result
 
 
+def dataset_slicks(dataset: CocoDataset, classes: EvalClasses) -> list[MapSlick]:
+    """The dataset's true slicks in lon/lat: annotation pieces merged across tiles."""
+    evaluator = Evaluator(classes, EvalConfig(), pixels=False)
+    for sample in dataset.iter_samples():
+        evaluator.add_truth(sample.image, truth_instances(sample, classes))
+    return merge_pieces(evaluator.truth_pieces, evaluator.grid_size)
+
+
 def _saved_tiles(kind: str, path: Path, dataset: CocoDataset, classes: EvalClasses,
                  config: EvalConfig, allow_empty: bool) -> Any:
     if kind == "coco":
@@ -186,5 +195,5 @@ def _saved_tiles(kind: str, path: Path, dataset: CocoDataset, classes: EvalClass
     return lambda image_id, shape: from_raster(rasters[image_id])
 
 
-__all__ = ["FORMATS", "PredictionFormat", "detect_format", "evaluate_predictor", "run_bundle",
-           "score_predictions"]
+__all__ = ["FORMATS", "PredictionFormat", "dataset_slicks", "detect_format",
+           "evaluate_predictor", "run_bundle", "score_predictions"]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from affine import Affine
 from pyproj import Geod
 from rasterio.features import shapes
 from rasterio.transform import from_bounds
@@ -59,10 +60,18 @@ def area_km2(geometry: Any) -> float:
     return abs(float(area)) / 1e6
 
 
-def mask_polygons(mask: BoolArray, bounds: Bounds) -> list[Polygon]:
-    """Outline a tile mask in lon/lat (pixel edges, 8-connected regions)."""
-    height, width = mask.shape
-    transform = from_bounds(*bounds, width, height)
+def mask_polygons(mask: BoolArray, bounds: Bounds, origin: tuple[int, int] = (0, 0),
+                  tile_shape: tuple[int, int] | None = None) -> list[Polygon]:
+    """Outline a mask in lon/lat (pixel edges, 8-connected regions).
+
+    Args:
+        mask: a full-tile mask, or a patch of the tile with ``origin`` and ``tile_shape``.
+        bounds: the tile's west, south, east, north.
+        origin: (row, col) of the mask's first pixel in the tile.
+        tile_shape: (height, width) of the tile; the mask's own when None.
+    """
+    height, width = tile_shape or mask.shape
+    transform = from_bounds(*bounds, width, height) * Affine.translation(origin[1], origin[0])
     data = mask.astype(np.uint8)
     return [shape(geom) for geom, value in shapes(data, mask=mask, connectivity=8,
                                                   transform=transform) if value]

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import rasterio
 from pycocotools import mask as mask_utils
+from rasterio.errors import NotGeoreferencedWarning
 
 from cerulean_coco import CocoDataset, Sample
 from cerulean_eval.classes import EvalClasses
@@ -64,9 +66,9 @@ def convert_instances(instances: Any, mask_threshold: float) -> list[PredInstanc
     out = []
     for inst in instances:
         x0, y0, x1, y1 = (float(v) for v in inst.box)
-        out.append(PredInstance(int(inst.label), float(inst.score),
-                                np.asarray(inst.mask) >= mask_threshold,
-                                (x0, y0, x1 - x0, y1 - y0)))
+        out.append(PredInstance.from_mask(int(inst.label), float(inst.score),
+                                          np.asarray(inst.mask) >= mask_threshold,
+                                          (x0, y0, x1 - x0, y1 - y0)))
     return out
 
 
@@ -113,7 +115,7 @@ def read_coco_results(path: Path, dataset: CocoDataset, classes: EvalClasses,
             if not isinstance(box, list) or len(box) != 4:
                 raise PredictionsError(f"{where}: bbox {box!r} is not [x, y, w, h]")
             xywh = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-        out.setdefault(image_id, []).append(PredInstance(label, score, mask, xywh))
+        out.setdefault(image_id, []).append(PredInstance.from_mask(label, score, mask, xywh))
     return out
 
 
@@ -161,8 +163,11 @@ def read_class_rasters(folder: Path, dataset: CocoDataset, classes: EvalClasses,
                                    f"(expected {name}.tif or {name}.png)")
         path = found[name]
         try:
-            with rasterio.open(path) as src:
-                raster = src.read(1)
+            # Class rasters need no georeference: their tile's record has it.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                with rasterio.open(path) as src:
+                    raster = src.read(1)
         except rasterio.errors.RasterioIOError as exc:
             raise PredictionsError(f"{path}: unreadable raster ({exc})") from None
         if raster.shape != (image.height, image.width):
