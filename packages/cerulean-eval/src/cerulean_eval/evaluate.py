@@ -39,7 +39,14 @@ from cerulean_eval.confusion import confusion_counts, score_histogram
 from cerulean_eval.matching import InstanceConfusion
 from cerulean_eval.pixel import PixelMetrics, ThresholdSweep
 from cerulean_eval.records import PredInstance, TilePrediction, TruthInstance
-from cerulean_eval.slicks import MapSlick, Piece, mask_polygons, merge_pieces, score_slicks
+from cerulean_eval.slicks import (
+    MapSlick,
+    Piece,
+    instance_pieces,
+    mask_polygons,
+    merge_pieces,
+    score_slicks,
+)
 from cerulean_eval.types import BoolArray, Int64Array, UInt8Array
 
 FORMAT_VERSION = 1
@@ -167,10 +174,8 @@ class Evaluator:
                                       "score": float(inst.score)})
             self.bbox_results.append({"image_id": image.id, "category_id": category,
                                       "bbox": list(inst.tight_box), "score": float(inst.score)})
-        for inst in prediction.kept:
-            polygons = mask_polygons(inst.patch, image.bounds, inst.origin, inst.shape)
-            self.pred_pieces.append(Piece(image.scene_id, inst.label, tuple(polygons),
-                                          float(inst.score)))
+        self.pred_pieces.extend(instance_pieces(prediction.kept, image.bounds, shape,
+                                                image.scene_id))
         self._keep_example(image, tile_counts, picture, raster, prediction.raster)
 
     def _keep_example(self, image: ImageRecord, counts: Int64Array, picture: UInt8Array,

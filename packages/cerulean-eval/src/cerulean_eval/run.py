@@ -26,6 +26,7 @@ from cerulean_eval.sources import (
     read_coco_results,
 )
 from cerulean_eval.truth import model_input, read_bands, truth_instances, valid_pixels
+from cerulean_infer import BundleManifest
 from cerulean_tiling import VV
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,15 @@ def _tile_prediction(out: Any, pos: int, arch: str, config: EvalConfig,
 def run_bundle(bundle: Path, dataset: CocoDataset, config: EvalConfig | None = None, *,
                preset: str | None = None, batch_size: int = 8, device: str = "auto",
                backend: str = "auto", progress: bool = False) -> EvalResult:
-    """Load a bundle with cerulean-infer's ``Predictor`` and evaluate it on ``dataset``."""
+    """Load a bundle with cerulean-infer's ``Predictor`` and evaluate it on ``dataset``.
+
+    The bundle's classes are checked against the dataset before the model is loaded.
+    """
     import cerulean_infer
 
+    manifest = BundleManifest.read(bundle)
+    model_classes(manifest.classes, manifest.category_ids, dataset.categories,
+                  preset or manifest.class_preset, where=f"{bundle}")
     predictor_cls = getattr(cerulean_infer, "Predictor", None)
     if predictor_cls is None:
         raise PredictionsError("this cerulean-infer has no Predictor; install a cerulean-infer "

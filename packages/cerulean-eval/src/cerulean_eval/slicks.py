@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 import shapely
-from affine import Affine
 from pyproj import Geod
 from rasterio.features import shapes
 from rasterio.transform import from_bounds
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from cerulean_eval.records import PredInstance
 from cerulean_eval.types import BoolArray
 from cerulean_tiling import Bounds
 
@@ -60,21 +60,34 @@ def area_km2(geometry: Any) -> float:
     return abs(float(area)) / 1e6
 
 
-def mask_polygons(mask: BoolArray, bounds: Bounds, origin: tuple[int, int] = (0, 0),
-                  tile_shape: tuple[int, int] | None = None) -> list[Polygon]:
-    """Outline a mask in lon/lat (pixel edges, 8-connected regions).
+def mask_polygons(mask: BoolArray, bounds: Bounds) -> list[Polygon]:
+    """Outline a tile mask in lon/lat (pixel edges, 8-connected regions)."""
+    height, width = mask.shape
+    transform = from_bounds(*bounds, width, height)
+    return [shape(geom) for geom, value in shapes(mask.astype(np.uint8), mask=mask,
+                                                  connectivity=8, transform=transform) if value]
 
-    Args:
-        mask: a full-tile mask, or a patch of the tile with ``origin`` and ``tile_shape``.
-        bounds: the tile's west, south, east, north.
-        origin: (row, col) of the mask's first pixel in the tile.
-        tile_shape: (height, width) of the tile; the mask's own when None.
+
+def instance_pieces(instances: Sequence[PredInstance], bounds: Bounds,
+                    tile_shape: tuple[int, int], scene_id: str) -> list[Piece]:
+    """Outline a tile's predicted instances in lon/lat with one polygonising pass.
+
+    The instances are painted by id in ascending score order (where they overlap the
+    higher score wins, as in the class raster) and every region of one id becomes a
+    piece of that instance's class and score.
     """
-    height, width = tile_shape or mask.shape
-    transform = from_bounds(*bounds, width, height) * Affine.translation(origin[1], origin[0])
-    data = mask.astype(np.uint8)
-    return [shape(geom) for geom, value in shapes(data, mask=mask, connectivity=8,
-                                                  transform=transform) if value]
+    if not instances:
+        return []
+    ranked = sorted(instances, key=lambda i: i.score)
+    ids = np.zeros(tile_shape, dtype=np.int32)
+    for n, inst in enumerate(ranked, start=1):
+        ids[inst.window][inst.patch] = n
+    transform = from_bounds(*bounds, tile_shape[1], tile_shape[0])
+    pieces = []
+    for geom, value in shapes(ids, mask=ids > 0, connectivity=8, transform=transform):
+        inst = ranked[int(value) - 1]
+        pieces.append(Piece(scene_id, inst.label, (shape(geom),), float(inst.score)))
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -177,4 +190,5 @@ def score_slicks(truth: Sequence[MapSlick], preds: Sequence[MapSlick],
     return {"iou_threshold": iou_threshold, "any": any_class, "per_class": per_class}
 
 
-__all__ = ["MapSlick", "Piece", "area_km2", "mask_polygons", "merge_pieces", "score_slicks"]
+__all__ = ["MapSlick", "Piece", "area_km2", "instance_pieces", "mask_polygons", "merge_pieces",
+           "score_slicks"]
