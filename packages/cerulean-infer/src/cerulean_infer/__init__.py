@@ -20,6 +20,13 @@ from cerulean_infer.errors import (
     OutputError,
     SceneError,
 )
+from cerulean_infer.postprocess import (
+    feature_collection,
+    polygon_nms,
+    read_geojson,
+    unet_slicks,
+    write_geojson,
+)
 from cerulean_infer.presets import PRESETS, PostprocessPreset
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
@@ -66,5 +73,10 @@ __all__ = [
     "Slick",
     "TilePredictions",
     "__version__",
+    "feature_collection",
+    "polygon_nms",
     "predict_scene",
+    "read_geojson",
+    "unet_slicks",
+    "write_geojson",
 ]
