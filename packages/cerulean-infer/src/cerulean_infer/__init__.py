@@ -22,8 +22,14 @@ from cerulean_infer.errors import (
 )
 from cerulean_infer.postprocess import (
     feature_collection,
+    join_fragments,
+    merge_instances,
+    merge_tilesets_serving,
     polygon_nms,
     read_geojson,
+    serving_tile_slicks,
+    serving_tileset_slicks,
+    tile_instances,
     unet_slicks,
     write_geojson,
 )
@@ -74,9 +80,15 @@ __all__ = [
     "TilePredictions",
     "__version__",
     "feature_collection",
+    "join_fragments",
+    "merge_instances",
+    "merge_tilesets_serving",
     "polygon_nms",
     "predict_scene",
     "read_geojson",
+    "serving_tile_slicks",
+    "serving_tileset_slicks",
+    "tile_instances",
     "unet_slicks",
     "write_geojson",
 ]
