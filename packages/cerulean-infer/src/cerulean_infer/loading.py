@@ -171,7 +171,7 @@ def _load_torchscript(path: Path, device: str, precision: str) -> ModelRunner:
     import torch
 
     try:
-        module = torch.jit.load(str(path), map_location=device)
+        module = torch.jit.load(str(path), map_location=device)  # type: ignore[no-untyped-call]
     except Exception as exc:  # torch raises RuntimeError/ValueError/zip errors alike
         raise ModelLoadError(f"{path}: not a loadable TorchScript model "
                              f"({_first_line(exc)})") from None
@@ -234,7 +234,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
-    return shifted
+    out: np.ndarray = shifted
+    return out
 
 
 def _first_line(exc: BaseException) -> str:

@@ -111,8 +111,7 @@ def run_scene(scene: str, target: str, options: ManyOptions) -> SceneOutcome:
         predictor = open_predictor(options)
         result = predictor.predict_scene(
             scene, aux=options.aux, tilesets=options.tilesets,
-            merge=options.merge,  # type: ignore[arg-type]
-            georef=options.georef,  # type: ignore[arg-type]
+            merge=options.merge, georef=options.georef,
             land=options.land, batch_size=options.batch_size,
             thresholds=options.thresholds)
         write_geojson_outputs(result, Path(target), predictor.manifest.name)
@@ -142,12 +141,13 @@ def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | Non
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise SceneError(f"scheduler {scheduler}: cannot connect ({exc})") from None
     bar = None
@@ -160,7 +160,7 @@ def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | Non
                                  key=f"cerulean-infer-{i}") for i, (scene, target)
                    in enumerate(todo)]
         outcomes = []
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             outcome = future.result()
             log.info("%s: %s", outcome.scene, outcome.status)
             outcomes.append(outcome)
@@ -170,7 +170,7 @@ def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | Non
     finally:
         if bar is not None:
             bar.close()
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
 

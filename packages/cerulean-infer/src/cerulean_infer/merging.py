@@ -9,14 +9,16 @@ polygons (Mask R-CNN, serving). :meth:`SceneMerger.finish` runs the remaining st
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cerulean_infer import postprocess as post
 from cerulean_infer.mosaic import BlendedRaster, PastedRaster
-from cerulean_infer.records import PlacedInstance, Slick
+from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.tilesets import PlacedTile, TilePlan, grid_extent
+from cerulean_tiling import Window
 
 if TYPE_CHECKING:
     from cerulean_infer.bundle import BundleManifest
@@ -51,7 +53,7 @@ class SceneMerger:
                 self._add_probabilities(tile, probs)
         elif preds.instances is not None:
             for tile, found in zip(tiles, preds.instances, strict=True):
-                self._add_instances(tile, post.filter_instances(found, self.preset))
+                self._add_instances(tile, found)
 
     def finish(self) -> tuple[list[Slick], np.ndarray | None]:
         """The scene's slicks, and the blended probability raster (UNet, ours)."""
@@ -63,13 +65,19 @@ class SceneMerger:
                 probabilities
         if self.manifest.arch == "unet":
             self._close_tileset()
-            return post.merge_tilesets(list(self._per_tileset.values()), self.preset), None
+            return post.merge_tilesets_serving(self._tilesets(), self.preset), None
         if self.merge == "ours":
-            return post.merge_instances(self._instances, lattice.transform, self.classes,
+            origin = lattice.transform(Window(0, 0, 1, 1))
+            return post.merge_instances(self._instances, origin, self.classes,
                                         self.preset), None
-        stitched = [post.stitch_fragments(slicks, self.preset)
-                    for slicks in self._per_tileset.values()]
-        return post.merge_tilesets(stitched, self.preset), None
+        stitched = [post.serving_tileset_slicks(slicks, self.preset)
+                    for slicks in self._tilesets()]
+        return post.merge_tilesets_serving(stitched, self.preset), None
+
+    def _tilesets(self) -> list[list[Slick]]:
+        """Each tileset's slicks, tileset 0 first (an empty list for a tileset with none)."""
+        return [[replace(s, tileset=k) for s in self._per_tileset.get(k, [])]
+                for k in range(len(self.plan.offsets))]
 
     def _add_probabilities(self, tile: PlacedTile, probs: np.ndarray) -> None:
         if self._blended is not None:
@@ -97,15 +105,15 @@ class SceneMerger:
         self._pasted = None
         self._pasted_tiles = []
 
-    def _add_instances(self, tile: PlacedTile, found: list) -> None:  # type: ignore[type-arg]
+    def _add_instances(self, tile: PlacedTile, found: list[InstancePrediction]) -> None:
         if self.merge == "ours":
+            kept = post.tile_instances(found, self.preset)
             self._instances.extend(PlacedInstance(i, tile.window.row, tile.window.col,
-                                                  tile.tileset) for i in found)
+                                                  tile.tileset) for i in kept)
             return
         transform = self.plan.lattice.transform(tile.window)
         self._per_tileset.setdefault(tile.tileset, []).extend(
-            post.tile_instance_slicks(found, transform, self.classes, self.preset,
-                                      tileset=tile.tileset))
+            post.serving_tile_slicks(found, transform, self.classes, self.preset))
 
 
 __all__ = ["SceneMerger"]

@@ -32,7 +32,8 @@ def hann_weights(size: int) -> np.ndarray:
     """The separable 1-D edge fall-off ``h`` of a tile of ``size`` pixels (float32)."""
     i = np.arange(size, dtype=np.float64)
     h = np.sin(np.pi * (i + 0.5) / size) ** 2
-    return np.maximum(h, WEIGHT_FLOOR).astype(np.float32)
+    out: np.ndarray = np.maximum(h, WEIGHT_FLOOR).astype(np.float32)
+    return out
 
 
 @njit(cache=True, nogil=True)

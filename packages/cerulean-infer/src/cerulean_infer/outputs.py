@@ -45,9 +45,8 @@ def settings_path(geojson: Path) -> Path:
 def write_geojson_outputs(result: SceneResult, path: Path, model_name: str,
                           extra_settings: dict[str, Any] | None = None) -> None:
     """Write the slicks GeoJSON and its settings file next to it."""
-    from cerulean_tiling import write_json
-
     from cerulean_infer import postprocess as post
+    from cerulean_tiling import write_json
 
     collection = post.feature_collection(result.slicks, result.scene_id, model_name)
     settings = {
@@ -67,6 +66,7 @@ def write_probabilities(path: Path, probabilities: np.ndarray, transform: Affine
                         classes: tuple[str, ...], dtype: ProbabilityDtype = "uint8") -> None:
     """Write a [K, H, W] probability raster as a COG (see the module docstring)."""
     import rasterio
+
     from cerulean_tiling import atomic_path
 
     nodata_mask = ~probabilities.any(axis=0)
@@ -98,9 +98,10 @@ def write_probabilities(path: Path, probabilities: np.ndarray, transform: Affine
 
 def write_overlay(path: Path, image: np.ndarray, slicks: list[Slick], transform: Affine) -> None:
     """Write the scene with its slicks coloured by class (see the module docstring)."""
-    from cerulean_tiling import atomic_path
     from PIL import Image
     from rasterio.features import rasterize
+
+    from cerulean_tiling import atomic_path
 
     rgb = np.repeat(image[:, :, None], 3, axis=2).astype(np.float32)
     shape = image.shape

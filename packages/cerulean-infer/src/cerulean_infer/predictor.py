@@ -24,7 +24,6 @@ import numpy as np
 from cerulean_infer.bundle import (
     MODEL_ONNX,
     MODEL_TS,
-    SERVING_ROW,
     WEIGHTS,
     BundleManifest,
 )

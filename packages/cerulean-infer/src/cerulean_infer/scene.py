@@ -33,7 +33,7 @@ import numpy as np
 from cerulean_infer.errors import ChannelMismatchError, SceneError
 from cerulean_infer.merging import SceneMerger
 from cerulean_infer.records import Slick
-from cerulean_infer.sources import GeorefMode, SceneSource, open_source
+from cerulean_infer.sources import SceneSource, open_source
 from cerulean_infer.tilesets import (
     PlacedTile,
     TilePlan,
@@ -46,9 +46,9 @@ from cerulean_infer.tilesets import (
 
 if TYPE_CHECKING:
     from affine import Affine
-    from cerulean_tiling import ChannelSpec, Lattice, Window
 
     from cerulean_infer.predictor import Predictor
+    from cerulean_tiling import ChannelSpec, Lattice, Window
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class _Batch:
 
 def predict_scene(
     predictor: Predictor, scene: Path | str, *, aux: Sequence[ChannelSpec | str] = (),
-    tilesets: int = 3, merge: MergeMode = "ours", georef: GeorefMode = "spline",
+    tilesets: int = 3, merge: str = "ours", georef: str = "spline",
     land: Path | str | None = None, batch_size: int = 8, progress: bool = False,
     thresholds: dict[str, float] | None = None,
 ) -> SceneResult:
@@ -178,7 +178,7 @@ def predict_scene(
 def _channel_specs(channels: Sequence[str],
                    aux: Sequence[ChannelSpec | str]) -> list[ChannelSpec | None]:
     """One entry per model channel: None for VV, else the spec that computes it."""
-    from cerulean_tiling import CONSTANT, VV, ChannelSpec, CeruleanTilingError
+    from cerulean_tiling import CONSTANT, VV, CeruleanTilingError, ChannelSpec
 
     try:
         given = {s.name: s for s in (ChannelSpec.parse(a) if isinstance(a, str) else a

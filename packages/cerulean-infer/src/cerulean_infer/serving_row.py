@@ -48,7 +48,7 @@ def tile_width_m(zoom: int) -> int:
     WorldCRS84Quad has 2 tiles across 360° at zoom 0, so a tile spans 180°/2^zoom; the
     row's ``tile_width_m`` column is an integer number of metres at the equator.
     """
-    return round(SERVICE_CIRCUMFERENCE_M / 2 ** (zoom + 1))
+    return round(SERVICE_CIRCUMFERENCE_M / 2.0 ** (zoom + 1))
 
 
 def zoom_for_tile_width_m(width_m: float) -> int:

@@ -34,8 +34,9 @@ import numpy as np
 from cerulean_infer.errors import SceneError
 
 if TYPE_CHECKING:
-    from cerulean_tiling import GCPSet, Georeference, Lattice, SceneId, Window
     from shapely.geometry import Polygon
+
+    from cerulean_tiling import GCPSet, Georeference, Lattice, SceneId, Window
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class SceneSource:
         return _reproject(self.raster_path, lattice, window)
 
 
-def open_source(path: Path | str, resolution: float, georef: GeorefMode = "spline") -> SceneSource:
+def open_source(path: Path | str, resolution: float, georef: str = "spline") -> SceneSource:
     """Open a scene for inference at ``resolution`` degrees per pixel.
 
     Args:
@@ -142,14 +143,14 @@ def decimation_factor(gcps: GCPSet, resolution: float) -> int:
     return max(1, math.floor(math.sqrt(gcps.width * gcps.height / lattice_pixels)))
 
 
-def _georeference(gcps: GCPSet, mode: GeorefMode) -> Georeference:
+def _georeference(gcps: GCPSet, mode: str) -> Georeference:
     from cerulean_tiling import Georeference
 
     return Georeference.from_gcps(affine_gcps(gcps) if mode == "affine" else gcps)
 
 
 def _radar_source(path: Path, image: np.ndarray, gcps: GCPSet, factor: int,
-                  mode: GeorefMode) -> SceneSource:
+                  mode: str) -> SceneSource:
     from shapely.geometry import Polygon
 
     georef = _georeference(gcps, mode)
@@ -159,9 +160,10 @@ def _radar_source(path: Path, image: np.ndarray, gcps: GCPSet, factor: int,
                        decimation=factor)
 
 
-def _open_folder(path: Path, resolution: float, mode: GeorefMode) -> SceneSource:
-    from cerulean_tiling import open_scene
+def _open_folder(path: Path, resolution: float, mode: str) -> SceneSource:
     from PIL import Image, UnidentifiedImageError
+
+    from cerulean_tiling import open_scene
 
     folder = open_scene(path)
     try:
@@ -186,7 +188,7 @@ def _reduced(gcps: GCPSet, width: int, height: int, factor: int) -> GCPSet:
                    width=width, height=height)
 
 
-def _open_raster(path: Path, resolution: float, mode: GeorefMode) -> SceneSource:
+def _open_raster(path: Path, resolution: float, mode: str) -> SceneSource:
     import rasterio
     from rasterio.errors import RasterioIOError
 
@@ -203,11 +205,12 @@ def _open_raster(path: Path, resolution: float, mode: GeorefMode) -> SceneSource
     return _georeferenced_source(path)
 
 
-def _open_grd(path: Path, src: Any, resolution: float, mode: GeorefMode) -> SceneSource:
+def _open_grd(path: Path, src: Any, resolution: float, mode: str) -> SceneSource:
     import rasterio
-    from cerulean_tiling import read_gcps_from_raster
     from rasterio.enums import Resampling
     from rasterio.windows import Window
+
+    from cerulean_tiling import read_gcps_from_raster
 
     gcps = read_gcps_from_raster(path)
     factor = decimation_factor(gcps, resolution)

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from cerulean_infer.errors import SceneError
 
 if TYPE_CHECKING:
-    from cerulean_tiling import Lattice, Window
     from shapely.geometry import Polygon
     from shapely.geometry.base import BaseGeometry
+
+    from cerulean_tiling import Lattice, Window
 
 SERVING_OFFSETS = (0.0, 0.33, 0.66)
 """The service's tileset offsets, in tiles."""
@@ -93,9 +94,10 @@ def model_lattice(zoom: int, tile_size: int) -> Lattice:
 def plan_tiles(lattice: Lattice, tile_size: int, footprint: Polygon,
                offsets: tuple[float, ...], land: BaseGeometry | None = None) -> TilePlan:
     """The tiles of every tileset that meet ``footprint`` and are not wholly on land."""
-    from cerulean_tiling import Window
     from shapely import prepared
     from shapely.geometry import box
+
+    from cerulean_tiling import Window
 
     west, south, east, north = footprint.bounds
     scene = lattice.window_for((west, south, east, north))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
 from cerulean_infer import __version__
 from cerulean_infer.cli.info import info
 from cerulean_infer.cli.predict import predict, predict_many_command
 from cerulean_infer.errors import CeruleanInferError
+from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

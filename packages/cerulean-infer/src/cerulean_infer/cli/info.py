@@ -21,19 +21,21 @@ def info(bundle: Path, as_json: bool) -> None:
         click.echo(json.dumps(manifest.to_json(), indent=2))
         return
     chosen = preset(manifest.postprocess)
+    thresholds = ", ".join(f"{k}={v}" for k, v in chosen.serving_thresholds().items())
     lines = [
         f"bundle:     {bundle}",
         f"model:      {manifest.name} ({manifest.arch}, {manifest.backbone})",
         f"classes:    {', '.join(manifest.classes)}",
         f"channels:   {', '.join(manifest.channels)} (× {manifest.input_scale:.6g})",
         f"grid:       {manifest.grid}, zoom {manifest.zoom}, {manifest.tile_size} px tiles",
-        f"preset:     {chosen.name} ({', '.join(f'{k}={v}' for k, v in chosen.serving_thresholds().items())})",
+        f"preset:     {chosen.name} ({thresholds})",
         f"runtime:    torch {manifest.runtime.torch} / torchvision "
         f"{manifest.runtime.torchvision}{' (verified)' if manifest.runtime.verified else ''}",
     ]
     for name in (MODEL_TS, MODEL_ONNX, WEIGHTS, SERVING_ROW):
         path = bundle / name
-        lines.append(f"{name + ':':<26}{f'{path.stat().st_size:,} bytes' if path.is_file() else 'absent'}")
+        size = f"{path.stat().st_size:,} bytes" if path.is_file() else "absent"
+        lines.append(f"{name + ':':<26}{size}")
     for key, value in sorted(manifest.metrics.items()):
         lines.append(f"metric {key}: {value:.4g}")
     click.echo("\n".join(lines))

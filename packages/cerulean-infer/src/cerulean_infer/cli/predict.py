@@ -48,10 +48,8 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
         raise click.BadParameter("only a UNet with --merge ours has a merged probability "
                                  "raster", param_hint="--probabilities")
     result = predictor.predict_scene(
-        scene, aux=aux, tilesets=tilesets, merge=merge,  # type: ignore[arg-type]
-        georef=georef,  # type: ignore[arg-type]
-        land=land, batch_size=batch_size, progress=progress,
-        thresholds=options.thresholds)
+        scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
+        batch_size=batch_size, progress=progress, thresholds=options.thresholds)
     if probabilities is not None and result.probabilities is not None:
         write_probabilities(probabilities, result.probabilities, result.transform,
                             predictor.manifest.classes, probabilities_dtype)  # type: ignore[arg-type]
