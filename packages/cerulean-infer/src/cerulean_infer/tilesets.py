@@ -8,7 +8,7 @@ the base tiles: each offset tile's longitudes run from ``o`` into tile ``x − 1
 ``o`` into tile ``x`` (east by ``o``, starting one column west of the base tiles), its
 latitudes ``o`` of a tile north of base row ``y``, rows running one past the last base
 row. Shifts are rounded to whole lattice pixels (the service's 0.33 of 512 px is
-168.96 px; its tiler resamples the 0.04 px away).
+168.96 px, 0.66 is 337.92 px; its tiler resamples those 0.04 and 0.08 px away).
 
 Tiles that do not meet the scene footprint (the swath, not its bounding box), or lie
 wholly on land when a land mask is given, are skipped: they hold no data to predict.
