@@ -31,6 +31,13 @@ def clean_scenes(tmp_path_factory: pytest.TempPathFactory) -> list[SyntheticScen
 
 
 @pytest.fixture(scope="session")
+def small_scenes(tmp_path_factory: pytest.TempPathFactory) -> list[SyntheticScene]:
+    """Two quick scenes for command-line and cluster runs."""
+    root = tmp_path_factory.mktemp("small")
+    return [clean_scene(root / f"s{seed}", seed, size=(512, 384)) for seed in (5, 6)]
+
+
+@pytest.fixture(scope="session")
 def dark_results(dark_bundle: Path, clean_scenes: list[SyntheticScene]) -> Any:
     """``dark_results(scene_index, merge)``: the dark model's SceneResult, computed once."""
     from cerulean_infer import Predictor

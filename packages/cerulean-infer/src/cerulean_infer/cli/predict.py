@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,10 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
                        batch_size, merge, georef, tilesets, land)
     open_predictor(options)
+    if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
+        # The scheduler runs in this process; its start/stop chatter (INFO, and WARNING
+        # when a worker is slow to exit) is not the command's output.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     outcomes = predict_many(list(scenes), output, options, scheduler=scheduler,
                             workers=workers, progress=progress)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
