@@ -10,6 +10,7 @@ exception it is, so callers can catch either::
     ├── ChannelMismatchError (ValueError) the inputs do not carry the channels the model wants
     ├── SceneError (ValueError)          a scene cannot be read or georeferenced for inference
     ├── OutputError (OSError)            an output exists or cannot be written
+    ├── PredictionsError (ValueError)    a predictions GeoJSON file is missing or malformed
     └── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
@@ -42,6 +43,10 @@ class OutputError(CeruleanInferError, OSError):
     """An output exists (without overwrite) or cannot be written."""
 
 
+class PredictionsError(CeruleanInferError, ValueError):
+    """A predictions GeoJSON file cannot be read or does not hold slick features."""
+
+
 class MissingExtraError(CeruleanInferError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 
@@ -53,5 +58,6 @@ __all__ = [
     "MissingExtraError",
     "ModelLoadError",
     "OutputError",
+    "PredictionsError",
     "SceneError",
 ]

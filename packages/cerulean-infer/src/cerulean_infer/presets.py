@@ -34,6 +34,9 @@ class PostprocessPreset:
         join_distance_m: Mask R-CNN: fragments of one class closer than this are joined.
         nodata_fraction: polygons more than this fraction inside the no-data border go.
         nodata_buffer_deg: width of that border around no-data pixels, in degrees.
+        merge_overlap_thresh: Mask R-CNN, our merge: instances of one class from
+            overlapping tiles are one slick when this fraction of the smaller one's
+            pixels lies inside the other (the service merges by distance instead).
     """
 
     name: str
@@ -47,6 +50,7 @@ class PostprocessPreset:
     join_distance_m: float = 0.0
     nodata_fraction: float = 0.5
     nodata_buffer_deg: float = 0.005
+    merge_overlap_thresh: float = 0.3
 
     def override(self, **values: Any) -> PostprocessPreset:
         """A copy with some thresholds replaced (None values are ignored).

@@ -1,0 +1,61 @@
+"""Post-processing: model outputs to slick polygons and GeoJSON, torch-free.
+
+Every step is a plain function over NumPy arrays, shapely geometries and
+:class:`~cerulean_infer.records.Slick` records, so a service can call any of them alone:
+
+- UNet: :func:`unet_slicks` (scene or tileset probability raster → slicks).
+- Mask R-CNN, ours: :func:`tile_instances` per tile, :func:`merge_instances` across tiles
+  and tilesets by mask overlap, :func:`join_fragments`.
+- Mask R-CNN, the service's: :func:`serving_tile_slicks` per tile,
+  :func:`serving_tileset_slicks` per tileset.
+- The service's tileset ensemble: :func:`merge_tilesets_serving`.
+- Polygons and NMS: :func:`mask_polygons`, :func:`polygon_nms`.
+- GeoJSON: :func:`feature_collection`, :func:`write_geojson`, :func:`read_geojson`.
+"""
+
+from __future__ import annotations
+
+from cerulean_infer.postprocess.antimeridian import split_antimeridian
+from cerulean_infer.postprocess.fragments import join_fragments
+from cerulean_infer.postprocess.geodesy import MetricFrame, area_km2, utm_epsg
+from cerulean_infer.postprocess.geojson import (
+    feature,
+    feature_collection,
+    read_geojson,
+    write_geojson,
+)
+from cerulean_infer.postprocess.islands import Islands, hysteresis, label
+from cerulean_infer.postprocess.maskrcnn import merge_instances, tile_instances
+from cerulean_infer.postprocess.maskrcnn_serving import serving_tile_slicks, serving_tileset_slicks
+from cerulean_infer.postprocess.masks import dice, dice_nms
+from cerulean_infer.postprocess.merge_serving import merge_tilesets_serving
+from cerulean_infer.postprocess.nms import polygon_nms
+from cerulean_infer.postprocess.polygons import as_multipolygon, mask_polygons, window_transform
+from cerulean_infer.postprocess.unet import unet_slicks
+
+__all__ = [
+    "Islands",
+    "MetricFrame",
+    "area_km2",
+    "as_multipolygon",
+    "dice",
+    "dice_nms",
+    "feature",
+    "feature_collection",
+    "hysteresis",
+    "join_fragments",
+    "label",
+    "mask_polygons",
+    "merge_instances",
+    "merge_tilesets_serving",
+    "polygon_nms",
+    "read_geojson",
+    "serving_tile_slicks",
+    "serving_tileset_slicks",
+    "split_antimeridian",
+    "tile_instances",
+    "unet_slicks",
+    "utm_epsg",
+    "window_transform",
+    "write_geojson",
+]
