@@ -81,8 +81,9 @@ def test_geojson_slicks(dataset: CocoDataset, tmp_path: Path) -> None:
     slicks = dataset_slicks(dataset, classes)
     doc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(s.geometry),
-         "properties": {"class": classes.names[s.label], "machine_confidence": 0.9,
-                        "scene_id": s.scene_id}} for s in slicks[1:]]}
+         "properties": {"class": classes.names[s.label], "inf_idx": s.label,
+                        "machine_confidence": 0.9, "scene_id": s.scene_id}}
+        for s in slicks[1:]]}
     path = tmp_path / "slicks.geojson"
     path.write_text(json.dumps(doc))
     result = score_predictions(dataset, path, CONFIG)

@@ -21,7 +21,7 @@ from cerulean_eval.config import EvalConfig
 from cerulean_eval.confusion import confusion_counts, score_histogram, sweep_counts
 from cerulean_eval.errors import CeruleanEvalError
 from cerulean_eval.evaluate import EvalResult, Evaluator, Example
-from cerulean_eval.geojson import read_slicks
+from cerulean_eval.geojson import read_predicted_slicks, read_slicks
 from cerulean_eval.matching import InstanceConfusion, match, overlaps
 from cerulean_eval.outputs import figures, write_outputs
 from cerulean_eval.pixel import PixelMetrics, ThresholdSweep
@@ -76,6 +76,7 @@ __all__ = [
     "overlaps",
     "read_class_rasters",
     "read_coco_results",
+    "read_predicted_slicks",
     "read_slicks",
     "read_summary",
     "run_bundle",

@@ -1,9 +1,11 @@
-"""Reading slicks from GeoJSON (cerulean-infer's output, or truth drawn as polygons).
+"""Reading slicks from GeoJSON: cerulean-infer's predictions, or truth drawn as polygons.
 
-A FeatureCollection (RFC 7946, lon/lat) whose features are Polygons or MultiPolygons
-with a ``class`` property naming an evaluated class; ``machine_confidence`` (else
-``mean_conf``, else 1) ranks predictions and ``scene_id`` (optional) keeps slicks of
-different scenes apart.
+Predictions are read with cerulean-infer's own reader (``read_geojson``), so whatever
+``cerulean-infer predict`` writes is read back the same way: features need
+``inf_idx`` and ``machine_confidence``; ``class`` names the class (else ``inf_idx``
+indexes the evaluated classes). Truth polygons (an analyst's layer) only need a
+``class`` property. In both, ``scene_id`` (optional) keeps slicks of different scenes
+apart, and every class name must be an evaluated class.
 """
 
 from __future__ import annotations
@@ -17,10 +19,27 @@ from shapely.geometry import MultiPolygon, shape
 from cerulean_eval.classes import EvalClasses
 from cerulean_eval.errors import PredictionsError
 from cerulean_eval.slicks import MapSlick
+from cerulean_infer import read_geojson
+
+
+def read_predicted_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
+    """Predicted slicks from a cerulean-infer GeoJSON file, ranked by ``machine_confidence``.
+
+    Raises:
+        CeruleanInferError: the file is not a predictions FeatureCollection.
+        CategoryMismatchError: a slick's class is not an evaluated class.
+    """
+    out = []
+    for n, slick in enumerate(read_geojson(path, classes.names)):
+        where = f"{path}: feature {n}"
+        out.append(MapSlick(slick.geometry, classes.index_of_name(slick.class_name, where),
+                            str(slick.extra.get("scene_id", "")),
+                            float(slick.machine_confidence)))
+    return out
 
 
 def read_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
-    """The slicks of a GeoJSON FeatureCollection.
+    """The slicks of a GeoJSON FeatureCollection that names each feature's ``class``.
 
     Raises:
         PredictionsError: not JSON, not a FeatureCollection, or a malformed feature.
@@ -57,4 +76,4 @@ def _slick(feature: Any, classes: EvalClasses, where: str) -> MapSlick:
                     str(props.get("scene_id", "")), float(confidence))
 
 
-__all__ = ["read_slicks"]
+__all__ = ["read_predicted_slicks", "read_slicks"]

@@ -14,7 +14,7 @@ from cerulean_eval.classes import EvalClasses, dataset_classes, model_classes
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import EmptyPredictionsError, PredictionsError
 from cerulean_eval.evaluate import EvalResult, Evaluator
-from cerulean_eval.geojson import read_slicks
+from cerulean_eval.geojson import read_predicted_slicks, read_slicks
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
 from cerulean_eval.records import TilePrediction
 from cerulean_eval.slicks import MapSlick, merge_pieces
@@ -162,7 +162,7 @@ def score_predictions(dataset: CocoDataset, predictions: Path,
     evaluator = Evaluator(classes, config, pixels=kind != "geojson")
     map_predictions = None
     if kind == "geojson":
-        map_predictions = read_slicks(predictions, classes)
+        map_predictions = read_predicted_slicks(predictions, classes)
         if not map_predictions and not allow_empty:
             raise EmptyPredictionsError(f"{predictions}: no features (use --allow-empty to "
                                         "score an empty prediction as such)")

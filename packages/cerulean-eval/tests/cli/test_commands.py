@@ -130,7 +130,8 @@ def test_bad_rasters_and_geojson(run_cli: Callable[..., Any], dataset: CocoDatas
     zeros = raster_folder("zeros", (image.height, image.width), value=0)
     geo = tmp_path / "unknown.geojson"
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"class": "oil_rig"},
+        "type": "Feature", "properties": {"class": "oil_rig", "inf_idx": 1,
+                                          "machine_confidence": 0.5},
         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))
     cases = [(small, "raster is 64×64"), (big_values, "values must be class indices 0–6"),
              (stray, "names no tile of the dataset"), (zeros, "every raster is background"),

@@ -38,7 +38,7 @@ def _report(output: Path, summary: dict[str, Any]) -> None:
 @click.option("--device", default="auto", show_default=True,
               help="Torch device for the model (auto, cpu, cuda, cuda:1).")
 @click.option("--backend", default="auto", show_default=True,
-              help="Runtime for the model (auto, torchscript, onnx).")
+              help="Model runtime: auto (ONNX when the bundle has it, on CPU), torch or onnx.")
 @eval_options
 def run_command(bundle: Path, coco: Path, batch_size: int, device: str, backend: str,
                 **options: Any) -> None:
