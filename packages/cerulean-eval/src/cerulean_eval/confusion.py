@@ -59,6 +59,41 @@ def _count_words(truth8: np.ndarray, pred8: np.ndarray, valid8: np.ndarray,
     return bad
 
 
+@njit(cache=True, nogil=True)
+def _count_words_all(truth8: np.ndarray, pred8: np.ndarray, truth: np.ndarray,
+                     pred: np.ndarray, n_classes: int, out: np.ndarray) -> int:
+    """:func:`_count_words` for a tile without nodata (one array less to read)."""
+    bad = 0
+    repeat = np.uint64(0x0101010101010101)
+    low = np.uint64(0xFF)
+    for w in range(truth8.size):
+        t = truth8[w]
+        p = pred8[w]
+        t0 = t & low
+        p0 = p & low
+        if t == t0 * repeat and p == p0 * repeat:
+            if t0 < n_classes and p0 < n_classes:
+                out[np.intp(t0) * n_classes + np.intp(p0)] += 8
+            else:
+                bad += 8
+            continue
+        for j in range(w * 8, w * 8 + 8):
+            ti = np.intp(truth[j])
+            pi = np.intp(pred[j])
+            if ti < n_classes and pi < n_classes:
+                out[ti * n_classes + pi] += 1
+            else:
+                bad += 1
+    for j in range(truth8.size * 8, truth.size):
+        ti = np.intp(truth[j])
+        pi = np.intp(pred[j])
+        if ti < n_classes and pi < n_classes:
+            out[ti * n_classes + pi] += 1
+        else:
+            bad += 1
+    return bad
+
+
 def _words(flat: UInt8Array) -> np.ndarray:
     n = flat.size - flat.size % 8
     return flat[:n].view(np.uint64)
@@ -96,12 +131,12 @@ def confusion_counts(truth: UInt8Array, pred: UInt8Array, n_classes: int,
         raise ValueError(f"out must be int64 of shape {(n_classes, n_classes)}")
     t = np.ascontiguousarray(truth).reshape(-1)
     p = np.ascontiguousarray(pred).reshape(-1)
+    flat = out.reshape(-1)
     if valid is None:
-        v = np.ones(t.size, dtype=np.uint8)
+        bad: int = _count_words_all(_words(t), _words(p), t, p, n_classes, flat)
     else:
         v = np.ascontiguousarray(valid).reshape(-1).view(np.uint8)
-    flat = out.reshape(-1)
-    bad: int = _count_words(_words(t), _words(p), _words(v), t, p, v, n_classes, flat)
+        bad = _count_words(_words(t), _words(p), _words(v), t, p, v, n_classes, flat)
     if bad:
         raise ValueError(f"{bad} pixels carry a class index ≥ {n_classes}")
     return out

@@ -157,9 +157,12 @@ class Evaluator:
         self.add_truth(image, truth)
         shape = (image.height, image.width)
         raster = truth_raster(truth, shape)
-        tile_counts = confusion_counts(raster, prediction.raster, self.classes.n, valid)
+        # Most tiles lie wholly inside their scene: counting them needs no validity mask.
+        nodata = int(valid.size - np.count_nonzero(valid))
+        tile_counts = confusion_counts(raster, prediction.raster, self.classes.n,
+                                       valid if nodata else None)
         self.counts += tile_counts
-        self.nodata_pixels += int(valid.size - np.count_nonzero(valid))
+        self.nodata_pixels += nodata
         if prediction.confidence is not None and prediction.candidate is not None:
             if self.histogram is None:
                 n = self.classes.n
