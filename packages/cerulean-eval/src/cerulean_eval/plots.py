@@ -38,7 +38,9 @@ def confusion_png(matrix: Sequence[Sequence[float]], names: Sequence[str], title
     fig.subplots_adjust(left=1.9 / width, bottom=1.7 / height, right=1 - 0.2 / width,
                         top=1 - 0.45 / height)
     ax = fig.add_subplot()
-    shown = data / data.max() if integer and data.max() > 0 else data
+    # Counts span orders of magnitude (background dwarfs every slick class): colour them
+    # on a log scale so the small classes show; the cells print the true numbers.
+    shown = np.log1p(data) / np.log1p(data.max()) if integer and data.max() > 0 else data
     ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if not integer else None)
     for i in range(k):
         for j in range(k):

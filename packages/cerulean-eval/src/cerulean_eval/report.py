@@ -45,6 +45,7 @@ table{border-collapse:collapse;margin:0.6em 0;font-size:0.9em}
 th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f3f5f8}
 figure{margin:1em 0}img{max-width:100%;height:auto}
+.row{display:flex;flex-wrap:wrap;gap:1em}.row figure{margin:0;flex:1 1 340px}
 .cards{display:flex;flex-wrap:wrap;gap:0.8em}
 .card{border:1px solid #ddd;border-radius:6px;padding:0.6em 1em;min-width:9em}
 .card b{display:block;font-size:1.4em}.muted{color:#666;font-size:0.85em}
@@ -90,12 +91,14 @@ def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], titl
         parts.append(_table(["accuracy", "macro F1", "oil macro F1", "mean IoU", "oil IoU"],
                             [[pixel["accuracy"], pixel["macro_f1"], pixel["macro_f1_oil"],
                               pixel["mean_iou"], pixel["oil_iou"]]]))
+        parts.append('<div class="row">')
         for name, alt in (("cm_count.png", "pixel confusion matrix, counts"),
                           ("cm_normed_true.png", "pixel confusion matrix normalised by truth"),
                           ("cm_normed_pred.png", "pixel confusion matrix normalised by "
                                                  "prediction")):
             if name in figures:
                 parts.append(_image(figures[name], alt))
+        parts.append("</div>")
     instance = metrics.get("instance")
     if instance:
         parts.append("<h2>Instances</h2>")
