@@ -43,6 +43,11 @@ def test_blocky_rasters_with_nodata_border_match_numpy(k: int) -> None:
     valid[1] = False
     np.testing.assert_array_equal(confusion_counts(truth, pred, k, valid),
                                   reference(truth, pred, k, valid))
+    np.testing.assert_array_equal(confusion_counts(truth, pred, k),
+                                  reference(truth, pred, k, None))
+    truth[2, 50:60, :] = k  # out-of-range labels inside long uniform runs are caught too
+    with pytest.raises(ValueError, match=f"2570 pixels carry a class index ≥ {k}"):
+        confusion_counts(truth, pred, k)
 
 
 def test_accumulates_into_out_and_accepts_views() -> None:

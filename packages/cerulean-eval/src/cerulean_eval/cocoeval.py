@@ -65,20 +65,27 @@ def _modules(backend: Backend) -> tuple[Any, Any]:
 
 
 def coco_ground_truth(document: dict[str, Any], backend: Backend = "pycocotools") -> Any:
-    """A COCO object from an in-memory document (without pycocotools' prints)."""
+    """A COCO object over an in-memory document (without pycocotools' prints).
+
+    The object holds ``document`` itself, not a copy.
+    """
     coco_cls, _ = _modules(backend)
     with contextlib.redirect_stdout(io.StringIO()):
         coco = coco_cls()
-        coco.dataset = copy.deepcopy(document)
+        coco.dataset = document
         coco.createIndex()
     return coco
 
 
 def load_results(gt: Any, results: Sequence[dict[str, Any]], backend: Backend) -> Any:
-    """``gt.loadRes(results)``; an empty list gives a detection set with no detections."""
+    """``gt.loadRes(results)``; an empty list gives a detection set with no detections.
+
+    ``loadRes`` adds ``id``, ``area`` and ``bbox`` to the result dicts it is given, in
+    place; pass results that are not needed unchanged afterwards.
+    """
     with contextlib.redirect_stdout(io.StringIO()):
         if results:
-            return gt.loadRes(copy.deepcopy(list(results)))
+            return gt.loadRes(list(results))
         coco_cls, _ = _modules(backend)
         dt = coco_cls()
         dt.dataset = {"images": list(gt.dataset["images"]),

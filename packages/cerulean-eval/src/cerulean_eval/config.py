@@ -1,8 +1,12 @@
-"""Evaluation settings: typed data, checked on construction, written into metrics.json."""
+"""Evaluation settings: typed data, checked on construction, read from TOML, and written
+into metrics.json next to the numbers they made."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from cerulean_eval.cocoeval import (
@@ -73,6 +77,47 @@ class EvalConfig:
         """The COCOeval part of the settings."""
         return CocoSettings(self.iou_thresholds, self.area_ranges, self.max_detections,
                             self.coco_backend)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "settings") -> EvalConfig:
+        """Settings from plain data (a TOML table, or metrics.json's ``settings``).
+
+        Raises:
+            ConfigError: an unknown key or a value of the wrong kind or range.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting {unknown[0]!r}; known: "
+                              f"{', '.join(sorted(known))}")
+        values = dict(data)
+        try:
+            if "iou_thresholds" in values:
+                values["iou_thresholds"] = tuple(float(t) for t in values["iou_thresholds"])
+            if "area_ranges" in values:
+                values["area_ranges"] = tuple((str(n), float(lo), float(hi))
+                                              for n, lo, hi in values["area_ranges"])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        return cls(**values)
+
+    @classmethod
+    def read_toml(cls, path: Path) -> EvalConfig:
+        """Settings from a TOML file (keys as the attributes, e.g. ``match_metric``).
+
+        Raises:
+            ConfigError: unreadable TOML, or a bad setting (the message names the file).
+        """
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: unreadable settings ({exc})") from None
+        try:
+            return cls.from_dict(data, str(path))
+        except ConfigError as exc:
+            message = str(exc)
+            raise ConfigError(message if message.startswith(str(path))
+                              else f"{path}: {message}") from None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data."""

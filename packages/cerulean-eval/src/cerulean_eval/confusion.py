@@ -5,10 +5,11 @@ whose predicted class index is ``p`` (rows: truth, columns: prediction).
 
 Label rasters are long runs of one class, so the kernel reads eight pixels at a time
 as one 64-bit word: when the truth word, the prediction word and the validity word
-are each one byte repeated eight times, the eight pixels fall in one cell and it adds
-8 with a single store. Mixed words (class edges, nodata borders) take the per-pixel
-path. This is what makes it run at well over a gigapixel per second on one thread,
-where a per-pixel increment stalls on the store to the same cell.
+are each one byte repeated eight times, the eight pixels fall in one cell, and so do
+those of the identical words that follow; the whole run is added with one store.
+Mixed words (class edges, nodata borders) take the per-pixel path. A per-pixel
+increment would stall on the store to the same cell, pixel after pixel; tiles wholly
+inside their scene are counted without reading a validity mask at all.
 """
 
 from __future__ import annotations
@@ -27,20 +28,27 @@ def _count_words(truth8: np.ndarray, pred8: np.ndarray, valid8: np.ndarray,
     bad = 0
     repeat = np.uint64(0x0101010101010101)
     low = np.uint64(0xFF)
-    for w in range(truth8.size):
+    n_words = truth8.size
+    w = 0
+    while w < n_words:
         t = truth8[w]
         p = pred8[w]
         v = valid8[w]
         t0 = t & low
         p0 = p & low
         if v == repeat and t == t0 * repeat and p == p0 * repeat:
+            # A uniform word; the words after it are often the very same (long runs).
+            n = 1
+            while w + n < n_words and truth8[w + n] == t and pred8[w + n] == p \
+                    and valid8[w + n] == v:
+                n += 1
             if t0 < n_classes and p0 < n_classes:
-                out[np.intp(t0) * n_classes + np.intp(p0)] += 8
+                out[np.intp(t0) * n_classes + np.intp(p0)] += 8 * n
             else:
-                bad += 8
+                bad += 8 * n
+            w += n
             continue
-        base = w * 8
-        for j in range(base, base + 8):
+        for j in range(w * 8, w * 8 + 8):
             if valid[j]:
                 ti = np.intp(truth[j])
                 pi = np.intp(pred[j])
@@ -48,7 +56,8 @@ def _count_words(truth8: np.ndarray, pred8: np.ndarray, valid8: np.ndarray,
                     out[ti * n_classes + pi] += 1
                 else:
                     bad += 1
-    for j in range(truth8.size * 8, truth.size):
+        w += 1
+    for j in range(n_words * 8, truth.size):
         if valid[j]:
             ti = np.intp(truth[j])
             pi = np.intp(pred[j])
@@ -66,16 +75,22 @@ def _count_words_all(truth8: np.ndarray, pred8: np.ndarray, truth: np.ndarray,
     bad = 0
     repeat = np.uint64(0x0101010101010101)
     low = np.uint64(0xFF)
-    for w in range(truth8.size):
+    n_words = truth8.size
+    w = 0
+    while w < n_words:
         t = truth8[w]
         p = pred8[w]
         t0 = t & low
         p0 = p & low
         if t == t0 * repeat and p == p0 * repeat:
+            n = 1
+            while w + n < n_words and truth8[w + n] == t and pred8[w + n] == p:
+                n += 1
             if t0 < n_classes and p0 < n_classes:
-                out[np.intp(t0) * n_classes + np.intp(p0)] += 8
+                out[np.intp(t0) * n_classes + np.intp(p0)] += 8 * n
             else:
-                bad += 8
+                bad += 8 * n
+            w += n
             continue
         for j in range(w * 8, w * 8 + 8):
             ti = np.intp(truth[j])
@@ -84,7 +99,8 @@ def _count_words_all(truth8: np.ndarray, pred8: np.ndarray, truth: np.ndarray,
                 out[ti * n_classes + pi] += 1
             else:
                 bad += 1
-    for j in range(truth8.size * 8, truth.size):
+        w += 1
+    for j in range(n_words * 8, truth.size):
         ti = np.intp(truth[j])
         pi = np.intp(pred[j])
         if ti < n_classes and pi < n_classes:

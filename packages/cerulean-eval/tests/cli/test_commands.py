@@ -167,3 +167,23 @@ def test_help_of_every_command(run_cli: Callable[..., Any]) -> None:
     for command in ("run", "score", "compare"):
         result = run_cli(command, "--help")
         assert result.code == 0 and "Example: cerulean-eval" in result.out
+
+
+def test_settings_from_toml_with_command_line_overrides(run_cli: Callable[..., Any],
+                                                        dataset_dir: Path, truth_results: Path,
+                                                        tmp_path: Path) -> None:
+    settings = tmp_path / "eval.toml"
+    settings.write_text('match_metric = "iou"\nmatch_threshold = 0.7\nexamples = 0\n'
+                        "iou_thresholds = [0.1, 0.5]\n")
+    out = tmp_path / "toml-run"
+    result = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results, "-o", out,
+                     "--config", settings, "--match-threshold", "0.3")
+    assert result.code == 0, result.err
+    saved = json.loads((out / "metrics.json").read_text())["settings"]
+    assert (saved["match_metric"], saved["match_threshold"], saved["examples"]) == ("iou", 0.3, 0)
+    assert saved["iou_thresholds"] == [0.1, 0.5]
+    settings.write_text("match_metrik = 'iou'\n")
+    bad = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results,
+                  "-o", tmp_path / "bad", "--config", settings)
+    assert bad.code == 1 and f"{settings}: unknown setting 'match_metrik'" in bad.err
+    assert not (tmp_path / "bad").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +33,10 @@ def _thresholds(ctx: click.Context, param: click.Parameter,
 def eval_options(func: F) -> F:
     """Attach the scoring options and ``-o/--output``, ``--overwrite``, ``--progress``."""
     options = [
+        click.option("--config", "config_file", default=None,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="TOML file of scoring settings (keys like match_metric); options "
+                          "given on the command line win."),
         click.option("-o", "--output", required=True,
                      type=click.Path(file_okay=False, path_type=Path),
                      help="Output folder (written complete or not at all)."),
@@ -64,20 +69,26 @@ def eval_options(func: F) -> F:
     return func
 
 
+_SETTINGS = ("iou_thresholds", "coco_backend", "match_metric", "match_threshold",
+             "score_threshold", "mask_threshold", "slick_iou", "examples")
+
+
 def config_from(options: dict[str, Any]) -> EvalConfig:
-    """An :class:`EvalConfig` from the parsed options (consumes their keys)."""
+    """An :class:`EvalConfig` from ``--config`` and the parsed options (consumes their keys).
+
+    Options typed on the command line override the file; defaults do not.
+    """
+    ctx = click.get_current_context()
+    path = options.pop("config_file")
+    given = {name: options.pop(name) for name in _SETTINGS}
+    explicit = {name: value for name, value in given.items()
+                if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     try:
-        return EvalConfig(
-            iou_thresholds=options.pop("iou_thresholds"),
-            coco_backend=options.pop("coco_backend"),
-            match_metric=options.pop("match_metric"),
-            match_threshold=options.pop("match_threshold"),
-            score_threshold=options.pop("score_threshold"),
-            mask_threshold=options.pop("mask_threshold"),
-            slick_iou=options.pop("slick_iou"),
-            examples=options.pop("examples"),
-        )
+        base = EvalConfig.read_toml(path) if path is not None else EvalConfig(**given)
+        return replace(base, **explicit) if path is not None else base
     except ConfigError as exc:
+        if path is not None and str(exc).startswith(str(path)):
+            raise
         raise click.BadParameter(str(exc)) from None
 
 
