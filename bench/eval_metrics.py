@@ -6,6 +6,8 @@
    are blobs and streaks like real predictions; uniform noise (every pixel a new
    class, the kernel's worst case) is measured too. Target ≥ 100× faster and ≥ 1 Gpx/s
    on one thread; the numbers must be equal. Every 4th tile has a nodata border.
+   cerulean-eval's time is the best of 5 runs; scikit-learn's is one run (it takes
+   seconds, so machine noise matters far less).
 2. COCO mask evaluation of 2,000 images (256×256, 3 true and 5 predicted instances
    each): cerulean-eval (which runs pycocotools' COCOeval underneath) against
    pycocotools' COCOeval called directly on the same documents, and against the
@@ -18,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,6 +36,16 @@ def blob_rasters(rng: np.random.Generator, n: int, size: int, k: int) -> np.ndar
             h, w = rng.integers(4, 120, 2)
             tile[r:r + h, c:c + w] = rng.integers(0, k)
     return out
+
+
+def best_of(n: int, func: Callable[[], object]) -> float:
+    """The shortest of ``n`` timed calls (shared machines: other load only adds time)."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def bench_pixels(tiles: int) -> None:
@@ -60,17 +74,14 @@ def bench_pixels(tiles: int) -> None:
     ours(truth[:2], pred[:2])  # load both compiled kernels outside the clock
     # What this machine gives right now: NumPy OR-reducing the two label arrays as
     # 64-bit words, i.e. just reading them once (shared machines vary several-fold).
-    start = time.perf_counter()
-    np.bitwise_or.reduce(truth.reshape(-1).view(np.uint64))
-    np.bitwise_or.reduce(pred.reshape(-1).view(np.uint64))
-    ceiling = pixels / (time.perf_counter() - start)
+    ceiling = pixels / best_of(5, lambda: (np.bitwise_or.reduce(truth.reshape(-1).view(np.uint64)),
+                                           np.bitwise_or.reduce(pred.reshape(-1).view(np.uint64))))
     print(f"read ceiling (NumPy reading truth and prediction once): {ceiling / 1e9:.2f} Gpx/s")
     for label, (t, p) in (("blobs", (truth, pred)),
                           ("uniform noise", (rng.integers(0, k, truth.shape).astype(np.uint8),
                                              rng.integers(0, k, truth.shape).astype(np.uint8)))):
-        start = time.perf_counter()
         counts, f1 = ours(t, p)
-        t_ours = time.perf_counter() - start
+        t_ours = best_of(5, lambda: ours(t, p))  # noqa: B023 - called right here
         start = time.perf_counter()
         yt, yp = t[valid], p[valid]
         cm = confusion_matrix(yt, yp, labels=list(range(k)))
@@ -132,12 +143,13 @@ def bench_coco(images: int) -> None:
     from cerulean_eval.cocoeval import coco_ground_truth, load_results, run_cocoeval, summarise
 
     gt_doc, results = coco_documents(images)
+    reference_doc = copy.deepcopy(gt_doc)
     names = [c["name"] for c in gt_doc["categories"]]
 
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO()
-        gt.dataset = gt_doc
+        gt.dataset = reference_doc
         gt.createIndex()
         ev = COCOeval(gt, gt.loadRes([dict(r) for r in results]), "segm")
         ev.evaluate()
@@ -149,10 +161,11 @@ def bench_coco(images: int) -> None:
     print(f"  pycocotools COCOeval       {t_ref:7.2f} s   AP {ev.stats[0]:.6f} "
           f"AP50 {ev.stats[1]:.6f}")
     for backend in ("pycocotools", "faster-coco-eval"):
+        doc, dets = copy.deepcopy(gt_doc), [dict(r) for r in results]  # loadRes edits them
         try:
             start = time.perf_counter()
-            ours_gt = coco_ground_truth(gt_doc, backend)  # type: ignore[arg-type]
-            evaluator = run_cocoeval(ours_gt, load_results(ours_gt, results, backend),  # type: ignore[arg-type]
+            ours_gt = coco_ground_truth(doc, backend)  # type: ignore[arg-type]
+            evaluator = run_cocoeval(ours_gt, load_results(ours_gt, dets, backend),  # type: ignore[arg-type]
                                      "segm", CocoSettings(backend=backend))  # type: ignore[arg-type]
             summary = summarise(evaluator, names)
             elapsed = time.perf_counter() - start

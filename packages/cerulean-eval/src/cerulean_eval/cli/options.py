@@ -42,8 +42,8 @@ def eval_options(func: F) -> F:
                      help="Output folder (written complete or not at all)."),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("--preset", default=None,
-                     help="Class remap preset applied to the truth (e.g. cloud4); 'none' "
-                          "for none."),
+                     help="Class remap preset applied to the truth (e.g. cloud4). run: "
+                          "default the bundle's class_preset; score: default none."),
         click.option("--iou-thresholds", callback=_thresholds, default=None,
                      help="COCO IoU thresholds, 'a,b,c' or 'start:step:stop' "
                           "(default 0.5:0.05:0.95; as low as 0.05)."),
