@@ -11,6 +11,28 @@ Every step is a plain function over NumPy arrays, shapely geometries and
 - The service's tileset ensemble: :func:`merge_tilesets_serving`.
 - Polygons and NMS: :func:`mask_polygons`, :func:`polygon_nms`.
 - GeoJSON: :func:`feature_collection`, :func:`write_geojson`, :func:`read_geojson`.
+
+A scene's serving-compatible run: per tileset, :func:`unet_slicks` on the tileset's pasted
+probabilities (UNet) or :func:`serving_tile_slicks` per tile then
+:func:`serving_tileset_slicks` (Mask R-CNN); then :func:`merge_tilesets_serving` over the
+tilesets. Our run: :func:`unet_slicks` once on the blended scene raster (with its
+``valid`` footprint), or :func:`tile_instances` per tile then :func:`merge_instances`.
+
+What the service's code does where its usual description is looser (reproduced here):
+
+- thresholds: UNet thresholds compare with ``≥``; Mask R-CNN's box, mask and polygon
+  thresholds with a strict ``>``;
+- UNet: the no-data test drops single pieces of a slick, not whole slicks, and the
+  confidences still count the pixels of dropped pieces; the oil classes summed are all
+  but the background (the service names indices 1–3, the same for its 4-class models);
+- Mask R-CNN stitch: pieces are grouped when their 1000-m buffers intersect, so pieces
+  up to ~2000 m apart join (then the 500-m closing bridges only gaps under 1000 m);
+- ensemble: "intersects another slick" counts slicks of the same tileset too; on equal
+  confidence the slick listed first goes; the "more than half inside" rule is only
+  tried when the IoU is at or under the threshold, and removes the included slick
+  whatever its confidence;
+- islands are numbered in raster order (the service iterates a Python set of labels),
+  which only matters for NMS ties.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ def _union(parent: Any, a: int, b: int) -> int:
 def _label_kernel(mask: Any, eight: bool) -> Any:
     height, width = mask.shape
     labels = np.zeros((height, width), dtype=np.int32)
-    parent = np.zeros(height * width // 2 + 2, dtype=np.int32)
+    # Grown by doubling when a raster holds more regions than this.
+    parent = np.zeros(max(1024, height * width // 64), dtype=np.int32)
     count = 0
     for r in range(height):
         for c in range(width):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from affine import Affine
+from rasterio.transform import Affine
 from shapely.geometry import box
 from shapely.strtree import STRtree
 

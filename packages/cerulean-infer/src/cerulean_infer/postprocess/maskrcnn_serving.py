@@ -15,6 +15,10 @@ join); each group dissolved into the union of its unbuffered pieces with
 in, which bridges gaps narrower than 1000 m); then polygon NMS across classes
 (:func:`~cerulean_infer.postprocess.nms.polygon_nms`). Buffers use 16 segments per
 quarter circle, as geopandas does.
+
+The service's code hands its stitched features to that NMS wrapped in a second
+FeatureCollection, which the NMS cannot iterate (it would fail on the first feature);
+here the features go to the NMS as evidently meant.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from shapely.strtree import STRtree
 
 from cerulean_infer.postprocess.fragments import connected_groups, same_class_pairs

@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import rasterio.features
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 
 def window_transform(transform: Affine, row: int, col: int) -> Affine:
     """The transform of a window whose top-left pixel is (row, col) of ``transform``'s grid."""
-    return transform * Affine.translation(col, row)
+    a, b, c, d, e, f = transform[:6]
+    return Affine(a, b, c + a * col + b * row, d, e, f + d * col + e * row)
 
 
 def mask_polygons(mask: np.ndarray[Any, Any], transform: Affine, *, connectivity: int = 4,
@@ -40,8 +41,14 @@ def mask_polygons(mask: np.ndarray[Any, Any], transform: Affine, *, connectivity
         One polygon per connected region, holes kept, in the order rasterio traces them.
     """
     inside = np.asarray(mask) != 0
-    if not inside.any():
+    rows = np.flatnonzero(inside.any(axis=1))
+    if rows.size == 0:
         return []
+    cols = np.flatnonzero(inside.any(axis=0))
+    # Tracing costs by raster size: trace only the box that holds the mask.
+    r0, c0 = int(rows[0]), int(cols[0])
+    inside = inside[r0:int(rows[-1]) + 1, c0:int(cols[-1]) + 1]
+    transform = window_transform(transform, r0, c0)
     polygons = [
         shape(geom)
         for geom, value in rasterio.features.shapes(

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 import shapely
-from affine import Affine
 from rasterio.features import geometry_mask
+from rasterio.transform import Affine
 from shapely.geometry import MultiPolygon, Polygon
 
 from cerulean_infer.postprocess.islands import hysteresis
