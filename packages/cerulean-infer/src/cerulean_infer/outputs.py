@@ -54,7 +54,7 @@ def write_geojson_outputs(result: SceneResult, path: Path, model_name: str,
         "tiles": result.tiles, "tiles_skipped": result.skipped, "tiles_empty": result.empty,
         "slicks": len(result.slicks), "timings_s": result.timings,
     }
-    _check_writable(path)
+    check_output_path(path)
     post.write_geojson(path, collection)
     try:
         write_json(settings_path(path), settings, indent=2, what="inference settings")
@@ -80,7 +80,7 @@ def write_probabilities(path: Path, probabilities: np.ndarray, transform: Affine
         nodata = float("nan")
     else:
         raise OutputError(f"{path}: probability dtype {dtype!r} is not uint8 or float32")
-    _check_writable(path)
+    check_output_path(path)
     profile = {
         "driver": "COG", "count": data.shape[0], "height": data.shape[1],
         "width": data.shape[2], "dtype": dtype, "crs": "EPSG:4326", "transform": transform,
@@ -114,7 +114,7 @@ def write_overlay(path: Path, image: np.ndarray, slicks: list[Slick], transform:
         rgb[fill] = (1 - OVERLAY_ALPHA) * rgb[fill] + OVERLAY_ALPHA * colour
         rgb[edge] = colour
     picture = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), mode="RGB")
-    _check_writable(path)
+    check_output_path(path)
     try:
         with atomic_path(path, what="overlay") as temp:
             picture.save(temp, format="PNG")
@@ -134,7 +134,8 @@ def class_colour(name: str) -> tuple[int, int, int]:
     return _FALLBACK_COLOUR
 
 
-def _check_writable(path: Path) -> None:
+def check_output_path(path: Path) -> None:
+    """Raise :class:`OutputError` unless ``path`` can be written (its folder exists)."""
     parent = Path(path).parent
     if not parent.is_dir():
         raise OutputError(f"{path}: the folder {parent} does not exist")
@@ -155,5 +156,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-__all__ = ["UINT8_NODATA", "UINT8_SCALE", "ProbabilityDtype", "class_colour", "settings_path",
-           "write_geojson_outputs", "write_overlay", "write_probabilities"]
+__all__ = ["UINT8_NODATA", "UINT8_SCALE", "ProbabilityDtype", "check_output_path",
+           "class_colour", "settings_path", "write_geojson_outputs", "write_overlay",
+           "write_probabilities"]

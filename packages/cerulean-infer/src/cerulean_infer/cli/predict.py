@@ -10,7 +10,12 @@ import click
 
 from cerulean_infer.cli.options import model_options, parse_thresholds, scene_options
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
-from cerulean_infer.outputs import write_geojson_outputs, write_overlay, write_probabilities
+from cerulean_infer.outputs import (
+    check_output_path,
+    write_geojson_outputs,
+    write_overlay,
+    write_probabilities,
+)
 
 
 @click.command()
@@ -42,6 +47,9 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
       cerulean-infer predict scene/ --bundle model.pt --model-row row.json \\
           --merge serving --georef affine -o production.geojson
     """
+    for target in (output, overlay, probabilities):
+        if target is not None:
+            check_output_path(target)
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
                        batch_size, merge, georef, tilesets, land)
     predictor = open_predictor(options)
