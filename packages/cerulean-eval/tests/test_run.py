@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from shapely.geometry import mapping
 
 from cerulean_coco import CocoDataset
 from cerulean_eval import (
@@ -21,6 +20,7 @@ from cerulean_eval import (
     score_predictions,
 )
 from cerulean_eval.truth import truth_instances, truth_raster
+from cerulean_infer import Slick, feature_collection, write_geojson
 
 CONFIG = EvalConfig(examples=1)
 
@@ -76,23 +76,23 @@ def test_class_rasters_with_cloud4_preset(dataset: CocoDataset, tmp_path: Path) 
     assert raw.summary["pixel_f1"] < 1.0
 
 
-def test_geojson_slicks(dataset: CocoDataset, tmp_path: Path) -> None:
+def test_geojson_slicks_written_by_cerulean_infer(dataset: CocoDataset, tmp_path: Path) -> None:
     classes = dataset_classes(dataset.categories)
     slicks = dataset_slicks(dataset, classes)
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": mapping(s.geometry),
-         "properties": {"class": classes.names[s.label], "inf_idx": s.label,
-                        "machine_confidence": 0.9, "scene_id": s.scene_id}}
-        for s in slicks[1:]]}
+    features = []
+    for scene_id in sorted({s.scene_id for s in slicks}):
+        found = [Slick(s.geometry, s.label, classes.names[s.label], 0.9, 0.9, 0.9, 0.9)
+                 for s in slicks[1:] if s.scene_id == scene_id]
+        features += feature_collection(found, scene_id, "test-model")["features"]
     path = tmp_path / "slicks.geojson"
-    path.write_text(json.dumps(doc))
+    write_geojson(path, {"type": "FeatureCollection", "features": features})
     result = score_predictions(dataset, path, CONFIG)
     assert result.metrics["pixel"] is None and result.metrics["instance"] is None
     s = result.summary
     assert (s["slicks_true"], s["slicks_found"], s["slicks_missed"], s["slicks_false"]) == (
         len(slicks), len(slicks) - 1, 1, 0)
     truth_path = tmp_path / "truth.geojson"
-    truth_path.write_text(json.dumps(doc))
+    truth_path.write_text(path.read_text())
     again = score_predictions(dataset, path, CONFIG, truth_geojson=truth_path).summary
     assert again["slicks_true"] == len(slicks) - 1 and again["slick_f1"] == 1.0
 
