@@ -8,8 +8,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from cerulean_infer.bundle import BundleManifest, Runtime
-from cerulean_infer.errors import CeruleanInferError
+from cerulean_infer.errors import (
+    BundleError,
+    CeruleanInferError,
+    ChannelMismatchError,
+    MissingExtraError,
+    ModelLoadError,
+    OutputError,
+    SceneError,
+)
 from cerulean_infer.postprocess import (
     feature_collection,
     join_fragments,
@@ -27,22 +37,54 @@ from cerulean_infer.presets import PRESETS, PostprocessPreset
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
 
+if TYPE_CHECKING:
+    from cerulean_infer.predictor import Predictor, TilePredictions
+    from cerulean_infer.scene import SceneResult, predict_scene
+
+# The prediction machinery pulls in shapely, rasterio and (when a model loads) torch;
+# a service that only reads bundle descriptions should not pay for it at import.
+_LAZY = {
+    "Predictor": "cerulean_infer.predictor",
+    "TilePredictions": "cerulean_infer.predictor",
+    "SceneResult": "cerulean_infer.scene",
+    "predict_scene": "cerulean_infer.scene",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cerulean_infer' has no attribute {name!r}")
+
+
 __all__ = [
     "PRESETS",
+    "BundleError",
     "BundleManifest",
     "CeruleanInferError",
+    "ChannelMismatchError",
     "InstancePrediction",
+    "MissingExtraError",
+    "ModelLoadError",
+    "OutputError",
     "PlacedInstance",
     "PostprocessPreset",
+    "Predictor",
     "Runtime",
+    "SceneError",
+    "SceneResult",
     "ServingRow",
     "Slick",
+    "TilePredictions",
     "__version__",
     "feature_collection",
     "join_fragments",
     "merge_instances",
     "merge_tilesets_serving",
     "polygon_nms",
+    "predict_scene",
     "read_geojson",
     "serving_tile_slicks",
     "serving_tileset_slicks",

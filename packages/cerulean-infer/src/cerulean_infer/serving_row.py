@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_infer.bundle import BundleManifest
+from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import BundleError
 from cerulean_infer.presets import PostprocessPreset
 
@@ -32,23 +32,41 @@ CLASS_NAMES = {"background": "BACKGROUND", "infra_slick": "INFRA",
                "natural_seep": "NATURAL", "vessel": "VESSEL"}
 """Our class names → the service's ``cls_map`` names (others are upper-cased)."""
 
-EARTH_CIRCUMFERENCE_M = 40_075_016.686
-"""Equatorial circumference of the WGS84 ellipsoid."""
+_CHANNELS = {"VV": "vv", "INFRA": "infra_distance", "VESSEL": "vessel_density",
+             "ALL_255": "constant", "ALL_ZEROS": "constant=0"}
+"""The service's layer names → our channel names."""
+
+_CLASSES = {v: k for k, v in CLASS_NAMES.items()}
+
+SERVICE_CIRCUMFERENCE_M = 40_075_000.0
+"""The equatorial circumference the service's ``model`` table uses (metres, rounded)."""
 
 
-def tile_width_m(zoom: int) -> float:
-    """East-west width of a WorldCRS84Quad tile at ``zoom``, in metres at the equator.
+def tile_width_m(zoom: int) -> int:
+    """East-west width of a WorldCRS84Quad tile at ``zoom`` as the service stores it.
 
-    WorldCRS84Quad has 2 tiles across 360° at zoom 0, so a tile spans 180°/2^zoom.
+    WorldCRS84Quad has 2 tiles across 360° at zoom 0, so a tile spans 180°/2^zoom; the
+    row's ``tile_width_m`` column is an integer number of metres at the equator.
     """
-    return EARTH_CIRCUMFERENCE_M / 2 ** (zoom + 1)
+    return round(SERVICE_CIRCUMFERENCE_M / 2.0 ** (zoom + 1))
 
 
 def zoom_for_tile_width_m(width_m: float) -> int:
-    """The WorldCRS84Quad zoom whose tiles are closest to ``width_m`` wide."""
+    """The zoom the service derives from a row's ``tile_width_m``.
+
+    The service's ``model`` table computes ``zoom_level`` as a generated column,
+    ``round(log2(40075000 / tile_width_m)) - 1``, in PostgreSQL numerics, whose
+    ``round`` sends halves away from zero (Python's ``round`` would send them to even).
+    A production row with ``tile_width_m`` 40844 therefore runs at zoom 9.
+    """
     if width_m <= 0:
         raise BundleError(f"tile_width_m {width_m} must be positive")
-    return max(0, round(math.log2(EARTH_CIRCUMFERENCE_M / width_m) - 1))
+    return max(0, math.floor(math.log2(SERVICE_CIRCUMFERENCE_M / width_m) + 0.5) - 1)
+
+
+def scale_for_tile_width_px(width_px: int) -> int:
+    """The service's ``scale`` column: tile width in units of 256 pixels, rounded."""
+    return math.floor(width_px / 256 + 0.5)
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,53 @@ class ServingRow:
     def zoom(self) -> int:
         """The zoom the service derives from ``tile_width_m``."""
         return zoom_for_tile_width_m(self.tile_width_m)
+
+    @property
+    def scale(self) -> int:
+        """The service's ``scale`` (tile width in units of 256 px)."""
+        return scale_for_tile_width_px(self.tile_width_px)
+
+    def to_manifest(self, name: str | None = None) -> BundleManifest:
+        """A :class:`BundleManifest` describing this row's model, so it runs like a bundle.
+
+        Layers and classes are translated back to our names (``VV`` → ``vv``,
+        ``INFRA`` → ``infra_distance``, ``NATURAL`` → ``natural_seep`` ...); the
+        runtime is the service's (torch 2.0.1 / torchvision 0.15.2).
+
+        Raises:
+            BundleError: a layer or class the service does not define, a ``cls_map``
+                that is not 0…K−1 with BACKGROUND at 0, or an unusable tile size.
+        """
+        where = f"model row {self.name or self.file_path or ''}".strip()
+        channels = []
+        for layer in self.layers:
+            if layer not in _CHANNELS:
+                raise BundleError(f"{where}: unknown layer {layer!r}; known: "
+                                  f"{', '.join(_CHANNELS)}")
+            channels.append(_CHANNELS[layer])
+        if sorted(self.cls_map) != list(range(len(self.cls_map))):
+            raise BundleError(f"{where}: cls_map keys {sorted(self.cls_map)} are not 0…K−1")
+        classes = tuple(_CLASSES.get(self.cls_map[i], self.cls_map[i].lower())
+                        for i in range(len(self.cls_map)))
+        if self.tile_width_px <= 0:
+            raise BundleError(f"{where}: tile_width_px {self.tile_width_px} must be positive")
+        return BundleManifest(
+            name=name or self.name or Path(self.file_path).stem or "serving-model",
+            arch=self.arch,  # type: ignore[arg-type]
+            backbone=f"resnet{self.backbone_size}" if self.backbone_size else "unknown",
+            classes=classes, category_ids=tuple(range(len(classes))),
+            channels=tuple(channels), postprocess=f"{self.arch}-serving",
+            runtime=Runtime(torch="2.0.1", torchvision="0.15.2"),
+            tile_size=self.tile_width_px, zoom=self.zoom,
+        )
+
+    def to_preset(self) -> PostprocessPreset:
+        """The serving preset of the row's architecture with the row's thresholds."""
+        from cerulean_infer.presets import default_preset
+
+        base = default_preset(self.arch)
+        known = set(base.serving_thresholds()) | {"pixel_nms_thresh"}
+        return base.override(**{k: v for k, v in self.thresholds.items() if k in known})
 
     @classmethod
     def from_manifest(cls, manifest: BundleManifest, postprocess: PostprocessPreset,
@@ -178,5 +243,5 @@ def _layer(channel: str) -> str:
         raise BundleError(f"channel {channel!r} has no serving layer name") from None
 
 
-__all__ = ["CLASS_NAMES", "LAYERS", "ROW_TYPES", "ServingRow", "tile_width_m",
-           "zoom_for_tile_width_m"]
+__all__ = ["CLASS_NAMES", "LAYERS", "ROW_TYPES", "SERVICE_CIRCUMFERENCE_M", "ServingRow",
+           "scale_for_tile_width_px", "tile_width_m", "zoom_for_tile_width_m"]

@@ -1,0 +1,189 @@
+"""Benchmark: one real-size Sentinel-1 GRD scene through ``cerulean-infer`` (UNet-ResNet34).
+
+Writes a GRD-like GeoTIFF (uint16, 25 000 × 17 000 px, 210 GCPs of a tilted swath whose
+ground-range spacing grows across track, written in strips) and a UNet-ResNet34 bundle
+(fastai DynamicUnet on a torchvision resnet34, 1 channel, 4 classes, random weights:
+timing does not depend on them), traced to TorchScript and exported to ONNX. Then, for
+each backend, in a fresh child process:
+
+1. ``predict_scene`` on the GRD (three tilesets, merge ``ours``): the total wall time,
+   the tiles predicted, tiles per second and the peak RSS (VmHWM) at its end;
+2. the baseline: the same tiles (cut from the same rendered scene, empty tiles left
+   out as the scene run does) through ``predict_tiles`` alone, same batch size.
+
+Prints total / model-only (target ≤ 1.10: everything around the model adds at most
+10 %) and the peak RSS (target ≤ 2 GB). The model is loaded and run once on one batch
+before either clock starts. ``--quick`` uses an 8 000 × 6 000 scene.
+
+Usage: ``python bench/infer_scene.py [--quick] [--backend torch onnx] [--batch-size N]
+[--device auto] [--keep DIR]`` (with ``--keep``, the scene and bundle there are reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FULL = (25_000, 17_000)
+QUICK = (8_000, 6_000)
+SCENE_ID = "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
+
+
+def write_grd(path: Path, width: int, height: int) -> None:
+    """The GRD-like scene: sea ~300, dark bands ~20, zero no-data margins, 21 × 10 GCPs."""
+    import numpy as np
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.crs import CRS
+    from rasterio.windows import Window
+
+    from cerulean_tiling import metres_per_degree
+
+    cols, rows = np.meshgrid(np.linspace(0, width, 21), np.linspace(0, height, 10))
+    cols, rows = cols.ravel(), rows.ravel()
+    across = (cols - width / 2) * 10.0 * (1 + 0.06 * cols / width)
+    along = (rows - height / 2) * 10.0
+    theta = np.radians(-12.0)
+    east = across * np.cos(theta) + along * np.sin(theta)
+    north = -across * np.sin(theta) - along * np.cos(theta)
+    _, m_lat = metres_per_degree(25.0)
+    lat = 25.0 + north / m_lat
+    m_lon, _ = metres_per_degree(lat)
+    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
+              for r, c, x, y in zip(rows, cols, 54.0 + east / m_lon, lat, strict=True)]
+    x = np.arange(width)
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
+                       blockysize=16) as dst:
+        for row in range(0, height, 512):
+            r = np.arange(row, min(row + 512, height))[:, None]
+            block = np.full((r.shape[0], width), 300, dtype=np.uint16)
+            band = np.abs((x[None, :] + 2 * r) % 4000 - 2000) < 60
+            block[band & (r > height * 0.2) & (r < height * 0.8)] = 20
+            block[:, :200] = 0
+            block[:, -200:] = 0
+            dst.write(block, 1, window=Window(0, row, width, block.shape[0]))
+
+
+def write_bundle(folder: Path) -> None:
+    """UNet-ResNet34 (random weights) as model.ts + model.onnx + weights.pt + bundle.json."""
+    import torch
+    from fastai.vision.learner import create_body
+    from fastai.vision.models.unet import DynamicUnet
+    from torchvision.models import resnet34
+
+    from cerulean_infer import BundleManifest, Runtime
+
+    torch.manual_seed(0)
+    model = DynamicUnet(create_body(resnet34(), n_in=1, pretrained=False), n_out=4,
+                        img_size=(512, 512)).eval()
+    folder.mkdir(parents=True)
+    example = torch.rand(1, 1, 512, 512)
+    with torch.no_grad():
+        torch.jit.trace(model, example).save(str(folder / "model.ts"))
+    torch.onnx.export(model, (example,), str(folder / "model.onnx"), input_names=["x"],
+                      output_names=["logits"], opset_version=17, dynamo=False,
+                      dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    torch.save(model.state_dict(), folder / "weights.pt")
+    BundleManifest(
+        name="unet-resnet34-bench", arch="unet", backbone="resnet34",
+        classes=("background", "infra_slick", "natural_seep", "vessel"),
+        category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
+        runtime=Runtime(torch.__version__.split("+")[0], "bench"), has_onnx=True,
+    ).write(folder)
+
+
+def _peak_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(x for x in status if x.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
+
+
+def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int,
+             queue: Any) -> None:
+    import numpy as np
+
+    from cerulean_infer import Predictor
+    from cerulean_infer.scene import _batches, _channel_specs, _render
+    from cerulean_infer.sources import open_source
+    from cerulean_infer.tilesets import model_lattice, plan_tiles, tileset_offsets
+
+    predictor = Predictor.from_bundle(bundle, device=device, backend=backend)
+    size = predictor.manifest.tile_size
+    predictor.predict_tiles(np.full((batch_size, 1, size, size), 100, dtype=np.uint8))
+    start = time.perf_counter()
+    result = predictor.predict_scene(scene, batch_size=batch_size)
+    total = time.perf_counter() - start
+    peak = _peak_mb()
+    lattice = model_lattice(predictor.manifest.zoom, size)
+    source = open_source(scene, lattice.res)
+    plan = plan_tiles(lattice, size, source.footprint, tileset_offsets(3))
+    _, canvas = _render(source, plan, _channel_specs(predictor.manifest.channels, ()))
+    batches = []
+    for batch in _batches(plan, canvas, batch_size):
+        keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
+        if keep:
+            batches.append(batch.pixels[keep])
+    start = time.perf_counter()
+    for pixels in batches:
+        predictor.predict_tiles(pixels)
+    model_only = time.perf_counter() - start
+    queue.put({"backend": backend, "device": predictor.device, "tiles": result.tiles,
+               "total_s": total, "model_only_s": model_only, "peak_rss_mb": peak,
+               "stages_s": result.timings, "slicks": len(result.slicks),
+               "decimation": source.decimation})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="an 8000 x 6000 scene")
+    parser.add_argument("--backend", nargs="+", default=["torch", "onnx"],
+                        choices=["torch", "onnx"])
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) inputs in")
+    args = parser.parse_args()
+    width, height = QUICK if args.quick else FULL
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-infer-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        scene = work / f"{SCENE_ID}_{width}x{height}.tif"
+        if not scene.is_file():
+            t0 = time.perf_counter()
+            write_grd(scene, width, height)
+            print(f"scene {width}x{height} written in {time.perf_counter() - t0:.1f} s")
+        bundle = work / "unet-resnet34.bundle"
+        if not bundle.is_dir():
+            write_bundle(bundle)
+        ctx = mp.get_context("spawn")
+        rows = []
+        for backend in args.backend:
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_measure, args=(str(bundle), str(scene), backend,
+                                                      args.device, args.batch_size, queue))
+            proc.start()
+            rows.append(queue.get())
+            proc.join()
+        print(f"scene {width}x{height} uint16, 210 GCPs, UNet-ResNet34 at zoom 9 / 512 px, "
+              f"batch {args.batch_size}, 3 tilesets")
+        print(f"{'backend':<8}{'device':<8}{'tiles':>6}{'total s':>10}{'model s':>10}"
+              f"{'ratio':>8}{'tiles/s':>9}{'peak MB':>9}")
+        for r in rows:
+            print(f"{r['backend']:<8}{r['device']:<8}{r['tiles']:>6}{r['total_s']:>10.1f}"
+                  f"{r['model_only_s']:>10.1f}{r['total_s'] / r['model_only_s']:>8.3f}"
+                  f"{r['tiles'] / r['total_s']:>9.2f}{r['peak_rss_mb']:>9.0f}")
+        print("targets: ratio <= 1.10, peak RSS <= 2048 MB")
+        print(json.dumps(rows, indent=1))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

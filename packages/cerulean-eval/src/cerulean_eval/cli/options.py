@@ -1,0 +1,100 @@
+"""Options shared by ``run`` and ``score``: the scoring settings and the output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cerulean_eval.cocoeval import BACKENDS, COCO_IOU_THRESHOLDS
+from cerulean_eval.config import EvalConfig
+from cerulean_eval.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _thresholds(ctx: click.Context, param: click.Parameter,
+                value: str | None) -> tuple[float, ...]:
+    if value is None:
+        return COCO_IOU_THRESHOLDS
+    try:
+        if ":" in value:
+            lo, step, hi = (float(v) for v in value.split(":"))
+            n = round((hi - lo) / step) + 1
+            return tuple(round(lo + i * step, 10) for i in range(n))
+        return tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not 'a,b,c' or 'start:step:stop'") from None
+
+
+def eval_options(func: F) -> F:
+    """Attach the scoring options and ``-o/--output``, ``--overwrite``, ``--progress``."""
+    options = [
+        click.option("--config", "config_file", default=None,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="TOML file of scoring settings (keys like match_metric); options "
+                          "given on the command line win."),
+        click.option("-o", "--output", required=True,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Output folder (written complete or not at all)."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
+        click.option("--preset", default=None,
+                     help="Class remap preset applied to the truth (e.g. cloud4). run: "
+                          "default the bundle's class_preset; score: default none."),
+        click.option("--iou-thresholds", callback=_thresholds, default=None,
+                     help="COCO IoU thresholds, 'a,b,c' or 'start:step:stop' "
+                          "(default 0.5:0.05:0.95; as low as 0.05)."),
+        click.option("--coco-backend", type=click.Choice(BACKENDS), default="pycocotools",
+                     show_default=True, help="COCOeval implementation."),
+        click.option("--match-metric", type=click.Choice(["dice", "iou"]), default="dice",
+                     show_default=True, help="Mask overlap used to match instances."),
+        click.option("--match-threshold", type=float, default=0.5, show_default=True,
+                     help="Overlap at which a predicted instance matches a true one."),
+        click.option("--score-threshold", type=float, default=0.5, show_default=True,
+                     help="Instance models: lowest score counted as a detection."),
+        click.option("--mask-threshold", type=float, default=0.5, show_default=True,
+                     help="Instance models: mask probability at which a pixel is in."),
+        click.option("--slick-iou", type=float, default=0.1, show_default=True,
+                     help="Geodesic IoU at which a predicted slick matches a true one."),
+        click.option("--examples", type=int, default=3, show_default=True,
+                     help="Best and worst tiles shown in the examples grid."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar (default: when stderr is a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+_SETTINGS = ("iou_thresholds", "coco_backend", "match_metric", "match_threshold",
+             "score_threshold", "mask_threshold", "slick_iou", "examples")
+
+
+def config_from(options: dict[str, Any]) -> EvalConfig:
+    """An :class:`EvalConfig` from ``--config`` and the parsed options (consumes their keys).
+
+    Options typed on the command line override the file; defaults do not.
+    """
+    ctx = click.get_current_context()
+    path = options.pop("config_file")
+    given = {name: options.pop(name) for name in _SETTINGS}
+    explicit = {name: value for name, value in given.items()
+                if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    try:
+        base = EvalConfig.read_toml(path) if path is not None else EvalConfig(**given)
+        return replace(base, **explicit) if path is not None else base
+    except ConfigError as exc:
+        if path is not None and str(exc).startswith(str(path)):
+            raise
+        raise click.BadParameter(str(exc)) from None
+
+
+def preset_from(value: str | None) -> str | None:
+    """``--preset`` value: None when absent or 'none'."""
+    return None if value is None or value.lower() == "none" else value
+
+
+__all__ = ["config_from", "eval_options", "preset_from"]

@@ -1,0 +1,140 @@
+"""Fixtures: one small real COCO dataset built from synthetic scenes, predictions made
+from its truth, test doubles for cerulean-infer's Predictor, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cerulean_coco import CocoDataset, build_dataset
+from cerulean_eval.cli import main
+from cerulean_infer import BundleManifest, InstancePrediction, Runtime
+from cerulean_tiling import TilingConfig, write_scenes
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two 600×500 synthetic scenes built on the serving grid (read-only)."""
+    root = tmp_path_factory.mktemp("scenes")
+    write_scenes(root, n=2, seed=3, size=(600, 500), layers=4)
+    out = tmp_path_factory.mktemp("built") / "dataset"
+    build_dataset([root], out, TilingConfig(), workers=1, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def dataset(dataset_dir: Path) -> CocoDataset:
+    """The built dataset, opened."""
+    return CocoDataset.open(dataset_dir)
+
+
+@pytest.fixture(scope="session")
+def truth_results(dataset: CocoDataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ground truth written as COCO results (score 1), in annotation order."""
+    path = tmp_path_factory.mktemp("results") / "truth.json"
+    results = [{"image_id": a.image_id, "category_id": a.category_id,
+                "segmentation": a.segmentation, "score": 1.0} for a in dataset.annotations]
+    path.write_text(json.dumps(results))
+    return path
+
+
+def dark_probabilities(batch: np.ndarray) -> np.ndarray:
+    """A known function of the input: VV darker than 60 is oil of class 1 or 2
+    (left / right half of the tile), brighter is background; nodata is background."""
+    vv = batch[:, 0].astype(np.float32)
+    oil = 1.0 / (1.0 + np.exp((vv - 60.0) / 8.0))
+    oil[vv == 0] = 0.0
+    b, h, w = vv.shape
+    left = np.zeros((b, h, w), dtype=np.float32)
+    left[:, :, : w // 2] = 1.0
+    probs = np.stack([1.0 - oil, oil * (0.2 + 0.6 * left), oil * (0.8 - 0.6 * left)], axis=1)
+    return probs.astype(np.float32)
+
+
+def manifest(arch: str) -> BundleManifest:
+    """A bundle description for the doubles (cloud4-like category ids 1 and 2)."""
+    channels = ("vv",) if arch == "unet" else ("vv", "constant", "vv")
+    return BundleManifest(name=f"double-{arch}", arch=arch,  # type: ignore[arg-type]
+                          backbone="none", classes=("background", "infra_slick", "natural_seep"),
+                          category_ids=(0, 1, 2), channels=channels,
+                          postprocess=f"{arch}-serving", runtime=Runtime("2.0.1", "0.15.2"))
+
+
+class UnetDouble:
+    """Stands in for cerulean-infer's Predictor of a UNet bundle (its interface, with
+    a known function of the input instead of a network)."""
+
+    def __init__(self) -> None:
+        self.manifest = manifest("unet")
+        self.calls: list[tuple[int, ...]] = []
+
+    def predict_tiles(self, batch: np.ndarray) -> Any:
+        assert batch.dtype == np.uint8 and batch.ndim == 4
+        self.calls.append(batch.shape)
+        return SimpleNamespace(probabilities=dark_probabilities(batch))
+
+
+class MaskRcnnDouble:
+    """Stands in for a Mask R-CNN Predictor: one instance per dark half-tile region."""
+
+    def __init__(self) -> None:
+        self.manifest = manifest("maskrcnn")
+
+    def predict_tiles(self, batch: np.ndarray) -> Any:
+        assert batch.shape[1] == 3 and (batch[:, 1] == 255).all()
+        probs = dark_probabilities(batch)
+        out = []
+        for tile in probs:
+            found = []
+            for label in (1, 2):
+                mask = tile[label]
+                if (mask >= 0.5).any():
+                    rows, cols = np.nonzero(mask >= 0.5)
+                    found.append(InstancePrediction(
+                        label, float(mask[mask >= 0.5].mean()),
+                        (float(cols.min()), float(rows.min()), float(cols.max() + 1),
+                         float(rows.max() + 1)), mask.astype(np.float32)))
+            out.append(found)
+        return SimpleNamespace(instances=out)
+
+
+@pytest.fixture
+def dark() -> Callable[[np.ndarray], np.ndarray]:
+    """The doubles' function of the input (:func:`dark_probabilities`)."""
+    return dark_probabilities
+
+
+@pytest.fixture
+def unet_double() -> UnetDouble:
+    return UnetDouble()
+
+
+@pytest.fixture
+def maskrcnn_double() -> MaskRcnnDouble:
+    return MaskRcnnDouble()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the cerulean-eval CLI in-process; returns exit code, stdout, stderr."""
+
+    def run(*args: str | Path) -> CliResult:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,34 @@
+"""The ``cerulean-infer`` command line: thin click commands over the library."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from cerulean_infer import __version__
+from cerulean_infer.cli.info import info
+from cerulean_infer.cli.predict import predict, predict_many_command
+from cerulean_infer.errors import CeruleanInferError
+from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cerulean-infer")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Run slick detectors over whole Sentinel-1 scenes, to GeoJSON polygons."""
+    configure_logging(verbose)
+
+
+for _command in (predict, predict_many_command, info):
+    cli.add_command(_command)
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit status."""
+    return run_group(cli, args, (CeruleanInferError, CeruleanTilingError),
+                     prog_name="cerulean-infer")
+
+
+__all__ = ["cli", "main"]

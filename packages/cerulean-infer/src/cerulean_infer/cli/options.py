@@ -1,0 +1,90 @@
+"""Options shared by ``predict`` and ``predict-many``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
+    """``KEY=VALUE`` pairs → {key: float}; unknown keys are refused by the preset.
+
+    Raises:
+        click.BadParameter: a pair without ``=`` or a value that is not a number.
+    """
+    out = {}
+    for text in values:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="--threshold")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: {value!r} is not a number",
+                                     param_hint="--threshold") from None
+    return out
+
+
+def model_options(func: F) -> F:
+    """--bundle, --model-row, --device, --backend, --preset, --threshold."""
+    decorators = [
+        click.option("--bundle", "bundle", required=True,
+                     type=click.Path(exists=True, path_type=Path),
+                     help="A model bundle folder, or a bare TorchScript model file "
+                          "(then --model-row is required)."),
+        click.option("--model-row", type=click.Path(exists=True, dir_okay=False,
+                                                    path_type=Path),
+                     help="The serving service's model row (JSON): runs a production "
+                          "model file as the service would, or overrides a bundle's "
+                          "thresholds."),
+        click.option("--device", default="auto", show_default=True,
+                     help="auto, cpu, cuda or cuda:N."),
+        click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]),
+                     default="auto", show_default=True,
+                     help="auto uses model.onnx on CPU when the bundle has one."),
+        click.option("--preset", "postprocess", default=None,
+                     help="Post-processing preset (default: the bundle's, e.g. unet-serving)."),
+        click.option("--threshold", "thresholds", multiple=True, metavar="KEY=VALUE",
+                     help="Override one preset threshold, e.g. poly_score_thresh=0.6 "
+                          "(repeatable)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def scene_options(func: F) -> F:
+    """--aux, --batch-size, --merge, --georef, --tilesets, --land, --progress."""
+    decorators = [
+        click.option("--aux", multiple=True, metavar="NAME=PATH",
+                     help="Source of an auxiliary channel the model takes, as in "
+                          "cerulean-tiling: infra_distance=infra.geojson, "
+                          "vessel_density=density_{month}.tif (repeatable)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=8,
+                     show_default=True, help="Tiles per model call."),
+        click.option("--merge", type=click.Choice(["ours", "serving"]), default="ours",
+                     show_default=True,
+                     help="ours: blended probabilities and mask-overlap merging; serving: "
+                          "the serving service's per-tileset steps, exactly."),
+        click.option("--georef", type=click.Choice(["spline", "affine"]), default="spline",
+                     show_default=True,
+                     help="spline: thin-plate spline through the GCPs; affine: the "
+                          "service's affine GCP fit (km off at scene corners)."),
+        click.option("--tilesets", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="Offset tilesets (shifted by 1/N of a tile; the service runs 3)."),
+        click.option("--land", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="GeoJSON land polygons: tiles wholly on land are skipped."),
+        click.option("--progress/--no-progress", default=True, show_default=True,
+                     help="Show a progress bar."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+__all__ = ["model_options", "parse_thresholds", "scene_options"]

@@ -1,0 +1,130 @@
+"""``cerulean-infer predict`` and ``predict-many``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cerulean_infer.cli.options import model_options, parse_thresholds, scene_options
+from cerulean_infer.many import ManyOptions, open_predictor, predict_many
+from cerulean_infer.outputs import (
+    check_output_path,
+    write_geojson_outputs,
+    write_overlay,
+    write_probabilities,
+)
+
+
+@click.command()
+@click.argument("scene", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The slicks GeoJSON to write (settings go to OUTPUT's .settings.json).")
+@model_options
+@scene_options
+@click.option("--overlay", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the scene with slicks coloured by class (PNG).")
+@click.option("--probabilities", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the merged scene probability raster (COG; UNet, --merge ours).")
+@click.option("--probabilities-dtype", type=click.Choice(["uint8", "float32"]),
+              default="uint8", show_default=True,
+              help="uint8: p×250 with nodata 255; float32: p with nodata NaN.")
+def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, device: str,
+            backend: str, postprocess: str | None, thresholds: tuple[str, ...],
+            aux: tuple[str, ...], batch_size: int, merge: str, georef: str, tilesets: int,
+            land: Path | None, progress: bool, overlay: Path | None,
+            probabilities: Path | None, probabilities_dtype: str) -> None:
+    """Predict slick polygons over SCENE.
+
+    SCENE is a Sentinel-1 GRD GeoTIFF with GCPs, an annotated scene folder
+    (Background.png + gcps.json or a GRD), or any georeferenced raster.
+
+    \b
+    Examples:
+      cerulean-infer predict S1A_IW_GRDH_...tif --bundle unet.bundle -o slicks.geojson
+      cerulean-infer predict scene/ --bundle model.pt --model-row row.json \\
+          --merge serving --georef affine -o production.geojson
+    """
+    for target in (output, overlay, probabilities):
+        if target is not None:
+            check_output_path(target)
+    options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
+                       batch_size, merge, georef, tilesets, land)
+    predictor = open_predictor(options)
+    if probabilities is not None and (predictor.arch != "unet" or merge != "ours"):
+        raise click.BadParameter("only a UNet with --merge ours has a merged probability "
+                                 "raster", param_hint="--probabilities")
+    result = predictor.predict_scene(
+        scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
+        batch_size=batch_size, progress=progress, thresholds=options.thresholds)
+    if probabilities is not None and result.probabilities is not None:
+        write_probabilities(probabilities, result.probabilities, result.transform,
+                            predictor.manifest.classes, probabilities_dtype)  # type: ignore[arg-type]
+    if overlay is not None:
+        write_overlay(overlay, result.image, result.slicks, result.transform)
+    write_geojson_outputs(result, output, predictor.manifest.name,
+                          {"outputs": {"geojson": str(output), "overlay": _str(overlay),
+                                       "probabilities": _str(probabilities)}})
+    click.echo(f"{result.scene_id}: {len(result.slicks)} slicks from {result.tiles} tiles "
+               f"in {result.timings['total']:.1f} s → {output}")
+
+
+@click.command("predict-many")
+@click.argument("scenes", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for one GeoJSON per scene and summary.json.")
+@model_options
+@scene_options
+@click.option("--scheduler", metavar="ADDR",
+              help="A dask scheduler address (default: a LocalCluster for this run).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="LocalCluster worker processes (each loads the model once).")
+def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
+                         model_row: Path | None, device: str, backend: str,
+                         postprocess: str | None, thresholds: tuple[str, ...],
+                         aux: tuple[str, ...], batch_size: int, merge: str, georef: str,
+                         tilesets: int, land: Path | None, progress: bool,
+                         scheduler: str | None, workers: int) -> None:
+    """Predict many SCENES on dask; scenes whose GeoJSON exists in OUTPUT are skipped.
+
+    \b
+    Example:
+      cerulean-infer predict-many scenes/*.tif --bundle unet.bundle -o predictions/
+    """
+    options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
+                       batch_size, merge, georef, tilesets, land)
+    open_predictor(options)
+    if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
+        # The scheduler runs in this process; its start/stop chatter (INFO, and WARNING
+        # when a worker is slow to exit) is not the command's output.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    outcomes = predict_many(list(scenes), output, options, scheduler=scheduler,
+                            workers=workers, progress=progress)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
+    click.echo(f"{counts['done']} done, {counts['skipped']} skipped, {counts['failed']} "
+               f"failed → {output}")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        raise click.ClickException(f"{failed[0].scene}: {failed[0].error}"
+                                   + (f" (and {len(failed) - 1} more, see summary.json)"
+                                      if len(failed) > 1 else ""))
+
+
+def _options(bundle: Path, model_row: Path | None, device: str, backend: str,
+             postprocess: str | None, thresholds: tuple[str, ...], aux: tuple[str, ...],
+             batch_size: int, merge: str, georef: str, tilesets: int,
+             land: Path | None) -> ManyOptions:
+    return ManyOptions(
+        bundle=str(bundle), model_row=_str(model_row), device=device, backend=backend,
+        postprocess=postprocess, thresholds=parse_thresholds(thresholds), aux=aux,
+        tilesets=tilesets, merge=merge, georef=georef, land=_str(land),
+        batch_size=batch_size)
+
+
+def _str(path: Path | None) -> Any:
+    return None if path is None else str(path)
+
+
+__all__ = ["predict", "predict_many_command"]

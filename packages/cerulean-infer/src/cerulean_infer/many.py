@@ -1,0 +1,179 @@
+"""Many scenes on dask.distributed: one task per scene, one model per worker.
+
+Each task opens the predictor in its worker process; :mod:`cerulean_infer.loading`
+caches loaded models per process, so a worker loads the model once, however many
+scenes it runs. A scene's output ``<scene>.geojson`` (with its settings file) is the
+record that the scene is done: a rerun skips scenes whose GeoJSON exists, so an
+interrupted run resumes where it stopped. ``summary.json`` lists every scene's status.
+
+Without a scheduler address a LocalCluster of worker processes (one thread each: the
+model already uses the cores) starts and stops with the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cerulean_infer.errors import CeruleanInferError, OutputError, SceneError
+
+if TYPE_CHECKING:
+    from cerulean_infer.predictor import Predictor
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary.json"
+
+
+@dataclass(frozen=True)
+class ManyOptions:
+    """How each scene of a many-scene run is predicted (the predict options, as data)."""
+
+    bundle: str
+    model_row: str | None = None
+    device: str = "auto"
+    backend: str = "auto"
+    postprocess: str | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+    aux: tuple[str, ...] = ()
+    tilesets: int = 3
+    merge: str = "ours"
+    georef: str = "spline"
+    land: str | None = None
+    batch_size: int = 8
+
+
+@dataclass(frozen=True)
+class SceneOutcome:
+    """One scene's result in a many-scene run."""
+
+    scene: str
+    output: str
+    status: str
+    slicks: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+def output_name(scene: Path) -> str:
+    """``<scene name>.geojson`` for a scene file or folder."""
+    stem = scene.name if scene.is_dir() else scene.stem
+    return f"{stem}.geojson"
+
+
+def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
+                 scheduler: str | None = None, workers: int = 2,
+                 progress: bool = False) -> list[SceneOutcome]:
+    """Predict every scene into ``out_dir``; skip scenes already written.
+
+    Raises:
+        OutputError: ``out_dir`` cannot be created or two scenes share an output name.
+        SceneError: no scenes.
+    """
+    from cerulean_tiling import write_json
+
+    if not scenes:
+        raise SceneError("no scenes given")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create output folder ({exc})") from None
+    names = [output_name(Path(s)) for s in scenes]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise OutputError(f"{out_dir}: two scenes would both write {duplicates[0]}")
+    outcomes: dict[str, SceneOutcome] = {}
+    todo = []
+    for scene, name in zip(scenes, names, strict=True):
+        target = out_dir / name
+        if target.is_file():
+            outcomes[str(scene)] = SceneOutcome(str(scene), str(target), "skipped")
+        else:
+            todo.append((str(scene), str(target)))
+    if todo:
+        for outcome in _run(todo, options, scheduler, workers, progress):
+            outcomes[outcome.scene] = outcome
+    ordered = [outcomes[str(s)] for s in scenes]
+    write_json(out_dir / SUMMARY, {"options": asdict(options),
+                                   "scenes": [asdict(o) for o in ordered]},
+               indent=2, what="summary")
+    return ordered
+
+
+def run_scene(scene: str, target: str, options: ManyOptions) -> SceneOutcome:
+    """Predict one scene into ``target`` (runs inside a dask worker)."""
+    from cerulean_infer.outputs import write_geojson_outputs
+
+    try:
+        predictor = open_predictor(options)
+        result = predictor.predict_scene(
+            scene, aux=options.aux, tilesets=options.tilesets,
+            merge=options.merge, georef=options.georef,
+            land=options.land, batch_size=options.batch_size,
+            thresholds=options.thresholds)
+        write_geojson_outputs(result, Path(target), predictor.manifest.name)
+    except (CeruleanInferError, OSError) as exc:
+        return SceneOutcome(scene, target, "failed", error=str(exc))
+    return SceneOutcome(scene, target, "done", slicks=len(result.slicks),
+                        seconds=round(result.timings["total"], 3))
+
+
+def open_predictor(options: ManyOptions) -> Predictor:
+    """The predictor ``options`` describe: a bundle folder, or a model file plus its row."""
+    from cerulean_infer.predictor import Predictor
+
+    bundle = Path(options.bundle)
+    if bundle.is_file():
+        if options.model_row is None:
+            raise SceneError(f"{bundle}: a bare model file needs --model-row ROW.json")
+        return Predictor.from_serving(bundle, options.model_row, device=options.device,
+                                      postprocess=options.postprocess)
+    return Predictor.from_bundle(bundle, device=options.device, backend=options.backend,
+                                 postprocess=options.postprocess, model_row=options.model_row)
+
+
+def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | None,
+         workers: int, progress: bool) -> list[SceneOutcome]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
+    else:
+        try:
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+        except OSError as exc:
+            raise SceneError(f"scheduler {scheduler}: cannot connect ({exc})") from None
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="scene")
+    try:
+        futures = [client.submit(run_scene, scene, target, options, pure=False,
+                                 key=f"cerulean-infer-{i}") for i, (scene, target)
+                   in enumerate(todo)]
+        outcomes = []
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            outcome = future.result()
+            log.info("%s: %s", outcome.scene, outcome.status)
+            outcomes.append(outcome)
+            if bar is not None:
+                bar.update(1)
+        return outcomes
+    finally:
+        if bar is not None:
+            bar.close()
+        client.close()  # type: ignore[no-untyped-call]
+        if cluster is not None:
+            cluster.close()
+
+
+__all__ = ["SUMMARY", "ManyOptions", "SceneOutcome", "open_predictor", "output_name",
+           "predict_many", "run_scene"]

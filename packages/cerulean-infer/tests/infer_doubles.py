@@ -1,0 +1,198 @@
+"""Test doubles: models with known outputs, bundles built from them, clean scenes.
+
+The UNet double is a TorchScript model that is a known function of its input: one 1×1
+convolution with fixed weights whose "oil" logit is ``14 − 40·x`` (x = VV scaled 0–1),
+so pixels darker than x ≈ 0.35 are oil and brighter ones background. Run over a scene
+whose slick pixels are dark and whose sea is bright, it must find exactly the slicks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from cerulean_infer import BundleManifest, Runtime
+from cerulean_tiling import SyntheticScene, write_scenes
+
+torch.set_num_threads(1)
+
+CLASSES4 = ("background", "infra_slick", "natural_seep", "vessel")
+SEA = 150
+SLICK = 30
+TEST_ZOOM = 12
+TEST_TILE = 128
+
+
+class DarkIsOil(torch.nn.Module):
+    """Logits [background 0, infra_slick 14 − 40x, natural_seep −∞-ish, vessel −∞-ish]."""
+
+    def __init__(self, channels: int = 1) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(channels, 1, 1)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.weight[0, 0] = -40.0
+            self.conv.bias.fill_(14.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        oil = self.conv(x)
+        zero = torch.zeros_like(oil)
+        return torch.cat([zero, oil, oil - 20.0, oil - 20.0], dim=1)
+
+
+def manifest(name: str = "dark", **changes: Any) -> BundleManifest:
+    values: dict[str, Any] = dict(
+        name=name, arch="unet", backbone="conv1x1", classes=CLASSES4,
+        category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
+        runtime=Runtime("2.14.1", "0.29.1"), zoom=TEST_ZOOM, tile_size=TEST_TILE,
+    )
+    values.update(changes)
+    return BundleManifest(**values)
+
+
+def write_bundle(folder: Path, module: torch.nn.Module, example: torch.Tensor,
+                 description: BundleManifest, onnx: bool = False) -> Path:
+    """A bundle folder: traced model.ts, weights.pt, bundle.json (+ model.onnx)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    module.eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(module, example)
+    traced.save(str(folder / "model.ts"))
+    torch.save(module.state_dict(), folder / "weights.pt")
+    if onnx:
+        torch.onnx.export(module, (example,), str(folder / "model.onnx"), input_names=["x"],
+                          output_names=["logits"], opset_version=17,
+                          dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
+                          dynamo=False)
+    description.write(folder)
+    return folder
+
+
+def layer_mask(path: Path) -> np.ndarray:
+    """Pixels a Photopea layer paints (alpha > 0)."""
+    with Image.open(path) as png:
+        return np.asarray(png.convert("RGBA"))[:, :, 3] > 0
+
+
+def clean_scene(root: Path, seed: int, size: tuple[int, int] = (1024, 768)) -> SyntheticScene:
+    """A synthetic scene whose background is bright sea with dark slicks, nothing else.
+
+    write_scenes gives the geometry (GCPs, swath, no-data border) and the slick layers;
+    the background is redrawn from the layers so the truth is exactly the painted pixels.
+    """
+    (scene,) = write_scenes(root, n=1, seed=seed, size=size, land=False)
+    background = scene.path / "Background.png"
+    with Image.open(background) as png:
+        original = np.asarray(png.convert("L"))
+    clean = np.where(original > 0, SEA, 0).astype(np.uint8)
+    for layer in sorted(scene.path.glob("*.png")):
+        if layer.name != "Background.png":
+            clean[layer_mask(layer) & (original > 0)] = SLICK
+    Image.fromarray(clean, mode="L").save(background)
+    return scene
+
+
+def truth_polygons(scene: SyntheticScene) -> list[Any]:
+    """Each layer's painted pixels as a lon/lat (multi)polygon, through the true mapping."""
+    import shapely
+    from rasterio.features import shapes
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    def to_lonlat(xy: np.ndarray) -> np.ndarray:
+        lon, lat = scene.footprint.lonlat(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    out = []
+    for layer in sorted(scene.path.glob("*.png")):
+        if layer.name == "Background.png":
+            continue
+        mask = layer_mask(layer).astype(np.uint8)
+        pieces = [shape(g) for g, v in shapes(mask, mask=mask.astype(bool)) if v == 1]
+        out.append(shapely.transform(unary_union(pieces), to_lonlat))
+    return out
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def write_grd(path: Path, image: np.ndarray, gcps: Any, rows_per_strip: int = 16) -> Path:
+    """A GRD-like GeoTIFF: uint16 radar-geometry pixels, GCPs in EPSG:4326, no transform."""
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.crs import CRS
+
+    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
+              for r, c, x, y in zip(gcps.rows, gcps.cols, gcps.lon, gcps.lat, strict=True)]
+    height, width = image.shape
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
+                       blockysize=rows_per_strip) as dst:
+        for row in range(0, height, 1024):
+            block = image[row:row + 1024].astype(np.uint16)
+            dst.write(block, 1, window=rasterio.windows.Window(0, row, width, block.shape[0]))
+    return path
+
+
+def scene_as_grd(scene: SyntheticScene, path: Path, factor: int = 2) -> Path:
+    """The scene's Background.png as a uint16 GRD ``factor`` times larger (values × 2,
+    so the 0–255 clip matters), with the scene's GCPs."""
+    from cerulean_tiling import read_gcps_json
+
+    with Image.open(scene.path / "Background.png") as png:
+        gray = np.asarray(png.convert("L"))
+    big = np.kron(gray.astype(np.uint16), np.ones((factor, factor), dtype=np.uint16)) * 2
+    height, width = big.shape
+    gcps = read_gcps_json(scene.path / "gcps.json").scaled_to(width, height)
+    return write_grd(path, big, gcps)
+
+
+def grd_gcps(width: int, height: int, n_cols: int = 21, n_rows: int = 10,
+             pixel_m: float = 10.0) -> Any:
+    """A GCP grid of a GRD-like swath: 10 m pixels, tilted, spacing growing across track."""
+    from cerulean_tiling import GCPSet, metres_per_degree
+
+    cols, rows = np.meshgrid(np.linspace(0, width, n_cols), np.linspace(0, height, n_rows))
+    cols, rows = cols.ravel(), rows.ravel()
+    across = (cols - width / 2) * pixel_m * (1 + 0.06 * cols / width)
+    along = (rows - height / 2) * pixel_m
+    theta = np.radians(-12.0)
+    east = across * np.cos(theta) + along * np.sin(theta)
+    north = -across * np.sin(theta) - along * np.cos(theta)
+    lat0 = 25.0
+    _, m_lat = metres_per_degree(lat0)
+    lat = lat0 + north / m_lat
+    m_lon, _ = metres_per_degree(lat)
+    return GCPSet(rows, cols, 54.0 + east / m_lon, lat, width, height, "test")
+
+
+def write_real_size_grd(path: Path, width: int = 25_000, height: int = 17_000) -> Path:
+    """A full-size uint16 GRD (sea ~300, dark slick bands ~20, zero no-data margins),
+    written in strips so the writer never holds it whole."""
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.crs import CRS
+    from rasterio.windows import Window
+
+    gcps = grd_gcps(width, height)
+    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
+              for r, c, x, y in zip(gcps.rows, gcps.cols, gcps.lon, gcps.lat, strict=True)]
+    cols = np.arange(width)
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
+                       blockysize=16) as dst:
+        for row in range(0, height, 512):
+            rows = np.arange(row, min(row + 512, height))[:, None]
+            block = np.full((rows.shape[0], width), 300, dtype=np.uint16)
+            band = (np.abs((cols[None, :] + 2 * rows) % 4000 - 2000) < 60)
+            block[band & (rows > 3000) & (rows < 14000)] = 20
+            block[:, :200] = 0
+            block[:, -200:] = 0
+            dst.write(block, 1, window=Window(0, row, width, block.shape[0]))
+    return path

@@ -1,0 +1,75 @@
+"""Tilesets: the service's offset tiles, on our lattice."""
+
+from __future__ import annotations
+
+import morecantile
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from cerulean_infer import SceneError
+from cerulean_infer.tilesets import model_lattice, plan_tiles, tileset_offsets
+
+ZOOM = 9
+SIZE = 512
+
+
+def _service_tilesets(bounds: tuple[float, float, float, float], offsets: tuple[float, ...]
+                      ) -> list[list[tuple[float, float, float, float]]]:
+    """The service's offset tile extents (west, south, east, north), from morecantile.
+
+    Each offset tile spans, in longitude, ``o`` into tile x − 1 to ``o`` into tile x and,
+    in latitude, ``o`` of a tile north of row y, for x, y over the base tiles' range
+    grown by one.
+    """
+    tms = morecantile.tms.get("WorldCRS84Quad")
+    base = list(tms.tiles(*bounds, [ZOOM], truncate=False))
+    xs, ys = [t.x for t in base], [t.y for t in base]
+    out = []
+    for o in offsets:
+        tiles = []
+        for x in range(min(xs), max(xs) + 2):
+            for y in range(min(ys), max(ys) + 2):
+                here, west_tile = tms.bounds(x, y, ZOOM), tms.bounds(x - 1, y - 1, ZOOM)
+                w = here.right - here.left
+                h = here.top - here.bottom
+                tiles.append((west_tile.left + o * w, here.bottom + o * h,
+                              here.left + o * w, here.top + o * h))
+        out.append(tiles)
+    return out
+
+
+def test_offset_tiles_are_the_services() -> None:
+    bounds = (55.1, 24.2, 57.9, 26.05)
+    footprint = box(*bounds)
+    lattice = model_lattice(ZOOM, SIZE)
+    offsets = tileset_offsets(3, serving=True)
+    assert offsets == (0.0, 0.33, 0.66)
+    plan = plan_tiles(lattice, SIZE, footprint, offsets)
+    for k, service in enumerate(_service_tilesets(bounds, offsets)):
+        expected = sorted(b for b in service if box(*b).intersects(footprint))
+        ours = sorted(lattice.bounds(t.window) for t in plan.tileset(k))
+        assert len(ours) == len(expected)
+        # Shifts snap to whole lattice pixels: within 0.08 px of the service's.
+        np.testing.assert_allclose(ours, expected, atol=0.1 * lattice.res, rtol=0)
+    assert plan.skipped == sum(len(s) for s in _service_tilesets(bounds, offsets)) - len(
+        plan.tiles)
+
+
+def test_footprint_not_bounding_box() -> None:
+    lattice = model_lattice(ZOOM, SIZE)
+    diamond = box(55.0, 24.0, 58.0, 27.0).convex_hull.buffer(0)
+    rotated = type(diamond)([(56.5, 24.0), (58.0, 25.5), (56.5, 27.0), (55.0, 25.5)])
+    full = plan_tiles(lattice, SIZE, diamond, (0.0,))
+    swath = plan_tiles(lattice, SIZE, rotated, (0.0,))
+    assert len(swath.tiles) < len(full.tiles)
+    assert all(box(*lattice.bounds(t.window)).intersects(rotated) for t in swath.tiles)
+
+
+def test_tileset_counts() -> None:
+    assert tileset_offsets(1) == (0.0,)
+    assert tileset_offsets(4) == (0.0, 0.25, 0.5, 0.75)
+    with pytest.raises(SceneError):
+        tileset_offsets(0)
+    with pytest.raises(SceneError, match="at most 3"):
+        tileset_offsets(4, serving=True)
