@@ -156,11 +156,16 @@ def main() -> None:
         scene = work / f"{SCENE_ID}_{width}x{height}.tif"
         if not scene.is_file():
             t0 = time.perf_counter()
-            write_grd(scene, width, height)
+            partial = scene.with_suffix(".partial.tif")
+            write_grd(partial, width, height)
+            partial.rename(scene)
             print(f"scene {width}x{height} written in {time.perf_counter() - t0:.1f} s")
         bundle = work / "unet-resnet34.bundle"
         if not bundle.is_dir():
-            write_bundle(bundle)
+            partial_bundle = work / "unet-resnet34.partial"
+            shutil.rmtree(partial_bundle, ignore_errors=True)
+            write_bundle(partial_bundle)
+            partial_bundle.rename(bundle)
         ctx = mp.get_context("spawn")
         rows = []
         for backend in args.backend:
