@@ -55,6 +55,7 @@ def _train_dark_is_oil(model: torch.nn.Module, steps: int = 30, size: int = 64) 
 def unet_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cerulean_infer.bundle import Runtime
 
+    torch.manual_seed(0)
     model = _tiny_unet()
     _train_dark_is_oil(model)
     folder = tmp_path_factory.mktemp("unet") / "tiny-unet.bundle"
@@ -90,6 +91,7 @@ def _tiny_maskrcnn() -> torch.nn.Module:
 def maskrcnn_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cerulean_infer.bundle import Runtime
 
+    torch.manual_seed(0)
     model = _tiny_maskrcnn().eval()
     folder = tmp_path_factory.mktemp("maskrcnn") / "tiny-maskrcnn.bundle"
     folder.mkdir()

@@ -35,6 +35,7 @@ def test_real_size_grd_within_memory(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", _SCRIPT, str(bundle), str(grd)],
                           capture_output=True, text=True, check=True)
     report = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"real-size GRD: {report}")
     assert report["decimation"] >= 7
     assert report["tiles"] > 20 and report["slicks"] > 0
     assert report["peak_mb"] < PEAK_RSS_LIMIT_MB, report
