@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cerulean_train.errors import ConfigError, RuntimeEnvError
+from cerulean_train.errors import ConfigError, ExportError, RuntimeEnvError
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +252,44 @@ def run_job(env: RuntimeEnv | None, job: dict[str, Any], timeout: float = 1800) 
     return parsed
 
 
+def verify_unet(model_ts: Path, inputs: Any, expected: Any, *,
+                runtime: str = DEFAULT_RUNTIME, runtime_dir: Path | None = None,
+                atol: float = 1e-4) -> RuntimeEnv | None:
+    """Check a traced UNet ``model.ts`` in the runtime venv, when that venv exists.
+
+    The venv is not created for this (a UNet traced by a newer torch loads in 2.0.1, so
+    the check confirms rather than enables the export): without it, nothing runs.
+
+    Args:
+        model_ts: the traced model.
+        inputs: a float tensor ``[B, C, H, W]`` to run it on.
+        expected: the eager model's logits for ``inputs``.
+        runtime: the runtime to check in.
+        runtime_dir: where runtime venvs live.
+        atol: largest allowed logit difference.
+
+    Returns:
+        The venv the model was checked in, or None when it does not exist.
+
+    Raises:
+        ExportError: the model does not load there, or its logits differ.
+    """
+    import torch
+
+    target = RuntimeTarget.parse(runtime)
+    env = None if target.torch is None else find_runtime(target, runtime_dir)
+    if env is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="cerulean-check-") as tmp:
+        samples = Path(tmp) / "samples.pt"
+        torch.save({"inputs": inputs, "expected": expected}, samples)
+        result = run_job(env, {"mode": "check-unet", "model": str(model_ts),
+                               "samples": str(samples), "atol": atol})
+    if not result["ok"]:
+        raise ExportError(f"{model_ts}: check in runtime {target} failed: {result['error']}")
+    return env
+
+
 def _clean_env() -> dict[str, str]:
     """The environment for the venv's Python: without the workspace's import paths."""
     return {k: v for k, v in os.environ.items()
@@ -260,4 +298,4 @@ def _clean_env() -> dict[str, str]:
 
 __all__ = ["DEFAULT_RUNTIME", "ENV_VAR", "MARKER", "TORCHVISION_FOR_TORCH", "WORKSPACE",
            "RuntimeEnv", "RuntimeTarget", "ensure_runtime", "find_runtime", "run_job",
-           "runtime_path", "runtime_root"]
+           "runtime_path", "runtime_root", "verify_unet"]

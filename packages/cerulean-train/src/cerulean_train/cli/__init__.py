@@ -15,6 +15,8 @@ from cerulean_coco import CeruleanCocoError
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 from cerulean_train import __version__
+from cerulean_train.cli.maskrcnn import maskrcnn
+from cerulean_train.cli.runtime import runtime
 from cerulean_train.errors import CeruleanTrainError
 
 
@@ -25,6 +27,10 @@ def cli(verbose: int) -> None:
     """Train oil-slick detectors (UNet, Mask R-CNN) on cerulean-coco datasets and export
     model bundles that cerulean-infer and the serving service load as they are."""
     configure_logging(verbose)
+
+
+cli.add_command(maskrcnn)
+cli.add_command(runtime)
 
 
 def main(args: Sequence[str] | None = None) -> int:

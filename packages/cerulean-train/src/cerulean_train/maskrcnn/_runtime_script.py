@@ -37,18 +37,54 @@ from torchvision.ops import FrozenBatchNorm2d, MultiScaleRoIAlign
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 BACKBONES = ("tiny", "resnet18", "resnet34", "resnet50", "resnet101", "resnext101_32x8d")
-"""Backbone names :func:`build_model` knows. ``tiny`` is a ResNet with one basic block
-per stage (for tests and CPU demos)."""
+"""Backbone names :func:`build_model` knows. ``tiny`` is :class:`TinyResNet` (for tests
+and CPU demos)."""
+
+TINY_WIDTHS = (16, 32, 64, 128)
 
 FEATURE_MAPS = ("0", "1", "2", "3")
 """FPN levels the RoI heads pool from (strides 4–32); the RPN also sees ``pool`` (64)."""
 
 
-def _resnet(name: str, norm_layer: Any) -> resnet.ResNet:
+class TinyResNet(nn.Module):
+    """A ResNet body an eighth as wide as ResNet-18 with one basic block per stage
+    (stage widths :data:`TINY_WIDTHS`, ~0.3 M parameters), laid out like torchvision's
+    ResNet (``conv1``, ``bn1``, ``relu``, ``maxpool``, ``layer1``–``layer4``) so the
+    same FPN wraps it. It trains in minutes on a CPU: the demo and test backbone."""
+
+    def __init__(self, norm_layer: Any) -> None:
+        super().__init__()
+        first = TINY_WIDTHS[0]
+        self.conv1 = nn.Conv2d(3, first, kernel_size=3, stride=2, padding=1, bias=False)
+        self.bn1 = norm_layer(first)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        stages = []
+        inplanes = first
+        for i, width in enumerate(TINY_WIDTHS):
+            stride = 1 if i == 0 else 2
+            downsample = None
+            if stride != 1 or inplanes != width:
+                downsample = nn.Sequential(
+                    nn.Conv2d(inplanes, width, kernel_size=1, stride=stride, bias=False),
+                    norm_layer(width))
+            stages.append(nn.Sequential(resnet.BasicBlock(inplanes, width, stride, downsample,
+                                                          norm_layer=norm_layer)))
+            inplanes = width
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.inplanes = inplanes
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        out: Tensor = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return out
+
+
+def _resnet(name: str, norm_layer: Any) -> nn.Module:
     if name == "tiny":
-        return resnet.ResNet(resnet.BasicBlock, [1, 1, 1, 1], norm_layer=norm_layer)
+        return TinyResNet(norm_layer)
     constructor = getattr(resnet, name)
-    model: resnet.ResNet = constructor(weights=None, norm_layer=norm_layer)
+    model: nn.Module = constructor(weights=None, norm_layer=norm_layer)
     return model
 
 
@@ -67,11 +103,12 @@ def build_backbone(spec: dict[str, Any]) -> BackboneWithFPN:
     for name, parameter in body.named_parameters():
         if not any(name.startswith(layer) for layer in layers):
             parameter.requires_grad_(False)
-    stage_width = body.inplanes // 8
+    # Every ResNet doubles its width per stage, ending at ``inplanes``.
+    last: int = getattr(body, "inplanes")  # noqa: B009 - an int attribute of nn.Module
     return BackboneWithFPN(
         body,
         return_layers={f"layer{i + 1}": FEATURE_MAPS[i] for i in range(4)},
-        in_channels_list=[stage_width * 2**i for i in range(4)],
+        in_channels_list=[last // 2 ** (3 - i) for i in range(4)],
         out_channels=int(spec["fpn_channels"]),
         extra_blocks=LastLevelMaxPool(),
     )
@@ -138,7 +175,7 @@ def compare_detections(got: list[dict[str, Tensor]], expected: list[dict[str, Te
     """
     if len(got) != len(expected):
         return f"{len(got)} images of detections, expected {len(expected)}"
-    for i, (a, b) in enumerate(zip(got, expected)):
+    for i, (a, b) in enumerate(zip(got, expected, strict=True)):
         if a["boxes"].shape[0] != b["boxes"].shape[0]:
             return f"sample {i}: {a['boxes'].shape[0]} detections, expected {b['boxes'].shape[0]}"
         if not torch.equal(a["labels"], b["labels"]):
@@ -159,7 +196,8 @@ def _script_maskrcnn(job: dict[str, Any]) -> dict[str, Any]:
     model.eval()
     scripted = torch.jit.script(model)
     scripted.save(job["output"])
-    loaded = torch.jit.load(job["output"], map_location="cpu")
+    loaded = torch.jit.load(  # type: ignore[no-untyped-call]
+        job["output"], map_location="cpu")
     samples = torch.load(job["samples"], map_location="cpu", weights_only=True)
     with torch.no_grad():
         detections = loaded(list(samples["inputs"]))[1]
@@ -170,7 +208,8 @@ def _script_maskrcnn(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_unet(job: dict[str, Any]) -> dict[str, Any]:
-    loaded = torch.jit.load(job["model"], map_location="cpu")
+    loaded = torch.jit.load(  # type: ignore[no-untyped-call]
+        job["model"], map_location="cpu")
     samples = torch.load(job["samples"], map_location="cpu", weights_only=True)
     with torch.no_grad():
         logits = loaded(samples["inputs"])
@@ -195,7 +234,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": f"unknown mode {mode!r}", **versions}
     try:
         return {**modes[mode](job), **versions}
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
+    except Exception as exc:
         message = str(exc).strip().splitlines()
         first = message[0] if message else ""
         return {"ok": False, "error": f"{type(exc).__name__}: {first}", **versions}

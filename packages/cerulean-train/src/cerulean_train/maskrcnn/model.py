@@ -117,13 +117,15 @@ class ModelSpec:
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise ConfigError(f"unknown model setting {unknown[0]!r}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items()}
         return cls(**values)
 
 
 def build(spec: ModelSpec) -> nn.Module:
     """The Mask R-CNN described by ``spec``, with random weights."""
-    return build_model(spec.to_json())
+    model: nn.Module = build_model(spec.to_json())
+    return model
 
 
 def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool = False,
@@ -141,7 +143,7 @@ def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool =
         BackboneError: the file is unreadable or its tensors do not fit the backbone,
             or ``pretrained`` with the tiny backbone (it has no published weights).
     """
-    body: nn.Module = model.backbone.body  # type: ignore[union-attr]
+    body: nn.Module = getattr(getattr(model, "backbone"), "body")  # noqa: B009
     if weights is not None:
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
