@@ -245,6 +245,8 @@ class UNetConfig(RunConfig):
             with probability ``slick_bias``, else anywhere).
         slick_bias: probability that a ``slick`` crop is centred on an instance pixel.
         val_batch_size: whole validation tiles per forward pass.
+        monitor: the validation metric early stopping and the exported weights follow
+            (``dice_multi``, ``oil_iou`` or ``iou_<class>``; higher is better).
     """
 
     arch: ClassVar[str] = "unet"
@@ -254,6 +256,7 @@ class UNetConfig(RunConfig):
     crop: CropMode = "whole"
     slick_bias: float = 0.8
     val_batch_size: int = 4
+    monitor: str = "dice_multi"
 
     _ranges: ClassVar[dict[str, tuple[float, float | None]]] = {
         **RunConfig._ranges, "slick_bias": (0.0, 1.0), "val_batch_size": (1, None),

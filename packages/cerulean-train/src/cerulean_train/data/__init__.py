@@ -5,6 +5,7 @@ from __future__ import annotations
 from cerulean_train.data.channels import ChannelPlan, constant_value, plan_channels, read_channels
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import (
+    epoch_seed,
     sample_rng,
     sample_seed,
     seed_everything,
@@ -19,6 +20,7 @@ __all__ = [
     "SemanticDataset",
     "check_dataset",
     "constant_value",
+    "epoch_seed",
     "plan_channels",
     "read_channels",
     "sample_rng",

@@ -26,6 +26,15 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     return int(sample_rng(seed, epoch, index).integers(0, 2**63 - 1))
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of an epoch's process-wide draws (batch order, weight noise): a stream
+    apart from every sample's."""
+    return sample_seed(seed, epoch, _EPOCH_STREAM)
+
+
+_EPOCH_STREAM = 2**32 - 1
+
+
 @contextmanager
 def torch_seeded(seed: int) -> Iterator[None]:
     """Run the block with torch's CPU generator seeded by ``seed``, restoring it after
@@ -50,4 +59,4 @@ def worker_init(worker_id: int) -> None:
     np.random.seed((seed + worker_id) % 2**32)
 
 
-__all__ = ["sample_rng", "sample_seed", "seed_everything", "torch_seeded", "worker_init"]
+__all__ = ["epoch_seed", "sample_rng", "sample_seed", "seed_everything", "torch_seeded", "worker_init"]
