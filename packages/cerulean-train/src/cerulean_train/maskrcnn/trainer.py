@@ -34,20 +34,18 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from cerulean_coco import CocoDataset
 from cerulean_train.augment import Augmenter
-from cerulean_train.config import read_run_config
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.instances import Batch, InstanceDataset, collate_detection
-from cerulean_train.data.seeding import sample_seed, seed_everything, worker_init
-from cerulean_train.errors import CheckpointError, ConfigError, OutputError
-from cerulean_train.maskrcnn import distributed, run
+from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
+from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
+from cerulean_train.errors import BackboneError, CheckpointError, ConfigError
+from cerulean_train.maskrcnn import distributed
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.metrics import segm_ap
 from cerulean_train.maskrcnn.model import load_backbone_weights, make_model
+from cerulean_train.run import EarlyStopping, RunFolder
 
 logger = logging.getLogger(__name__)
-
-RESUMABLE_CHANGES = frozenset({"device", "num_workers"})
-"""Config keys a resumed run may change (they do not change what is computed)."""
 
 EpochCallback = Callable[[dict[str, float]], None]
 
@@ -59,7 +57,7 @@ class TrainResult:
     Attributes:
         run_dir: the run folder.
         epochs: epochs finished.
-        best_epoch: the epoch whose weights are in ``best.pt``.
+        best_epoch: the (0-based) epoch whose weights are the run's ``weights.pt``.
         best: that epoch's metrics.
         stopped_early: whether early stopping ended the run.
         history: one metrics row per epoch.
@@ -71,31 +69,8 @@ class TrainResult:
     best_epoch: int
     best: dict[str, float]
     stopped_early: bool
-    history: list[dict[str, float]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _State:
-    epoch: int = 0
-    history: list[dict[str, float]] = field(default_factory=list)
-    best_epoch: int = 0
-    best_score: float = math.inf
-    bad_epochs: int = 0
-    stopped_early: bool = False
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` → CUDA when available, else CPU.
-
-    Raises:
-        ConfigError: ``cuda`` asked for on a machine without it.
-    """
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda': no CUDA device is available")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
 
 
 def open_datasets(config: MaskRCNNConfig) -> tuple[InstanceDataset, InstanceDataset]:
@@ -118,20 +93,6 @@ def open_datasets(config: MaskRCNNConfig) -> tuple[InstanceDataset, InstanceData
     return train, val
 
 
-def _check_run_dir(config: MaskRCNNConfig, run_dir: Path, resume: bool) -> None:
-    if resume:
-        saved = read_run_config(run_dir) if run_dir.is_dir() else None
-        if not isinstance(saved, MaskRCNNConfig) or not (run_dir / run.MODEL_JSON).exists():
-            raise CheckpointError(f"{run_dir}: nothing to resume (not a Mask R-CNN run)")
-        changed = [k for k in saved.differences(config) if k not in RESUMABLE_CHANGES]
-        if changed:
-            raise ConfigError(f"{run_dir}: --resume with other settings than the run "
-                              f"was started with ({', '.join(changed)})")
-    elif run_dir.exists() and any(run_dir.iterdir()):
-        raise OutputError(f"{run_dir}: exists and is not empty (use --resume to continue "
-                          "that run, or another -o)")
-
-
 def _optimizer(config: MaskRCNNConfig, model: nn.Module) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if config.optimizer == "adamw":
@@ -145,7 +106,10 @@ def _load_start_weights(model: nn.Module, config: MaskRCNNConfig) -> None:
         load_backbone_weights(model, config.backbone, pretrained=config.pretrained)
         return
     path = Path(config.weights)
-    state = run.load(path, "weights")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise BackboneError(f"{path}: unreadable weights ({exc})") from None
     if isinstance(state, dict) and set(state) == set(model.state_dict()):
         model.load_state_dict(state)
         logger.info("started from the whole model in %s", path)
@@ -174,10 +138,10 @@ def _to(batch: Batch, device: torch.device) -> Batch:
             [{k: v.to(device, non_blocking=True) for k, v in t.items()} for t in targets])
 
 
-def _loader(dataset: InstanceDataset, config: MaskRCNNConfig, world: distributed.World,
+def _loader(dataset: InstanceDataset, config: MaskRCNNConfig, procs: Processes,
             batch_size: int, shuffle: bool) -> tuple[DataLoader[Any], DistributedSampler[Any]]:
     sampler: DistributedSampler[Any] = DistributedSampler(
-        dataset, num_replicas=world.size, rank=world.rank, shuffle=shuffle, seed=config.seed)
+        dataset, num_replicas=procs.world_size, rank=procs.rank, shuffle=shuffle, seed=config.seed)
     loader: DataLoader[Any] = DataLoader(
         dataset, batch_size=batch_size, sampler=sampler, num_workers=config.num_workers,
         collate_fn=collate_detection, worker_init_fn=worker_init,
@@ -186,7 +150,7 @@ def _loader(dataset: InstanceDataset, config: MaskRCNNConfig, world: distributed
 
 
 def evaluate(model: nn.Module, loader: DataLoader[Any], device: torch.device,
-             world: distributed.World, num_classes: int) -> dict[str, float]:
+             procs: Processes, num_classes: int) -> dict[str, float]:
     """Validation loss (mean per image) and COCO mask AP over the whole loader."""
     total, count = 0.0, 0
     targets_all: list[dict[str, torch.Tensor]] = []
@@ -203,124 +167,179 @@ def evaluate(model: nn.Module, loader: DataLoader[Any], device: torch.device,
             targets_all.extend({"masks": t["masks"].cpu(), "labels": t["labels"].cpu()}
                                for t in targets)
             found_all.extend({k: v.cpu() for k, v in f.items()} for f in found)
-    total, seen = distributed.sum_all(world, [total, float(count)])
-    targets_all = distributed.gather_all(world, targets_all)
-    found_all = distributed.gather_all(world, found_all)
+    total, seen = distributed.sum_all(procs, [total, float(count)])
+    targets_all = distributed.gather_all(procs, targets_all)
+    found_all = distributed.gather_all(procs, found_all)
     return {"val_loss": total / max(seen, 1.0),
             **segm_ap(targets_all, found_all, num_classes)}
 
 
-def _score(config: MaskRCNNConfig, metrics: dict[str, float]) -> float:
-    """Lower is better; NaN (no instances to score AP on) never wins."""
+def _monitored(config: MaskRCNNConfig, metrics: dict[str, float]) -> dict[str, float]:
+    """The value early stopping follows, higher is better (the negated loss for
+    ``val_loss``; NaN, AP without instances to score, never counts as better)."""
     value = metrics[config.metric]
-    if math.isnan(value):
-        return math.inf
-    return value if config.metric == "val_loss" else -value
+    return {config.metric: -value if config.metric == "val_loss" else value}
 
 
-def train_maskrcnn(config: MaskRCNNConfig, run_dir: Path, *, resume: bool = False,
+def train_maskrcnn(config: MaskRCNNConfig, output: Path, *, resume: bool = False,
                    progress: bool = True, on_epoch: EpochCallback | None = None,
                    ) -> TrainResult:
-    """Train a Mask R-CNN as ``config`` says, into the run folder ``run_dir``.
+    """Train a Mask R-CNN as ``config`` says, into the run folder ``output``.
 
     Args:
         config: the run's settings.
-        run_dir: the run folder (created; must be new or empty unless ``resume``).
-        resume: continue the run in ``run_dir`` from its last finished epoch.
+        output: the run folder (new or empty unless ``resume``; see
+            :class:`cerulean_train.run.RunFolder` for what it holds).
+        resume: continue the run in ``output`` from its last finished epoch.
         progress: show a progress bar over each epoch's batches (rank 0 only).
-        on_epoch: called with each epoch's metrics row (rank 0 only).
+        on_epoch: called with each finished epoch's metrics row (rank 0 only).
 
     Raises:
         ConfigError, DatasetError, ChannelError, BackboneError: bad inputs, found
             before anything is written.
-        OutputError: ``run_dir`` holds something else.
-        CheckpointError: nothing to resume, or an unreadable checkpoint.
+        OutputError: ``output`` holds something else, or cannot be written.
+        CheckpointError: an unreadable checkpoint.
     """
-    device = resolve_device(config.device)
+    procs = processes()
+    device = resolve_device(config.device, procs)
     train_set, val_set = open_datasets(config)
-    classes = train_set.classes
-    spec = config.model_spec(classes.num_classes)
-    _check_run_dir(config, run_dir, resume)
+    spec = config.model_spec(train_set.classes.num_classes)
+    folder = RunFolder.prepare(output, config, resume)
     seed_everything(config.seed)
     model = make_model(spec)
     _load_start_weights(model, config)
-    world = distributed.start(device)
+    created = init_process_group(device, procs)
     try:
-        if device.type == "cuda":
-            device = torch.device("cuda", world.local_rank)
-        return _train(config, run_dir, model.to(device), train_set, val_set, world, device,
-                      resume=resume, progress=progress, on_epoch=on_epoch,
-                      record=run.ModelRecord(spec, classes, config.channels))
+        loop = _Loop(config, folder, model.to(device), train_set, val_set, procs, device)
+        return loop.fit(resume=resume, progress=progress, on_epoch=on_epoch)
     finally:
-        distributed.stop(world)
+        if created:
+            torch.distributed.destroy_process_group()
 
 
-def _train(config: MaskRCNNConfig, run_dir: Path, model: nn.Module,
-           train_set: InstanceDataset, val_set: InstanceDataset, world: distributed.World,
-           device: torch.device, *, resume: bool, progress: bool,
-           on_epoch: EpochCallback | None, record: run.ModelRecord) -> TrainResult:
-    train_loader, train_sampler = _loader(train_set, config, world, config.batch_size, True)
-    val_loader, _ = _loader(val_set, config, world, config.val_batch_size, False)
-    optimizer = _optimizer(config, model)
-    steps = math.ceil(len(train_loader) / config.grad_accum)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
-                                                   total_steps=config.epochs * steps)
-    amp = device.type == "cuda" and config.mixed_precision
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
-    state = _State()
-    if resume and (run_dir / run.CHECKPOINT).exists():
-        state = _restore(run_dir, model, optimizer, schedule, scaler)
-    elif world.main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        config.write(run_dir)
-        record.write(run_dir)
-    distributed.barrier(world)
-    core = model
-    if world.distributed:
-        model = nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None)
-    writer = _tensorboard(run_dir) if world.main else None
-    try:
-        while state.epoch < config.epochs and not state.stopped_early:
-            epoch = state.epoch
-            start = time.monotonic()
-            train_set.set_epoch(epoch)
-            train_sampler.set_epoch(epoch)
-            torch.manual_seed(sample_seed(config.seed, epoch, 2**32))
-            losses = _train_epoch(model, train_loader, optimizer, schedule, scaler, config,
-                                  device, amp, world, progress and world.main, epoch)
-            metrics = evaluate(core, val_loader, device, world, record.classes.num_classes)
-            row = {"epoch": epoch + 1, **losses, **metrics,
-                   "lr": float(schedule.get_last_lr()[0]),
-                   "seconds": round(time.monotonic() - start, 3)}
-            _advance(state, config, row)
-            if world.main:
-                _checkpoint(run_dir, core, optimizer, schedule, scaler, state)
-                run.write_metrics_csv(run_dir, state.history)
+class _Loop:
+    """One run's training state and its epoch loop."""
+
+    def __init__(self, config: MaskRCNNConfig, folder: RunFolder, model: nn.Module,
+                 train_set: InstanceDataset, val_set: InstanceDataset, procs: Processes,
+                 device: torch.device) -> None:
+        self.config, self.folder, self.model = config, folder, model
+        self.train_set, self.val_set = train_set, val_set
+        self.procs, self.device = procs, device
+        self.train_loader, self.sampler = _loader(train_set, config, procs, config.batch_size,
+                                                  True)
+        self.val_loader, _ = _loader(val_set, config, procs, config.val_batch_size, False)
+        self.optimizer = _optimizer(config, model)
+        steps = math.ceil(len(self.train_loader) / config.grad_accum)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer, max_lr=config.lr, total_steps=config.epochs * steps)
+        self.amp = device.type == "cuda" and config.mixed_precision
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.early = EarlyStopping(config.metric, config.patience)
+        self.history: list[dict[str, Any]] = []
+        self.stopped = False
+
+    def fit(self, *, resume: bool, progress: bool, on_epoch: EpochCallback | None,
+            ) -> TrainResult:
+        began = time.monotonic()
+        last = self.folder.last_checkpoint() if resume else None
+        if last is not None:
+            self._restore(last)
+        elif self.procs.main:
+            self.folder.start(self.config)
+        distributed.barrier(self.procs)
+        trained: nn.Module = self.model
+        if self.procs.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            trained = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        writer = _tensorboard(self.folder) if self.procs.main else None
+        try:
+            while len(self.history) < self.config.epochs and not self.stopped:
+                row = self._epoch(trained, len(self.history), progress and self.procs.main)
                 if writer is not None:
                     for key, value in row.items():
                         if key != "epoch":
-                            writer.add_scalar(key, value, epoch + 1)
+                            writer.add_scalar(key, value, row["epoch"] + 1)
                     writer.flush()
-                if on_epoch is not None:
+                if on_epoch is not None and self.procs.main:
                     on_epoch(row)
-            distributed.barrier(world)
-    finally:
-        if writer is not None:
-            writer.close()
-    digests = distributed.gather_all(world, [distributed.weights_digest(core)])
-    result = TrainResult(run_dir, state.epoch, state.best_epoch,
-                         state.history[state.best_epoch - 1] if state.history else {},
-                         state.stopped_early, state.history, digests)
-    if world.main:
-        run.write_summary(run_dir, result)
-    return result
+        finally:
+            if writer is not None:
+                writer.close()
+        return self._finish(time.monotonic() - began)
+
+    def _epoch(self, trained: nn.Module, epoch: int, progress: bool) -> dict[str, Any]:
+        config = self.config
+        start = time.monotonic()
+        self.train_set.set_epoch(epoch)
+        self.sampler.set_epoch(epoch)
+        # The detector samples proposals from torch's generator: one seed per epoch
+        # makes an epoch a function of its starting checkpoint.
+        torch.manual_seed(epoch_seed(config.seed, epoch))
+        losses = _train_epoch(trained, self.train_loader, self.optimizer, self.schedule,
+                              self.scaler, config, self.device, self.amp, self.procs,
+                              progress, epoch)
+        metrics = evaluate(self.model, self.val_loader, self.device, self.procs,
+                           self.train_set.classes.num_classes)
+        row: dict[str, Any] = {"epoch": epoch, **losses, **metrics,
+                               "lr": float(self.schedule.get_last_lr()[0]),
+                               "seconds": time.monotonic() - start}
+        self.history.append(row)
+        self.stopped = self.early.update(epoch, _monitored(config, metrics))
+        if self.stopped:
+            logger.info("no better %s for %d epochs: stopping", config.metric, config.patience)
+        if self.procs.main:
+            self.folder.save_checkpoint(epoch, {
+                "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+                "optimizer": self.optimizer.state_dict(),
+                "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict(),
+                "epoch": epoch, "history": self.history, "early": self.early.state(),
+                "stopped": self.stopped})
+            self.folder.write_history(self.history)
+        distributed.barrier(self.procs)
+        return row
+
+    def _restore(self, path: Path) -> None:
+        saved = RunFolder.load_checkpoint(path)
+        try:
+            self.model.load_state_dict(saved["model"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.schedule.load_state_dict(saved["schedule"])
+            self.scaler.load_state_dict(saved["scaler"])
+            self.history = list(saved["history"])
+            self.early = EarlyStopping(**saved["early"])
+            self.stopped = bool(saved["stopped"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{path}: does not fit this run ({first})") from None
+        logger.info("resuming %s after epoch %d", self.folder.path, len(self.history))
+
+    def _finish(self, seconds: float) -> TrainResult:
+        best = self.early.best_epoch if self.early.best_epoch >= 0 else len(self.history) - 1
+        row = self.history[best]
+        metrics = {k: float(row[k]) for k in ("val_loss", "segm_ap", "segm_ap50")}
+        digests = distributed.gather_all(self.procs, [distributed.weights_digest(self.model)])
+        if self.procs.main:
+            state = self.folder.load_checkpoint(self.folder.checkpoint_path(best))
+            self.folder.save_weights(state["model"])
+            classes = self.train_set.classes
+            self.folder.write_summary({
+                "status": "complete", "arch": "maskrcnn", "epochs": len(self.history),
+                "best_epoch": best, "monitor": self.config.metric,
+                "stopped_early": self.stopped, "classes": list(classes.names),
+                "category_ids": list(classes.category_ids),
+                "channels": list(self.config.channels), "metrics": metrics,
+                "grid": _grid(self.train_set.coco), "train_tiles": len(self.train_set),
+                "val_tiles": len(self.val_set), "weights_digests": digests,
+                "seconds_last_invocation": seconds})
+        return TrainResult(self.folder.path, len(self.history), best, metrics, self.stopped,
+                           self.history, digests)
 
 
 def _train_epoch(model: nn.Module, loader: DataLoader[Any], optimizer: torch.optim.Optimizer,
                  schedule: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
                  config: MaskRCNNConfig, device: torch.device, amp: bool,
-                 world: distributed.World, progress: bool, epoch: int) -> dict[str, float]:
+                 procs: Processes, progress: bool, epoch: int) -> dict[str, float]:
     from tqdm import tqdm
 
     model.train()
@@ -345,66 +364,26 @@ def _train_epoch(model: nn.Module, loader: DataLoader[Any], optimizer: torch.opt
             optimizer.zero_grad(set_to_none=True)
             schedule.step()
         for key, value in loss_terms.items():
-            sums[key] = sums.get(key, 0.0) + float(value) * len(images)
-        sums["train_loss"] = sums.get("train_loss", 0.0) + float(loss) * len(images)
+            sums[key] = sums.get(key, 0.0) + float(value.detach()) * len(images)
+        sums["train_loss"] = sums.get("train_loss", 0.0) + float(loss.detach()) * len(images)
         seen += len(images)
-        batches.set_postfix(loss=f"{float(loss):.3f}")
+        batches.set_postfix(loss=f"{float(loss.detach()):.3f}")
     keys = sorted(sums)
-    totals = distributed.sum_all(world, [sums[k] for k in keys] + [float(seen)])
+    totals = distributed.sum_all(procs, [sums[k] for k in keys] + [float(seen)])
     return {k: v / max(totals[-1], 1.0) for k, v in zip(keys, totals[:-1], strict=True)}
 
 
-def _advance(state: _State, config: MaskRCNNConfig, row: dict[str, float]) -> None:
-    state.epoch += 1
-    state.history.append(row)
-    score = _score(config, row)
-    if score < state.best_score or state.best_epoch == 0:
-        state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
-    else:
-        state.bad_epochs += 1
-        if config.patience and state.bad_epochs >= config.patience:
-            state.stopped_early = True
-            logger.info("no better %s for %d epochs: stopping", config.metric, config.patience)
+def _grid(coco: CocoDataset) -> dict[str, Any]:
+    """The tile grid of the training tiles (what the bundle must be served on)."""
+    image = coco.images[0]
+    zoom = image.tile_index[0] if image.grid == "tms" else 9
+    return {"grid": image.grid, "zoom": int(zoom), "tile_size": image.width}
 
 
-def _checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
-                schedule: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
-                state: _State) -> None:
-    weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    if state.best_epoch == state.epoch:
-        run.save(weights, run_dir / run.BEST, "best weights")
-    run.save({"model": weights, "optimizer": optimizer.state_dict(),
-              "schedule": schedule.state_dict(), "scaler": scaler.state_dict(),
-              "epoch": state.epoch, "history": state.history, "best_epoch": state.best_epoch,
-              "best_score": state.best_score, "bad_epochs": state.bad_epochs,
-              "stopped_early": state.stopped_early}, run_dir / run.CHECKPOINT, "checkpoint")
-
-
-def _restore(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
-             schedule: torch.optim.lr_scheduler.LRScheduler,
-             scaler: torch.amp.GradScaler) -> _State:
-    saved = run.load(run_dir / run.CHECKPOINT, "checkpoint")
-    try:
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        schedule.load_state_dict(saved["schedule"])
-        scaler.load_state_dict(saved["scaler"])
-        state = _State(int(saved["epoch"]), list(saved["history"]), int(saved["best_epoch"]),
-                       float(saved["best_score"]), int(saved["bad_epochs"]),
-                       bool(saved["stopped_early"]))
-    except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{run_dir / run.CHECKPOINT}: does not fit this run "
-                              f"({first})") from None
-    logger.info("resuming %s after epoch %d", run_dir, state.epoch)
-    return state
-
-
-def _tensorboard(run_dir: Path) -> Any:
+def _tensorboard(folder: RunFolder) -> Any:
     from torch.utils.tensorboard import SummaryWriter
 
-    return SummaryWriter(log_dir=str(run_dir / run.TENSORBOARD))
+    return SummaryWriter(log_dir=str(folder.tensorboard))
 
 
-__all__ = ["RESUMABLE_CHANGES", "TrainResult", "evaluate", "open_datasets", "resolve_device",
-           "train_maskrcnn"]
+__all__ = ["TrainResult", "evaluate", "open_datasets", "train_maskrcnn"]
