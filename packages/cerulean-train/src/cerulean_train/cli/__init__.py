@@ -27,6 +27,17 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
+def _register() -> None:
+    from cerulean_train.cli.export import export_command
+    from cerulean_train.cli.unet import unet_command
+
+    cli.add_command(unet_command)
+    cli.add_command(export_command)
+
+
+_register()
+
+
 def main(args: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
     return run_group(
