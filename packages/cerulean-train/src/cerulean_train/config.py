@@ -75,7 +75,8 @@ class RunConfig:
             ``infra_distance``, ``vessel_density``) or ``constant`` (255 everywhere) /
             ``constant=V`` (V everywhere) for a band the tiles do not carry.
         classes_preset: class remap applied when annotations are loaded (``cloud4``:
-            the serving model's 4 classes); None keeps the dataset's categories.
+            the serving model's 4 classes); None (or ``none``) keeps the dataset's
+            categories.
         size: training image side in pixels (crop or resize; stages may override).
         epochs: training epochs (stages may override).
         batch_size: images per optimiser step and device, before accumulation.
@@ -125,6 +126,8 @@ class RunConfig:
     }
 
     def __post_init__(self) -> None:
+        if self.classes_preset == "none":
+            object.__setattr__(self, "classes_preset", None)
         self.check()
 
     def check(self, where: str = "config") -> None:
@@ -244,6 +247,8 @@ class UNetConfig(RunConfig):
             crops of the stage size) or ``slick`` (random crops centred on a slick pixel
             with probability ``slick_bias``, else anywhere).
         slick_bias: probability that a ``slick`` crop is centred on an instance pixel.
+        repeats: training items per tile and epoch (distinct crops with ``random`` and
+            ``slick``): longer epochs between validations.
         val_batch_size: whole validation tiles per forward pass.
         monitor: the validation metric early stopping and the exported weights follow
             (``dice_multi``, ``oil_iou`` or ``iou_<class>``; higher is better).
@@ -255,15 +260,21 @@ class UNetConfig(RunConfig):
     stages: tuple[Stage, ...] = ()
     crop: CropMode = "whole"
     slick_bias: float = 0.8
+    repeats: int = 1
     val_batch_size: int = 4
     monitor: str = "dice_multi"
 
     _ranges: ClassVar[dict[str, tuple[float, float | None]]] = {
         **RunConfig._ranges, "slick_bias": (0.0, 1.0), "val_batch_size": (1, None),
+        "repeats": (1, 10_000),
     }
 
     def check(self, where: str = "config") -> None:
         super().check(where)
+        if not self.monitor or not (self.monitor in ("dice_multi", "oil_iou")
+                                    or self.monitor.startswith("iou_")):
+            raise ConfigError(f"{where}: key 'monitor': {self.monitor!r} is not dice_multi, "
+                              "oil_iou or iou_<class>")
         for i, stage in enumerate(self.stages):
             _check_ranges(stage, f"{where}: stages[{i}]")
 

@@ -166,6 +166,23 @@ class RunFolder:
             raise CheckpointError(f"{path}: not a training checkpoint")
         return state
 
+    @staticmethod
+    def load_checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
+        """Read a state-dict file (``weights.pt``) with ``weights_only``.
+
+        Raises:
+            CheckpointError: unreadable, or not a mapping of names to tensors.
+        """
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, EOFError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{path}: unreadable weights ({first})") from None
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                                  for v in state.values()):
+            raise CheckpointError(f"{path}: not a state dict")
+        return state
+
     def write_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rewrite ``history.csv`` from all epoch rows so far."""
         if not rows:

@@ -15,8 +15,6 @@ from cerulean_coco import CeruleanCocoError
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 from cerulean_train import __version__
-from cerulean_train.cli.maskrcnn import maskrcnn
-from cerulean_train.cli.runtime import runtime
 from cerulean_train.errors import CeruleanTrainError
 
 
@@ -29,8 +27,19 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
-cli.add_command(maskrcnn)
-cli.add_command(runtime)
+def _register() -> None:
+    from cerulean_train.cli.export import export_command
+    from cerulean_train.cli.maskrcnn import maskrcnn
+    from cerulean_train.cli.runtime import runtime
+    from cerulean_train.cli.unet import unet_command
+
+    cli.add_command(unet_command)
+    cli.add_command(maskrcnn)
+    cli.add_command(export_command)
+    cli.add_command(runtime)
+
+
+_register()
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -59,4 +59,5 @@ def worker_init(worker_id: int) -> None:
     np.random.seed((seed + worker_id) % 2**32)
 
 
-__all__ = ["epoch_seed", "sample_rng", "sample_seed", "seed_everything", "torch_seeded", "worker_init"]
+__all__ = ["epoch_seed", "sample_rng", "sample_seed", "seed_everything", "torch_seeded",
+           "worker_init"]

@@ -79,6 +79,8 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         augment: augmentation applied after cropping, or None.
         seed: the run seed.
         negatives: keep at most this many tiles without instances (None: all).
+        repeats: items per tile and epoch (different crops of it with ``random`` and
+            ``slick``).
 
     Raises:
         DatasetError: no tiles, or a crop larger than the tiles.
@@ -88,7 +90,7 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __init__(self, coco: CocoDataset, channels: Sequence[str], classes: ClassMap, *,
                  size: int | None = None, crop: CropMode = "whole", slick_bias: float = 0.8,
                  augment: Augmenter | None = None, seed: int = 0,
-                 negatives: int | None = None) -> None:
+                 negatives: int | None = None, repeats: int = 1) -> None:
         check_dataset(coco, channels)
         self.coco = coco
         self.channels = tuple(channels)
@@ -99,6 +101,7 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.augment = augment
         self.seed = seed
         self.epoch = 0
+        self.repeats = repeats
         self.indices = self._select(negatives)
         if not self.indices:
             raise DatasetError(f"{coco.root}: no tiles left to train on")
@@ -125,11 +128,11 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.indices)
+        return len(self.indices) * self.repeats
 
     def sample(self, item: int) -> Sample:
         """The COCO sample behind item ``item``."""
-        return self.coco.sample(self.indices[item])
+        return self.coco.sample(self.indices[item % len(self.indices)])
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor]:
         sample = self.sample(item)

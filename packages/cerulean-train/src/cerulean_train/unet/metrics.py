@@ -144,5 +144,5 @@ def unet_metrics(class_names: tuple[str, ...]) -> list[ConfusionMetric]:
             *(ClassIoU(shared, i, name) for i, name in enumerate(class_names))]
 
 
-__all__ = ["ClassIoU", "Confusion", "ConfusionMetric", "DiceMulti", "OilIoU", "class_iou", "confusion",
-           "dice_multi", "oil_iou", "unet_metrics"]
+__all__ = ["ClassIoU", "Confusion", "ConfusionMetric", "DiceMulti", "OilIoU", "class_iou",
+           "confusion", "dice_multi", "oil_iou", "unet_metrics"]

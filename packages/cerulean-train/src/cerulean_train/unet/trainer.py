@@ -141,7 +141,7 @@ class UNetTraining:
         self.train_ds = SemanticDataset(
             train, config.channels, self.classes, size=first.size, crop=config.crop,
             slick_bias=config.slick_bias, augment=_augmenter(config), seed=config.seed,
-            negatives=config.negatives)
+            negatives=config.negatives, repeats=config.repeats)
         self.val_ds = SemanticDataset(val, config.channels, val_classes, crop="whole")
         seed_everything(config.seed)
         self.model = build_unet(config.backbone, len(config.channels),
@@ -301,6 +301,7 @@ class UNetTraining:
                 "classes": list(self.classes.names),
                 "category_ids": list(self.classes.category_ids),
                 "channels": list(self.config.channels), "metrics": metrics,
+                "grid": _grid(self.train_ds.coco),
                 "train_tiles": len(self.train_ds), "val_tiles": len(self.val_ds),
                 "seconds_last_invocation": seconds,
             })
@@ -318,6 +319,14 @@ def train_unet(config: UNetConfig, output: Path, *, resume: bool = False,
         ConfigError: resuming with other settings.
     """
     return UNetTraining(config, output, resume=resume, progress=progress).run()
+
+
+def _grid(coco: CocoDataset) -> dict[str, Any]:
+    """The tile grid the training tiles lie on (what a bundle must be served on)."""
+    image = coco.images[0]
+    zoom = image.tile_index[0] if image.grid == "tms" else None
+    return {"grid": image.grid, "zoom": zoom if zoom is not None else 9,
+            "tile_size": image.width}
 
 
 def _augmenter(config: UNetConfig) -> Any:
