@@ -3,8 +3,9 @@
 ``cerulean-train export`` stages the bundle and calls :func:`export_maskrcnn` for the
 TorchScript. The eager model is rebuilt here from the run's config and ``weights.pt``
 and run on sample tiles (the first validation tiles; seeded noise when the validation
-set is gone). Then the serving-runtime script, run with the runtime's Python, rebuilds the same model
-from the same constructor arguments, loads ``weights.pt`` (``weights_only=True``),
+set is gone). Then the serving-runtime script, run with the runtime's Python, rebuilds
+the same model from the same constructor arguments, loads ``weights.pt``
+(``weights_only=True``),
 scripts it, saves ``model.ts``, loads that back with ``torch.jit.load(...,
 map_location="cpu")`` and compares ``model(tiles)[1]`` with the eager detections: same
 number of detections, same labels, boxes/scores/masks within tolerance. Any

@@ -5,9 +5,9 @@ builds the model from ``spec.to_json()`` with the same function the serving-runt
 script uses (:func:`cerulean_train.maskrcnn._runtime_script.build_model`), so the model
 scripted there is the model trained here, weight for weight.
 
-Backbone weights: none by default (nothing downloads). ``pretrained=True`` asks
-torchvision for its ImageNet weights (a download, cached by torch hub); ``weights=PATH``
-reads a backbone state dict from a file. Either way the batch norms are frozen, as
+Backbone weights: none by default. ``pretrained=True`` reads torchvision's ImageNet
+weights from torch's hub cache (nothing is ever downloaded); ``weights=PATH`` reads a
+backbone state dict from a file. Either way the batch norms are frozen, as
 torchvision does for pretrained detection backbones; a backbone trained from scratch uses
 ordinary batch norm and trains every stage.
 """
@@ -135,13 +135,14 @@ def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool =
     Args:
         model: a model from :func:`build`.
         backbone: its backbone's name.
-        pretrained: download torchvision's ImageNet weights for the backbone.
+        pretrained: torchvision's ImageNet weights for the backbone, from torch's hub cache.
         weights: a file holding a state dict of the ResNet body (a torchvision
             classification checkpoint; its ``fc`` entries are ignored).
 
     Raises:
         BackboneError: the file is unreadable or its tensors do not fit the backbone,
-            or ``pretrained`` with the tiny backbone (it has no published weights).
+            or ``pretrained`` with the tiny backbone (it has no published weights) or
+            without the weights in the hub cache.
     """
     body: nn.Module = getattr(getattr(model, "backbone"), "body")  # noqa: B009
     if weights is not None:
@@ -158,9 +159,13 @@ def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool =
             raise BackboneError("the tiny backbone has no pretrained weights; use --weights")
         import torchvision.models
 
-        enum: Any = getattr(torchvision.models, name)
-        state = enum.DEFAULT.get_state_dict(progress=False)
-        source = f"torchvision {name}.DEFAULT"
+        url = getattr(torchvision.models, name).DEFAULT.url
+        cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
+        if not cached.is_file():
+            raise BackboneError(f"--pretrained: no cached ImageNet weights for {backbone} at "
+                                f"{cached} (nothing is downloaded; put {url} there)")
+        state = torch.load(cached, map_location="cpu", weights_only=True)
+        source = str(cached)
     else:
         return
     own = body.state_dict()
