@@ -42,6 +42,18 @@ def gather_all(procs: Processes, items: list[Any]) -> list[Any]:
     return [item for part in parts for item in part]
 
 
+def broadcast_buffers(procs: Processes, model: nn.Module) -> None:
+    """Copy rank 0's buffers (batch-norm statistics) to every process.
+
+    DDP keeps the parameters equal, but each process updates its batch-norm running
+    statistics from its own share of the last batch; after this every process holds
+    exactly the weights rank 0 saves.
+    """
+    if procs.distributed:
+        for buffer in model.buffers():
+            dist.broadcast(buffer.data, 0)
+
+
 def weights_digest(model: nn.Module) -> str:
     """SHA-256 of a model's state dict (names, shapes and bytes, in order)."""
     digest = hashlib.sha256()
@@ -51,4 +63,4 @@ def weights_digest(model: nn.Module) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["barrier", "gather_all", "sum_all", "weights_digest"]
+__all__ = ["barrier", "broadcast_buffers", "gather_all", "sum_all", "weights_digest"]

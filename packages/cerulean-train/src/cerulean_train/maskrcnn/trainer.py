@@ -279,6 +279,7 @@ class _Loop:
         losses = _train_epoch(trained, self.train_loader, self.optimizer, self.schedule,
                               self.scaler, config, self.device, self.amp, self.procs,
                               progress, epoch)
+        distributed.broadcast_buffers(self.procs, self.model)
         metrics = evaluate(self.model, self.val_loader, self.device, self.procs,
                            self.train_set.classes.num_classes)
         row: dict[str, Any] = {"epoch": epoch, **losses, **metrics,
