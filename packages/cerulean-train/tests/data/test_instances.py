@@ -24,7 +24,7 @@ def test_items_are_what_torchvision_expects(dataset: Path) -> None:
     ds = _dataset(dataset, min_area=1)
     image, target = ds[0]
     assert image.dtype == torch.float32 and image.shape[0] == 3
-    assert 0 <= float(image.min()) and float(image.max()) <= 1
+    assert float(image.min()) >= 0 and float(image.max()) <= 1
     assert torch.all(image[2] == 1.0)  # constant = 255
     n = len(target["labels"])
     assert target["boxes"].shape == (n, 4) and target["boxes"].dtype == torch.float32

@@ -15,9 +15,9 @@ from cerulean_train.runtime import (
     RuntimeTarget,
     _remove_stale_builds,
     find_runtime,
+    run_job,
     runtime_path,
     runtime_root,
-    run_job,
 )
 
 

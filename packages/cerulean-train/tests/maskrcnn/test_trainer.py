@@ -38,19 +38,19 @@ def test_run_folder(trained: TrainResult) -> None:
     assert any((run / "tensorboard").iterdir())
 
 
-class _Interrupt(Exception):
+class _StopError(Exception):
     pass
 
 
 def _stop_after_first(row: dict[str, object]) -> None:
-    raise _Interrupt
+    raise _StopError
 
 
 def test_resume_equals_unbroken(trained: TrainResult,
                                 tiny_config: Callable[..., MaskRCNNConfig],
                                 tmp_path: Path) -> None:
     run = tmp_path / "run"
-    with pytest.raises(_Interrupt):
+    with pytest.raises(_StopError):
         train_maskrcnn(tiny_config(), run, progress=False, on_epoch=_stop_after_first)
     assert not (run / "weights.pt").exists()
     resumed = train_maskrcnn(tiny_config(), run, resume=True, progress=False)
