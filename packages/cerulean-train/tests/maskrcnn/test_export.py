@@ -16,7 +16,7 @@ from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.export import sample_tiles
 from cerulean_train.maskrcnn.model import build
 from cerulean_train.maskrcnn.trainer import TrainResult
-from cerulean_train.runtime import RuntimeTarget, find_runtime, verify_unet
+from cerulean_train.runtime import RuntimeTarget, ensure_runtime, find_runtime, verify_unet
 
 
 def _eager(run: Path) -> tuple[torch.nn.Module, MaskRCNNConfig]:
@@ -91,6 +91,7 @@ def test_serving_runtime_export(trained: TrainResult, tmp_path: Path) -> None:
 
 @needs_runtime
 def test_serving_runtime_checks_a_traced_unet(tmp_path: Path) -> None:
+    ensure_runtime(SERVING)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(),
                               torch.nn.Upsample(scale_factor=2, mode="bilinear"),
