@@ -27,6 +27,21 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
+def _register() -> None:
+    from cerulean_train.cli.export import export_command
+    from cerulean_train.cli.maskrcnn import maskrcnn
+    from cerulean_train.cli.runtime import runtime
+    from cerulean_train.cli.unet import unet_command
+
+    cli.add_command(unet_command)
+    cli.add_command(maskrcnn)
+    cli.add_command(export_command)
+    cli.add_command(runtime)
+
+
+_register()
+
+
 def main(args: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
     return run_group(

@@ -1,0 +1,32 @@
+"""Torch datasets over cerulean-coco datasets: channels, classes, seeding, rasters."""
+
+from __future__ import annotations
+
+from cerulean_train.data.channels import ChannelPlan, constant_value, plan_channels, read_channels
+from cerulean_train.data.classes import ClassMap
+from cerulean_train.data.seeding import (
+    epoch_seed,
+    sample_rng,
+    sample_seed,
+    seed_everything,
+    torch_seeded,
+    worker_init,
+)
+from cerulean_train.data.semantic import SemanticDataset, check_dataset, target_raster
+
+__all__ = [
+    "ChannelPlan",
+    "ClassMap",
+    "SemanticDataset",
+    "check_dataset",
+    "constant_value",
+    "epoch_seed",
+    "plan_channels",
+    "read_channels",
+    "sample_rng",
+    "sample_seed",
+    "seed_everything",
+    "target_raster",
+    "torch_seeded",
+    "worker_init",
+]

@@ -1,0 +1,161 @@
+"""Writing a model bundle from a finished run: the part both model families share.
+
+:func:`export_bundle` reads the run folder, stages the bundle in a hidden sibling
+folder (so ``NAME.bundle`` appears complete or not at all), lets the family's exporter
+write and verify ``model.ts`` (and ``model.onnx``), then writes ``weights.pt``,
+``bundle.json`` (cerulean-infer's :class:`~cerulean_infer.BundleManifest`) and
+``cerulean-cloud-model.json`` (its :class:`~cerulean_infer.ServingRow`) and renames the
+folder into place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cerulean_infer import PRESETS, BundleManifest, Runtime, ServingRow
+from cerulean_tiling import atomic_path, staged_folder
+from cerulean_train.config import RunConfig, read_run_config
+from cerulean_train.errors import ExportError, OutputError
+from cerulean_train.run import RunFolder
+
+log = logging.getLogger(__name__)
+
+BUNDLE_SUFFIX = ".bundle"
+WEIGHTS = "weights.pt"
+SERVING_ROW = "cerulean-cloud-model.json"
+VERSIONED = ("cerulean-train", "cerulean-infer", "cerulean-coco", "cerulean-tiling", "torch",
+             "torchvision", "fastai")
+
+
+@dataclass(frozen=True)
+class ModelExport:
+    """What a family's exporter reports after writing ``model.ts`` into the stage.
+
+    Attributes:
+        runtime: the torch build the TorchScript was made (and verified) in.
+        has_onnx: whether it wrote ``model.onnx``.
+        checks: what was verified, for the log (``"model.ts == eager: max |Δ| 2e-6"``).
+    """
+
+    runtime: Runtime
+    has_onnx: bool = False
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A written bundle: its folder, its manifest and what was verified."""
+
+    bundle: Path
+    manifest: BundleManifest
+    checks: tuple[str, ...]
+
+
+def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
+                  runtime: str = "torch==2.0.1", runtime_dir: Path | None = None,
+                  name: str | None = None, overwrite: bool = False) -> ExportResult:
+    """Export a finished run as a model bundle at ``output``.
+
+    Args:
+        run_dir: the run folder (``cerulean-train unet|maskrcnn -o RUN``).
+        output: the bundle folder (``NAME.bundle``).
+        onnx: also write ``model.onnx`` (UNet only).
+        runtime: ``torch==X`` (the serving runtime, default 2.0.1) or ``workspace``.
+        runtime_dir: where the runtime venvs live (Mask R-CNN).
+        name: the model's name (default: the bundle folder's stem).
+        overwrite: replace an existing bundle.
+
+    Raises:
+        ConfigError, CheckpointError: ``run_dir`` is not a finished run.
+        OutputError: ``output`` exists (without ``overwrite``) or cannot be written.
+        ExportError: the exported model failed verification.
+    """
+    run_dir = Path(run_dir)
+    folder = RunFolder(run_dir)
+    config = read_run_config(run_dir)
+    summary = folder.read_summary()
+    if not folder.weights.is_file():
+        raise ExportError(f"{folder.weights}: missing (the run did not finish)")
+    output = Path(output)
+    if output.exists() and not overwrite:
+        raise OutputError(f"{output}: already exists (use --overwrite to replace it)")
+    state = RunFolder.load_checkpoint_weights(folder.weights)
+    name = name or output.name.removesuffix(BUNDLE_SUFFIX)
+    with staged_folder(output, overwrite=overwrite) as staged:
+        exported = _export_model(config, run_dir, staged, state, len(summary["classes"]),
+                                 int(summary.get("grid", {}).get("tile_size", 512)),
+                                 onnx=onnx, runtime=runtime, runtime_dir=runtime_dir)
+        with atomic_path(staged / WEIGHTS) as tmp:
+            torch.save(state, tmp)
+        manifest = build_manifest(config, summary, name, exported)
+        manifest.write(staged)
+        ServingRow.from_manifest(manifest, PRESETS[manifest.postprocess]).write(
+            staged / SERVING_ROW)
+    for check in exported.checks:
+        log.info("%s: %s", output, check)
+    return ExportResult(output, manifest, exported.checks)
+
+
+def build_manifest(config: RunConfig, summary: dict[str, Any], name: str,
+                   exported: ModelExport) -> BundleManifest:
+    """The ``bundle.json`` of a run."""
+    metrics = {k: float(v) for k, v in summary.get("metrics", {}).items()
+               if isinstance(v, (int, float)) and math.isfinite(v)}
+    if "oil_iou" in metrics and "pixel_f1" not in metrics:
+        # F1 of "any oil" against background, from its IoU: F1 = 2·IoU / (1 + IoU).
+        metrics["pixel_f1"] = 2 * metrics["oil_iou"] / (1 + metrics["oil_iou"])
+    grid = summary.get("grid", {})
+    return BundleManifest(
+        name=name, arch=config.arch, backbone=str(getattr(config, "backbone", "")),  # type: ignore[arg-type]
+        classes=tuple(summary["classes"]), category_ids=tuple(summary["category_ids"]),
+        channels=tuple(config.channels), postprocess=f"{config.arch}-serving",
+        runtime=exported.runtime, class_preset=config.classes_preset,
+        tile_size=int(grid.get("tile_size", 512)), grid=str(grid.get("grid", "tms")),
+        zoom=int(grid.get("zoom", 9)), has_onnx=exported.has_onnx,
+        training={"epochs": int(summary.get("epochs", 0)),
+                  "best_epoch": summary.get("best_epoch"), "seed": config.seed,
+                  "train": config.train, "val": config.val,
+                  "stopped_early": summary.get("stopped_early", False),
+                  "config": config.to_dict()},
+        metrics=metrics, versions=_versions())
+
+
+def _export_model(config: RunConfig, run_dir: Path, staged: Path,
+                  state: dict[str, torch.Tensor], n_classes: int, tile_size: int, *,
+                  onnx: bool, runtime: str,
+                  runtime_dir: Path | None) -> ModelExport:
+    if config.arch == "unet":
+        from cerulean_train.export.unet import export_unet
+
+        return export_unet(config, state, n_classes, staged, onnx=onnx,  # type: ignore[arg-type]
+                           tile_size=tile_size)
+    if config.arch == "maskrcnn":
+        try:
+            from cerulean_train.maskrcnn.export import export_maskrcnn
+        except ImportError:
+            raise ExportError(f"{run_dir}: this cerulean-train has no Mask R-CNN exporter"
+                              ) from None
+        result: ModelExport = export_maskrcnn(run_dir, staged, runtime, runtime_dir=runtime_dir)
+        return result
+    raise ExportError(f"{run_dir}: cannot export arch {config.arch!r}")
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for dist in VERSIONED:
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    found["torch"] = torch.__version__
+    return found
+
+
+__all__ = ["BUNDLE_SUFFIX", "ExportResult", "ModelExport", "build_manifest", "export_bundle"]

@@ -1,0 +1,126 @@
+"""Exporting a UNet: ``model.ts`` traced on ``[B, C, 512, 512]``, optionally ``model.onnx``.
+
+(512 is the serving tile; a run trained on tiles of another size is traced at that size.)
+
+The traced module is the fastai ``DynamicUnet`` in eval mode on the CPU: float input
+``[B, C, H, W]`` (uint8 tile / 255, the run's channels in order) → logits
+``[B, classes, H, W]``; the serving service applies softmax. Tracing records the
+operators for the tile size it saw, which is the serving tile size; the batch size
+stays free. A trace made by this torch loads in the serving runtime (torch 2.0.1) as it
+is. Before anything is kept, both files are checked against the eager model on sample
+tiles of the run's validation dataset (or seeded random tiles when that dataset is
+gone): TorchScript to float rounding, ONNX (legacy exporter, dynamic batch) through
+onnxruntime within a small tolerance.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+
+from cerulean_infer import Runtime
+from cerulean_train.config import UNetConfig
+from cerulean_train.data.channels import read_channels
+from cerulean_train.errors import ExportError, MissingExtraError
+from cerulean_train.export.bundle import ModelExport
+from cerulean_train.unet.backbones import build_unet
+
+log = logging.getLogger(__name__)
+
+MODEL_TS = "model.ts"
+MODEL_ONNX = "model.onnx"
+TRACE_SIZE = 512
+TS_TOLERANCE = 1e-4
+ONNX_TOLERANCE = 1e-3
+
+
+def eager_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
+               tile_size: int = TRACE_SIZE) -> nn.Module:
+    """The trained UNet as an eager CPU module in eval mode."""
+    model = build_unet(config.backbone, len(config.channels), n_classes, img_size=tile_size)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ExportError(f"weights do not fit a {config.backbone} UNet "
+                          f"({str(exc).splitlines()[0]})") from None
+    return model.eval().cpu()
+
+
+def sample_inputs(config: UNetConfig, n: int = 2, tile_size: int = TRACE_SIZE) -> torch.Tensor:
+    """Up to ``n`` validation tiles as model input (seeded noise when they are gone)."""
+    tiles: list[np.ndarray] = []
+    root = Path(config.val)
+    if config.val and (root / "annotations.json").is_file():
+        from cerulean_coco import CocoDataset
+
+        coco = CocoDataset.open(root)
+        for image in coco.images:
+            if len(tiles) == n:
+                break
+            if (image.width, image.height) == (tile_size, tile_size):
+                tiles.append(read_channels(coco.tile_path(image), config.channels))
+    if tiles:
+        return torch.from_numpy(np.stack(tiles)).float() / 255
+    generator = torch.Generator().manual_seed(config.seed)
+    return torch.rand((n, len(config.channels), tile_size, tile_size), generator=generator)
+
+
+def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
+                staged: Path, *, onnx: bool = True, tile_size: int = TRACE_SIZE) -> ModelExport:
+    """Trace (and optionally ONNX-export) the run's weights into ``staged``, verified, on
+    ``[B, C, tile_size, tile_size]`` inputs.
+
+    Raises:
+        ExportError: tracing failed, or an exported model disagrees with the eager one.
+        MissingExtraError: ``onnx`` without onnx/onnxruntime installed.
+    """
+    model = eager_unet(config, state, n_classes, tile_size)
+    inputs = sample_inputs(config, tile_size=tile_size)
+    with torch.no_grad():
+        expected = model(inputs)
+        example = inputs[:1].repeat(2, 1, 1, 1)
+        traced = torch.jit.trace(model, example, check_trace=False)  # type: ignore[no-untyped-call]
+    ts_path = staged / MODEL_TS
+    traced.save(str(ts_path))
+    loaded = torch.jit.load(str(ts_path), map_location="cpu")  # type: ignore[no-untyped-call]
+    with torch.no_grad():
+        got = loaded(inputs)
+    ts_diff = float((got - expected).abs().max())
+    if got.shape != expected.shape or ts_diff > TS_TOLERANCE:
+        raise ExportError(f"{ts_path.name}: differs from the eager model on sample tiles "
+                          f"(max |diff| {ts_diff:.3g} > {TS_TOLERANCE})")
+    checks = [f"{MODEL_TS} == eager on {len(inputs)} tiles: max |diff| {ts_diff:.2g}"]
+    if onnx:
+        onnx_diff = _export_onnx(model, example, inputs, expected, staged / MODEL_ONNX)
+        checks.append(f"{MODEL_ONNX} (onnxruntime) == eager: max |diff| {onnx_diff:.2g}")
+    runtime = Runtime(torch=torch.__version__.split("+")[0],
+                      torchvision=torchvision.__version__.split("+")[0], verified=True)
+    return ModelExport(runtime=runtime, has_onnx=onnx, checks=tuple(checks))
+
+
+def _export_onnx(model: nn.Module, example: torch.Tensor, inputs: torch.Tensor,
+                 expected: torch.Tensor, path: Path) -> float:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise MissingExtraError('--onnx needs onnx and onnxruntime: pip install '
+                                '"cerulean-train[onnx]" (or pass --no-onnx)') from None
+    with torch.no_grad():
+        torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=17,
+                          input_names=["image"], output_names=["logits"],
+                          dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(["logits"], {"image": inputs.numpy()})[0]
+    diff = float(np.abs(got - expected.numpy()).max())
+    if got.shape != tuple(expected.shape) or diff > ONNX_TOLERANCE:
+        raise ExportError(f"{path.name}: onnxruntime differs from the eager model on sample "
+                          f"tiles (max |diff| {diff:.3g} > {ONNX_TOLERANCE})")
+    return diff
+
+
+__all__ = ["MODEL_ONNX", "MODEL_TS", "eager_unet", "export_unet", "sample_inputs"]

@@ -1,0 +1,247 @@
+"""Run folders: where a training run keeps its config, checkpoints, logs and results.
+
+Layout of a run folder (both model families)::
+
+    config.yaml            the resolved config (``arch`` first), written before training
+    checkpoints/epoch-0003.pt   one per finished epoch: weights, optimiser, history
+    history.csv            one row per finished epoch (losses, metrics, seconds)
+    tensorboard/           TensorBoard event files of the same values
+    weights.pt             the final model state dict (``weights_only`` loadable)
+    run.json               the summary: status, epochs, best epoch, final metrics
+
+Every file is written atomically, checkpoints included, so a run killed at any moment
+leaves the last finished epoch intact; ``--resume`` continues from it. A folder that
+holds a different config is refused naming the keys that differ (like a dataset
+build's parameters are).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cerulean_tiling import atomic_path, write_json, write_text
+from cerulean_train.config import CONFIG_NAMES, RunConfig, read_run_config
+from cerulean_train.errors import CheckpointError, ConfigError, OutputError
+
+CHECKPOINTS = "checkpoints"
+HISTORY = "history.csv"
+TENSORBOARD = "tensorboard"
+WEIGHTS = "weights.pt"
+SUMMARY = "run.json"
+
+IGNORED_ON_RESUME = ("device", "num_workers")
+"""Config keys a resumed run may change: where it runs, not what it computes."""
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved for ``patience`` epochs (0: never).
+
+    Its state travels in checkpoints, so a resumed run stops when an unbroken one would.
+    """
+
+    monitor: str
+    patience: int = 0
+    best: float = -math.inf
+    best_epoch: int = -1
+    bad_epochs: int = 0
+
+    def update(self, epoch: int, metrics: Mapping[str, float]) -> bool:
+        """Record an epoch's metrics; True when training should stop."""
+        value = metrics.get(self.monitor, math.nan)
+        if not math.isnan(value) and value > self.best:
+            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
+        else:
+            self.bad_epochs += 1
+        return bool(self.patience) and self.bad_epochs >= self.patience
+
+    def state(self) -> dict[str, Any]:
+        """Plain data for a checkpoint."""
+        return {"monitor": self.monitor, "patience": self.patience, "best": self.best,
+                "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs}
+
+
+class RunFolder:
+    """A training run's folder (see the module docstring for its layout)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def checkpoints(self) -> Path:
+        """The checkpoint folder."""
+        return self.path / CHECKPOINTS
+
+    @property
+    def tensorboard(self) -> Path:
+        """The TensorBoard log folder."""
+        return self.path / TENSORBOARD
+
+    @property
+    def weights(self) -> Path:
+        """The final state-dict file."""
+        return self.path / WEIGHTS
+
+    @classmethod
+    def prepare(cls, path: Path, config: RunConfig, resume: bool) -> RunFolder:
+        """Check that ``path`` can hold a run of ``config`` (writing nothing yet).
+
+        Raises:
+            OutputError: a new run's folder exists and is not empty, or its parent is
+                not a writable folder.
+            CheckpointError: ``resume`` without a run there.
+            ConfigError: ``resume`` with a config that differs from the run's.
+        """
+        path = Path(path)
+        folder = cls(path)
+        if resume:
+            if not any((path / name).is_file() for name in CONFIG_NAMES):
+                raise CheckpointError(f"{path}: no run to resume (no {CONFIG_NAMES[0]})")
+            saved = read_run_config(path)
+            if type(saved) is not type(config):
+                raise ConfigError(f"{path}: is a {saved.arch} run, not {config.arch}")
+            differ = [k for k in config.differences(saved) if k not in IGNORED_ON_RESUME]
+            if differ:
+                raise ConfigError(f"{path}: the run was made with other settings "
+                                  f"({', '.join(differ)} differ); resume it unchanged")
+            return folder
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise OutputError(f"{path}: exists and is not an empty folder (pass --resume to "
+                              "continue that run, or choose another -o)")
+        parent = path.absolute().parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not _writable(parent):
+            raise OutputError(f"{path}: cannot create the run folder ({parent} is not a "
+                              "writable folder)")
+        return folder
+
+    def start(self, config: RunConfig) -> None:
+        """Create the folder and write the resolved config (a new run)."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot create the run folder ({exc})") from None
+        config.write(self.path)
+
+    def checkpoint_path(self, epoch: int) -> Path:
+        """The checkpoint of (0-based) ``epoch``."""
+        return self.checkpoints / f"epoch-{epoch:04d}.pt"
+
+    def save_checkpoint(self, epoch: int, state: Mapping[str, Any]) -> Path:
+        """Write a checkpoint atomically; earlier ones are kept."""
+        path = self.checkpoint_path(epoch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            torch.save(dict(state), tmp)
+        return path
+
+    def last_checkpoint(self) -> Path | None:
+        """The newest checkpoint, or None before the first epoch finished."""
+        found = sorted(self.checkpoints.glob("epoch-*.pt"))
+        return found[-1] if found else None
+
+    @staticmethod
+    def load_checkpoint(path: Path) -> dict[str, Any]:
+        """Read a checkpoint (``weights_only``: tensors and plain data only).
+
+        Raises:
+            CheckpointError: unreadable or not a checkpoint.
+        """
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, EOFError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{path}: unreadable checkpoint ({first})") from None
+        if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+            raise CheckpointError(f"{path}: not a training checkpoint")
+        return state
+
+    @staticmethod
+    def load_checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
+        """Read a state-dict file (``weights.pt``) with ``weights_only``.
+
+        Raises:
+            CheckpointError: unreadable, or not a mapping of names to tensors.
+        """
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, EOFError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{path}: unreadable weights ({first})") from None
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                                  for v in state.values()):
+            raise CheckpointError(f"{path}: not a state dict")
+        return state
+
+    def write_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rewrite ``history.csv`` from all epoch rows so far."""
+        if not rows:
+            return
+        names = list(rows[0])
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in names})
+        write_text(self.path / HISTORY, buffer.getvalue(), what="training history")
+
+    def save_weights(self, state_dict: Mapping[str, torch.Tensor]) -> None:
+        """Write the final state dict atomically."""
+        with atomic_path(self.weights) as tmp:
+            torch.save(dict(state_dict), tmp)
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        """Write ``run.json``."""
+        write_json(self.path / SUMMARY, _finite(summary), indent=2, what="run summary")
+
+    def read_summary(self) -> dict[str, Any]:
+        """Read ``run.json``.
+
+        Raises:
+            CheckpointError: the run has not finished (no summary).
+        """
+        try:
+            doc: dict[str, Any] = json.loads((self.path / SUMMARY).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CheckpointError(f"{self.path}: the run has not finished (no {SUMMARY})"
+                                  ) from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"{self.path / SUMMARY}: unreadable ({exc})") from None
+        return doc
+
+
+def _writable(folder: Path) -> bool:
+    import os
+
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: absent metrics become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+__all__ = ["CHECKPOINTS", "HISTORY", "IGNORED_ON_RESUME", "SUMMARY", "TENSORBOARD", "WEIGHTS",
+           "EarlyStopping", "RunFolder"]
