@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from cerulean_train.augment import AugmentSettings, Augmenter, VVJitter, instance_targets
+from cerulean_train.augment import Augmenter, AugmentSettings, VVJitter, instance_targets
 from cerulean_train.data.seeding import torch_seeded
 
 

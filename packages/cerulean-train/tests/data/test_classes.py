@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cerulean_coco import Category
-from cerulean_tiling import CLASSES, BACKGROUND
+from cerulean_tiling import BACKGROUND, CLASSES
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.errors import ConfigError
 

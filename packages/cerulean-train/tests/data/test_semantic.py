@@ -27,7 +27,7 @@ def test_items_are_scaled_images_and_class_rasters(dataset: Path) -> None:
     image, target = ds[0]
     assert image.dtype == torch.float32 and image.shape == (2, 128, 128)
     assert target.dtype == torch.int64 and target.shape == (128, 128)
-    assert 0.0 <= float(image.min()) and float(image.max()) <= 1.0
+    assert float(image.min()) >= 0.0 and float(image.max()) <= 1.0
     assert (image[1] == 1.0).all()
     assert set(target.unique().tolist()) <= {0, 1, 2, 3}
 

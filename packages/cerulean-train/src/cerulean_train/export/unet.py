@@ -16,6 +16,7 @@ onnxruntime within a small tolerance.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,10 @@ def _export_onnx(model: nn.Module, example: torch.Tensor, inputs: torch.Tensor,
     except ImportError:
         raise MissingExtraError('--onnx needs onnx and onnxruntime: pip install '
                                 '"cerulean-train[onnx]" (or pass --no-onnx)') from None
-    with torch.no_grad():
+    # The legacy (TorchScript-based) exporter is the one that handles fastai's DynamicUnet
+    # with a dynamic batch; torch warns that it is no longer the default.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=17,
                           input_names=["image"], output_names=["logits"],
                           dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})

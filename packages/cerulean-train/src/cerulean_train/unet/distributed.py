@@ -40,9 +40,13 @@ class Distributed(DistributedTrainer):  # type: ignore[misc]  # fastai ships no 
 
 
 @contextmanager
-def distributed(learn: Learner, sync_bn: bool) -> Iterator[Learner]:
-    """Train ``learn`` data-parallel inside the block (the process group must exist)."""
-    trainer = Distributed(sync_bn)
+def distributed(learn: Learner, cpu: bool) -> Iterator[Learner]:
+    """Train ``learn`` data-parallel inside the block (the process group must exist).
+
+    On CUDA BatchNorm layers become SyncBatchNorm, as fastai does; on CPU (gloo) they
+    stay per process and :func:`broadcast_buffers` aligns their statistics each epoch.
+    """
+    trainer = Distributed(sync_bn=not cpu, cpu=cpu)
     learn.add_cb(trainer)
     try:
         yield learn
@@ -50,11 +54,12 @@ def distributed(learn: Learner, sync_bn: bool) -> Iterator[Learner]:
         learn.remove_cb(trainer)
 
 
-def broadcast_state(model: torch.nn.Module) -> None:
-    """Copy rank 0's parameters and buffers to every rank (BatchNorm statistics drift
-    apart between ranks: each updates them from its own share of the batch)."""
-    for tensor in [*model.parameters(), *model.buffers()]:
+def broadcast_buffers(model: torch.nn.Module) -> None:
+    """Copy rank 0's buffers to every rank. BatchNorm statistics drift apart between
+    ranks (each updates them from its own share of the batch); parameters do not, as
+    DistributedDataParallel averages the gradients."""
+    for tensor in model.buffers():
         torch.distributed.broadcast(tensor.data, 0)
 
 
-__all__ = ["Distributed", "GroupDistributedDL", "broadcast_state", "distributed"]
+__all__ = ["Distributed", "GroupDistributedDL", "broadcast_buffers", "distributed"]

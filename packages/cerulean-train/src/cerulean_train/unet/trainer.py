@@ -191,7 +191,7 @@ class UNetTraining:
             if self.procs.distributed:
                 from cerulean_train.unet.distributed import distributed
 
-                stack.enter_context(distributed(learn, sync_bn=self.device.type == "cuda"))
+                stack.enter_context(distributed(learn, cpu=self.device.type == "cpu"))
             writer = stack.enter_context(_tensorboard(self.folder, self.procs.main))
             for step in self.steps[start:]:
                 if step.epoch_in_stage == 0 or step.epoch == start:
@@ -273,9 +273,9 @@ class UNetTraining:
         learn.fit(1, lr=config.lr, wd=config.wd,
                   cbs=[_cycle(step.epoch_in_stage, step.stage.epochs, config.lr)])
         if self.procs.distributed:
-            from cerulean_train.unet.distributed import broadcast_state
+            from cerulean_train.unet.distributed import broadcast_buffers
 
-            broadcast_state(self.model)
+            broadcast_buffers(self.model)
         names = learn.recorder.metric_names[1:-1]
         values = learn.recorder.values[-1]
         row: dict[str, Any] = {"epoch": step.epoch, "stage": step.stage_index,
