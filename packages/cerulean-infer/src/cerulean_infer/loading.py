@@ -192,6 +192,9 @@ def _load_onnx(path: Path, device: str) -> ModelRunner:
         if device.startswith("cuda") else ["CPUExecutionProvider"]
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    # The arena keeps the largest batch's activations for the life of the session; a
+    # whole-scene run holds the scene raster too, so memory goes back after each batch.
+    options.enable_cpu_mem_arena = False
     try:
         session = onnxruntime.InferenceSession(str(path), options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors
