@@ -30,7 +30,7 @@ def _history(run: Path) -> list[dict[str, str]]:
 
 
 def test_overfits_four_tiles(four_tiles: Path, tmp_path: Path) -> None:
-    config = _config(four_tiles, crop="whole", epochs=6, repeats=6, lr=0.01,
+    config = _config(four_tiles, crop="whole", size=128, epochs=6, repeats=6, lr=0.01,
                      monitor="oil_iou")
     result = train_unet(config, tmp_path / "run", progress=False)
     rows = _history(tmp_path / "run")
