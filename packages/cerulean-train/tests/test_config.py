@@ -105,3 +105,9 @@ def test_config_classes_by_arch() -> None:
     assert issubclass(config_class("unet"), RunConfig)
     with pytest.raises(ConfigError, match="unknown arch 'svm'"):
         config_class("svm")
+
+
+@pytest.mark.parametrize("name", ["unet-demo.yaml", "unet-production.yaml"])
+def test_shipped_configs_load(name: str) -> None:
+    config = UNetConfig.load(Path(__file__).parents[1] / "configs" / name)
+    assert config.schedule and config.classes_preset == "cloud4"
