@@ -47,6 +47,7 @@ class EarlyStopping:
     """Stop when ``monitor`` has not improved for ``patience`` epochs (0: never).
 
     Its state travels in checkpoints, so a resumed run stops when an unbroken one would.
+    Of equal values the later epoch is kept as the best (it trained longer).
     """
 
     monitor: str
@@ -61,6 +62,9 @@ class EarlyStopping:
         if not math.isnan(value) and value > self.best:
             self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
         else:
+            # A tie keeps the later, longer-trained weights but is no improvement.
+            if value == self.best:
+                self.best_epoch = epoch
             self.bad_epochs += 1
         return bool(self.patience) and self.bad_epochs >= self.patience
 
