@@ -43,7 +43,7 @@ class Sizes:
 
 FULL = Sizes(scenes=15, size="1600x1200", unet_config="unet-demo.yaml",
              maskrcnn_config="maskrcnn-demo.yaml")
-QUICK = Sizes(scenes=6, size="700x560", unet_config="unet-demo.yaml",
+QUICK = Sizes(scenes=9, size="640x480", unet_config="unet-demo.yaml",
               maskrcnn_config="maskrcnn-demo.yaml", extra_unet=("--epochs", "1"),
               extra_maskrcnn=("--epochs", "1"))
 

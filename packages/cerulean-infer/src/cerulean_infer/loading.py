@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -74,7 +75,10 @@ class ModelRunner:
         """Mask R-CNN forward pass: float32 [C, H, W] images → detections per image."""
         import torch
 
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), self._autocast(), warnings.catch_warnings():
+            # Scripted torchvision detectors warn on every call that they return a
+            # (losses, detections) tuple: the serving convention this reads.
+            warnings.filterwarnings("ignore", message="RCNN always returns")
             tensors = [torch.from_numpy(im).to(self.device) for im in images]
             out = self.module(tensors)
             detections = out[1] if isinstance(out, tuple | list) and len(out) == 2 \
@@ -169,9 +173,15 @@ def clear_cache() -> None:
 
 def _load_torchscript(path: Path, device: str, precision: str) -> ModelRunner:
     import torch
+    import torchvision  # noqa: F401  registers torchvision::nms / roi_align for Mask R-CNN
 
     try:
-        module = torch.jit.load(str(path), map_location=device)  # type: ignore[no-untyped-call]
+        with warnings.catch_warnings():
+            # TorchScript is what the serving runtime loads; torch's advice to move to
+            # torch.export is not for us, and would print on every model load.
+            warnings.filterwarnings("ignore", message=".*torch.jit.load.*deprecated",
+                                    category=FutureWarning)
+            module = torch.jit.load(str(path), map_location=device)  # type: ignore[no-untyped-call]
     except Exception as exc:  # torch raises RuntimeError/ValueError/zip errors alike
         raise ModelLoadError(f"{path}: not a loadable TorchScript model "
                              f"({_first_line(exc)})") from None

@@ -33,6 +33,7 @@ from cerulean_train.errors import ConfigError
 
 Device = Literal["auto", "cpu", "cuda"]
 CropMode = Literal["whole", "random", "slick"]
+LossName = Literal["cross_entropy", "cross_entropy+dice"]
 StageMode = Literal["frozen", "unfrozen"]
 
 CHANNELS: tuple[str, ...] = (VV, INFRA_DISTANCE, VESSEL_DENSITY)
@@ -252,6 +253,10 @@ class UNetConfig(RunConfig):
         val_batch_size: whole validation tiles per forward pass.
         monitor: the validation metric early stopping and the exported weights follow
             (``dice_multi``, ``oil_iou`` or ``iou_<class>``; higher is better).
+        loss: ``cross_entropy`` (production) or ``cross_entropy+dice``: cross-entropy
+            plus the soft Dice loss of the oil classes, which keeps a model that sees
+            slicks on a few per cent of its pixels from settling on all-background
+            while data and steps are few (the CPU demo).
     """
 
     arch: ClassVar[str] = "unet"
@@ -263,6 +268,7 @@ class UNetConfig(RunConfig):
     repeats: int = 1
     val_batch_size: int = 4
     monitor: str = "dice_multi"
+    loss: LossName = "cross_entropy"
 
     _ranges: ClassVar[dict[str, tuple[float, float | None]]] = {
         **RunConfig._ranges, "slick_bias": (0.0, 1.0), "val_batch_size": (1, None),
@@ -457,6 +463,7 @@ __all__ = [
     "CONFIG_NAMES",
     "CropMode",
     "Device",
+    "LossName",
     "RunConfig",
     "Stage",
     "StageMode",

@@ -225,9 +225,9 @@ class UNetTraining:
         from fastai.data.core import DataLoaders
         from fastai.data.load import DataLoader
         from fastai.learner import Learner
-        from fastai.losses import CrossEntropyLossFlat
         from fastai.optimizer import Adam
 
+        from cerulean_train.unet.losses import unet_loss
         from cerulean_train.unet.metrics import unet_metrics
 
         config = self.config
@@ -240,7 +240,7 @@ class UNetTraining:
         cbs: list[Any] = []
         if config.grad_accum > 1:
             cbs.append(GradientAccumulation(n_acc=config.batch_size * config.grad_accum))
-        learn = Learner(dls, self.model, loss_func=CrossEntropyLossFlat(axis=1), opt_func=Adam,
+        learn = Learner(dls, self.model, loss_func=unet_loss(config.loss), opt_func=Adam,
                         lr=config.lr, wd=config.wd, splitter=encoder_split,
                         metrics=unet_metrics(self.classes.names), cbs=cbs,
                         path=self.folder.path, model_dir=".")
