@@ -218,8 +218,9 @@ def _empty_predictions(demo: Path, tmp: Path) -> tuple[list[str], Path]:
 
 
 def _eval_not_a_bundle(demo: Path, tmp: Path) -> tuple[list[str], Path]:
-    return [_tool("cerulean-eval"), "run", "--bundle", str(_dataset(demo, tmp)), "--coco",
-            str(_dataset(demo, tmp)), "-o", str(tmp / "eval")], tmp / "eval"
+    dataset = _dataset(demo, tmp)
+    return [_tool("cerulean-eval"), "run", "--bundle", str(dataset), "--coco", str(dataset),
+            "-o", str(tmp / "eval")], tmp / "eval"
 
 
 CASES = [
@@ -238,7 +239,7 @@ CASES = [
     Case("infer: bundle without model.ts", _bundle_without_model, "model.ts"),
     Case("infer: bundle of another format version", _bundle_wrong_version, "format_version"),
     Case("infer: corrupt TorchScript", _corrupt_torchscript, "model.ts"),
-    Case("infer: model row for another architecture", _row_for_other_arch, "MASKRCNN"),
+    Case("infer: model row for another architecture", _row_for_other_arch, "maskrcnn"),
     Case("infer: channels the scene cannot give", _channels_the_scene_lacks, "infra_distance"),
     Case("infer: corrupt scene PNG", _corrupt_scene, "Background.png"),
     Case("infer: unwritable output", _unwritable_geojson, "locked"),
@@ -261,6 +262,8 @@ def test_bad_input_is_one_line_and_leaves_nothing(
     assert len(lines) == 1, f"{case.name}: stderr is not one line:\n{completed.stderr[-2000:]}"
     assert lines[0].startswith("Error: "), lines[0]
     assert case.says in lines[0], f"{case.name}: {lines[0]!r} does not name {case.says!r}"
-    leftovers = [p for p in output.parent.glob(f"*{output.name}*")] if output.parent.exists() \
-        else []
+    # The output itself, or a hidden temporary sibling named after it.
+    leftovers = [p for p in output.parent.iterdir()
+                 if p.name == output.name or (p.name.startswith(".") and output.name in p.name)] \
+        if output.parent.is_dir() else []
     assert not leftovers, f"{case.name}: left {leftovers}"

@@ -51,17 +51,19 @@ def test_model_loads_once_per_worker(dark_bundle: Path, scheduler: str) -> None:
     from cerulean_infer.many import ManyOptions, open_predictor
 
     options = ManyOptions(bundle=str(dark_bundle), backend="torch")
+
+    def _runner_id(options: ManyOptions) -> int:
+        # Local, so it travels by value: workers cannot import a test module that
+        # pytest loaded in importlib mode.
+        from cerulean_infer.many import open_predictor
+
+        return id(open_predictor(options).runner)
+
     with Client(scheduler) as client:
         first, second = client.gather([client.submit(_runner_id, options, pure=False)
                                        for _ in range(2)])
     assert first == second
     assert open_predictor(options).runner is open_predictor(options).runner
-
-
-def _runner_id(options: object) -> int:
-    from cerulean_infer.many import open_predictor
-
-    return id(open_predictor(options).runner)  # type: ignore[arg-type]
 
 
 def test_predict_many_reports_failures(dark_bundle: Path, small_scenes: list[SyntheticScene],

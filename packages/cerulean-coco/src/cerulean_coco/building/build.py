@@ -244,7 +244,7 @@ def _run(dataset: Path, todo: dict[str, Path], parameters: BuildParameters, work
                 report.built.append(outcome)
             else:
                 report.failed.append(outcome)
-                logger.error("scene %s failed: %s", outcome.scene_path, outcome.error)
+                logger.info("scene %s failed: %s", outcome.scene_path, outcome.error)
             bar.set_postfix(failed=len(report.failed), refresh=False)
             bar.update()
     shutil.rmtree(dataset / STAGING_DIR / token, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 import click
@@ -17,9 +18,17 @@ _CLI_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(verbosity: int) -> None:
-    """Configure the root logger for a CLI run (-v: info, -vv: debug; warnings by default)."""
+    """Configure the root logger for a CLI run (-v: info, -vv: debug; warnings by default).
+
+    Without ``-v``, libraries' deprecation notices (``FutureWarning``,
+    ``DeprecationWarning``: torch's about TorchScript, fastai's at import) are not shown:
+    they speak to developers, and a command's stderr is for its user (one line on error).
+    """
     level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(level=level, format=_CLI_LOG_FORMAT, stream=sys.stderr, force=True)
+    if verbosity == 0:
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 def run_group(

@@ -146,7 +146,8 @@ def tile_scenes(
             try:
                 summary.tiled.append(_tile_one(path, out, config, instance_masks, record))
             except CeruleanTilingError as exc:
-                logger.error("%s", exc)
+                # Reported in the summary (the CLI prints each failure once).
+                logger.info("scene failed: %s", exc)
                 summary.failed[path.name] = str(exc)
         if on_scene is not None:
             on_scene(path)
