@@ -44,26 +44,37 @@ def _cases() -> list[tuple[str, str]]:
 
 
 @cache
-def _help(tool: str, subcommand: str) -> str:
+def _help(tool: str, subcommand: tuple[str, ...]) -> str:
     module = tool.replace("-", "_")
     completed = subprocess.run(
-        [sys.executable, "-m", module, *([subcommand] if subcommand else []), "--help"],
+        [sys.executable, "-m", module, *subcommand, "--help"],
         capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 0, f"{tool} {subcommand} --help: {completed.stderr}"
     return completed.stdout
 
 
-def _parse(line: str) -> tuple[str, str, list[str]]:
+def _commands(help_text: str) -> set[str]:
+    """The subcommands a group's --help lists under "Commands:"."""
+    _, _, section = help_text.partition("\nCommands:\n")
+    return {line.split()[0] for line in section.splitlines() if line.startswith("  ")}
+
+
+def _parse(line: str) -> tuple[str, tuple[str, ...], list[str]]:
+    """The tool, its (nested) subcommand and the options a README line uses."""
     words = shlex.split(line.replace("[", " ").replace("]", " ").replace("|", " "))
     if words[0] == "torchrun":
         index = words.index("-m")
         tool, rest = words[index + 1].replace("_", "-"), words[index + 2:]
     else:
         tool, rest = words[0], words[1:]
-    subcommand = rest[0] if rest and not rest[0].startswith("-") else ""
+    path: tuple[str, ...] = ()
+    for word in rest:
+        if word.startswith("-") or word not in _commands(_help(tool, path)):
+            break
+        path = (*path, word)
     options = [w.split("=", 1)[0] for w in rest if w.startswith("--")]
-    return tool, subcommand, options
+    return tool, path, options
 
 
 def test_readmes_show_commands() -> None:
@@ -74,9 +85,11 @@ def test_readmes_show_commands() -> None:
 def test_readme_command_is_accepted(readme: str, line: str) -> None:
     tool, subcommand, options = _parse(line)
     assert tool in TOOLS, f"{readme}: unknown tool in {line!r}"
+    assert subcommand, f"{readme}: no subcommand of {tool} in {line!r}"
     text = _help(tool, subcommand)
     listed = set(re.findall(r"--[a-z0-9][a-z0-9-]*", text))
     for option in options:
         if option.startswith("--no-") and f"--{option[5:]}" in listed:
             continue
-        assert option in listed, f"{readme}: {option} is not an option of {tool} {subcommand}"
+        assert option in listed, \
+            f"{readme}: {option} is not an option of {tool} {' '.join(subcommand)}"

@@ -47,21 +47,8 @@ def write_bytes(path: Path, data: bytes, what: str = "") -> None:
     Raises:
         OutputError: the file cannot be written (the message names it).
     """
-    path = Path(path)
-    temp = temp_name(path)
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        label = f"cannot write {what}".rstrip()
-        raise OutputError(f"{path}: {label} ({exc.strerror or exc})") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path, what) as temp, open(temp, "wb") as handle:
+        handle.write(data)
 
 
 def write_text(path: Path, text: str, what: str = "") -> None:
@@ -99,11 +86,11 @@ def atomic_path(path: Path, what: str = "") -> Iterator[Path]:
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
+        _discard(temp)
         label = f"cannot write {what}".rstrip()
         raise OutputError(f"{path}: {label} ({exc.strerror or exc})") from None
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _discard(temp)
         raise
 
 
@@ -145,6 +132,12 @@ def staged_folder(target: Path, *, overwrite: bool) -> Iterator[Path]:
         _remove(trash)
     else:
         os.replace(staged, target)
+
+
+def _discard(temp: Path) -> None:
+    """Remove a temporary file if it is there (its folder may not even exist)."""
+    with contextlib.suppress(OSError):
+        temp.unlink()
 
 
 def _remove(path: Path) -> None:
