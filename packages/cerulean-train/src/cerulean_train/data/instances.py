@@ -30,7 +30,7 @@ from cerulean_train.augment import Augmenter, InstanceTargets, instance_targets
 from cerulean_train.data.channels import read_channels
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import sample_seed, torch_seeded
-from cerulean_train.data.semantic import check_dataset
+from cerulean_train.data.semantic import check_dataset, select_tiles
 from cerulean_train.errors import DatasetError
 
 Target = dict[str, torch.Tensor]
@@ -67,21 +67,9 @@ class InstanceDataset(Dataset[tuple[torch.Tensor, Target]]):
         self.seed = seed
         self.min_area = min_area
         self.epoch = 0
-        self.indices = self._select(negatives)
+        self.indices = select_tiles(coco, classes, negatives, seed)
         if not self.indices:
             raise DatasetError(f"{coco.root}: no tiles left to train on")
-
-    def _select(self, negatives: int | None) -> list[int]:
-        positive: list[int] = []
-        negative: list[int] = []
-        for i in range(len(self.coco)):
-            has = any(self.classes.index(inst.category_id) is not None
-                      for inst in self.coco.sample(i).instances)
-            (positive if has else negative).append(i)
-        if negatives is not None and len(negative) > negatives:
-            chosen = np.random.default_rng([self.seed, 2**31]).permutation(len(negative))
-            negative = sorted(negative[k] for k in chosen[:negatives])
-        return sorted(positive + negative)
 
     def set_epoch(self, epoch: int) -> None:
         """Set the epoch the next items are drawn for."""

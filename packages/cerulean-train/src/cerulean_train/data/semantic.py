@@ -66,6 +66,22 @@ def target_raster(sample: Sample, classes: ClassMap) -> np.ndarray:
     return class_raster(shape, [(index, inst.mask) for _, _, index, inst in painted])
 
 
+def select_tiles(coco: CocoDataset, classes: ClassMap, negatives: int | None,
+                 seed: int) -> list[int]:
+    """Indexes of the tiles to train on: every tile with an instance of ``classes``, and
+    of the others (negatives) all, or ``negatives`` of them drawn with ``seed``."""
+    positive: list[int] = []
+    negative: list[int] = []
+    for i in range(len(coco)):
+        has = any(classes.index(inst.category_id) is not None
+                  for inst in coco.sample(i).instances)
+        (positive if has else negative).append(i)
+    if negatives is not None and len(negative) > negatives:
+        chosen = np.random.default_rng([seed, 2**31]).permutation(len(negative))
+        negative = sorted(negative[k] for k in chosen[:negatives])
+    return sorted(positive + negative)
+
+
 class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Tiles of a :class:`CocoDataset` as (image, class raster) pairs.
 
@@ -102,26 +118,13 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.seed = seed
         self.epoch = 0
         self.repeats = repeats
-        self.indices = self._select(negatives)
+        self.indices = select_tiles(coco, classes, negatives, seed)
         if not self.indices:
             raise DatasetError(f"{coco.root}: no tiles left to train on")
         smallest = min(min(im.width, im.height) for im in coco.images)
         if crop != "whole" and size is not None and size > smallest:
             raise DatasetError(f"{coco.root}: crop size {size} is larger than the tiles "
                                f"({smallest} px)")
-
-    def _select(self, negatives: int | None) -> list[int]:
-        positive: list[int] = []
-        negative: list[int] = []
-        for i in range(len(self.coco)):
-            sample = self.coco.sample(i)
-            has = any(self.classes.index(inst.category_id) is not None
-                      for inst in sample.instances)
-            (positive if has else negative).append(i)
-        if negatives is not None and len(negative) > negatives:
-            chosen = np.random.default_rng([self.seed, 2**31]).permutation(len(negative))
-            negative = sorted(negative[k] for k in chosen[:negatives])
-        return sorted(positive + negative)
 
     def set_epoch(self, epoch: int) -> None:
         """Set the epoch the next items are drawn for."""
@@ -175,4 +178,4 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 np.ascontiguousarray(raster[y0:y0 + side, x0:x0 + side]))
 
 
-__all__ = ["SemanticDataset", "check_dataset", "target_raster"]
+__all__ = ["SemanticDataset", "check_dataset", "select_tiles", "target_raster"]
