@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 import torch
 from torch.utils.data import DataLoader
 
@@ -13,7 +15,7 @@ from cerulean_coco import CocoDataset
 from cerulean_train.augment import Augmenter
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import worker_init
-from cerulean_train.data.semantic import SemanticDataset, target_raster
+from cerulean_train.data.semantic import IGNORE_INDEX, SemanticDataset, target_raster
 from cerulean_train.errors import ChannelError, DatasetError
 
 
@@ -29,7 +31,7 @@ def test_items_are_scaled_images_and_class_rasters(dataset: Path) -> None:
     assert target.dtype == torch.int64 and target.shape == (128, 128)
     assert float(image.min()) >= 0.0 and float(image.max()) <= 1.0
     assert (image[1] == 1.0).all()
-    assert set(target.unique().tolist()) <= {0, 1, 2, 3}
+    assert set(target.unique().tolist()) <= {IGNORE_INDEX, 0, 1, 2, 3}
 
 
 def test_overlaps_take_the_smallest_instance(dataset: Path) -> None:
@@ -103,3 +105,26 @@ def test_bad_datasets_fail_with_one_line(dataset: Path, empty_dataset: Path) -> 
         SemanticDataset(empty, ["vv"], _classes(empty))
     with pytest.raises(DatasetError, match="crop size 256 is larger than the tiles"):
         SemanticDataset(coco, ["vv"], _classes(coco), size=256, crop="random")
+
+
+def test_pixels_without_data_are_ignored(four_tiles: Path, tmp_path: Path) -> None:
+    edge = tmp_path / "edge"
+    shutil.copytree(four_tiles, edge)
+    coco = CocoDataset.open(edge)
+    classes = _classes(coco)
+    sample = coco.sample(0)
+    # The tile's left half outside the footprint: VV 0 there (the aux band keeps values).
+    with rasterio.open(sample.path, "r+") as tile:
+        vv = tile.read(1)
+        vv[:, :40] = 0
+        tile.write(vv, 1)
+    expected = target_raster(sample, classes).astype(np.int64)
+    expected[vv == 0] = IGNORE_INDEX
+    assert (expected[:, 40:] > 0).any() and (target_raster(sample, classes)[:, :40] > 0).any()
+    for channels in (["vv"], ["infra_distance", "constant"]):  # validity without VV read too
+        _, target = SemanticDataset(coco, channels, classes)[0]
+        np.testing.assert_array_equal(target.numpy(), expected)
+    slick = SemanticDataset(coco, ["vv"], classes, size=32, crop="slick", slick_bias=1.0,
+                            repeats=8)
+    crops = [slick[i][1] for i in range(0, len(slick), len(coco))]
+    assert all((t > 0).any() for t in crops), "a slick crop centred on a no-data pixel"

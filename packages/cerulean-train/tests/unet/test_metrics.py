@@ -7,7 +7,8 @@ import math
 import numpy as np
 import torch
 
-from cerulean_train.unet.metrics import class_iou, confusion, dice_multi, oil_iou
+from cerulean_train.data.semantic import IGNORE_INDEX
+from cerulean_train.unet.metrics import Confusion, class_iou, confusion, dice_multi, oil_iou
 
 
 def test_metrics_match_numpy_references() -> None:
@@ -30,3 +31,13 @@ def test_absent_classes_are_nan_and_skipped() -> None:
     counts = confusion(torch.tensor([0, 0, 1]), torch.tensor([0, 0, 1]), 3)
     assert math.isnan(class_iou(counts, 2))
     assert dice_multi(counts) == 1.0
+
+
+def test_pixels_without_data_are_not_counted() -> None:
+    truth = torch.tensor([[[0, 1], [IGNORE_INDEX, IGNORE_INDEX]]])
+    logits = torch.zeros(1, 2, 2, 2)
+    logits[0, 1] = 1.0  # every pixel predicted as class 1
+    shared = Confusion(2)
+    shared.add(logits, truth)
+    assert shared.counts.tolist() == [[0.0, 1.0], [0.0, 1.0]]
+    assert oil_iou(shared.counts) == 0.5

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from cerulean_train.data.channels import ChannelPlan, constant_value, plan_channels, read_channels
+from cerulean_train.data.channels import (
+    ChannelPlan,
+    constant_value,
+    plan_channels,
+    read_channels,
+    read_tile,
+)
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import (
     epoch_seed,
@@ -12,9 +18,15 @@ from cerulean_train.data.seeding import (
     torch_seeded,
     worker_init,
 )
-from cerulean_train.data.semantic import SemanticDataset, check_dataset, target_raster
+from cerulean_train.data.semantic import (
+    IGNORE_INDEX,
+    SemanticDataset,
+    check_dataset,
+    target_raster,
+)
 
 __all__ = [
+    "IGNORE_INDEX",
     "ChannelPlan",
     "ClassMap",
     "SemanticDataset",
@@ -23,6 +35,7 @@ __all__ = [
     "epoch_seed",
     "plan_channels",
     "read_channels",
+    "read_tile",
     "sample_rng",
     "sample_seed",
     "seed_everything",

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from cerulean_tiling import CONSTANT
+from cerulean_tiling import CONSTANT, VV
 from cerulean_train.errors import ChannelError, DatasetError
 
 UInt8Array = npt.NDArray[np.uint8]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,35 @@ def read_channels(path: Path, wanted: Sequence[str]) -> UInt8Array:
         ChannelError: the tile lacks a wanted channel.
         DatasetError: the tile cannot be read.
     """
+    return read_tile(path, wanted)[0]
+
+
+def read_tile(path: Path, wanted: Sequence[str]) -> tuple[UInt8Array, BoolArray]:
+    """Read a tile's ``wanted`` channels as uint8 ``[C, H, W]``, and its valid pixels
+    ``[H, W]``: those where the tile's VV band is not 0 (0 marks no data, outside the
+    scene footprint; cerulean-eval counts the same pixels), or all of them when the
+    tile carries no VV band.
+
+    Raises:
+        ChannelError: the tile lacks a wanted channel.
+        DatasetError: the tile cannot be read.
+    """
     import rasterio
     from rasterio.errors import RasterioError
 
     try:
         with rasterio.open(path) as src:
             plan = plan_channels(src.descriptions, wanted, str(path))
-            bands = src.read(plan.bands) if plan.bands else None
             shape = (src.height, src.width)
+            vv_band = src.descriptions.index(VV) + 1 if VV in src.descriptions else None
+            read = sorted({*plan.bands, *([vv_band] if vv_band else [])})
+            stack = src.read(read) if read else None
     except RasterioError as exc:
         raise DatasetError(f"{path}: unreadable tile ({exc})") from None
+    band_of = {index: k for k, index in enumerate(read)}
+    bands = stack[[band_of[i] for i in plan.bands]] if stack is not None else None
+    valid: BoolArray = (stack[band_of[vv_band]] != 0 if stack is not None and vv_band
+                        else np.ones(shape, dtype=bool))
     out = np.empty((len(plan.sources), *shape), dtype=np.uint8)
     band = 0
     for i, (kind, value) in enumerate(plan.sources):
@@ -94,7 +114,8 @@ def read_channels(path: Path, wanted: Sequence[str]) -> UInt8Array:
             assert bands is not None
             out[i] = bands[band]
             band += 1
-    return out
+    return out, valid
 
 
-__all__ = ["ChannelPlan", "UInt8Array", "constant_value", "plan_channels", "read_channels"]
+__all__ = ["BoolArray", "ChannelPlan", "UInt8Array", "constant_value", "plan_channels",
+           "read_channels", "read_tile"]

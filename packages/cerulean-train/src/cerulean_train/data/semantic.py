@@ -4,6 +4,12 @@ Each item is ``(image, target)``: ``image`` float32 ``[C, H, W]`` = uint8 tile /
 the run's channel order (what the serving service feeds the model), ``target`` int64
 ``[H, W]`` of model class indexes (0 = background, see :class:`ClassMap`).
 
+**No data.** Pixels without data (VV = 0: outside the scene footprint) are
+:data:`IGNORE_INDEX` in the target: the losses and the validation metrics skip them, as
+cerulean-eval does and as the serving service, which masks them out, needs. Half of the
+tiles at a swath edge can be no data; counting it as background made the validation
+``oil_iou`` a different number from cerulean-eval's on the same tiles.
+
 **Overlapping instances.** Annotation layers may overlap. A pixel covered by several
 instances takes the class of the *smallest* of them (by mask area; equal areas: the
 later annotation id): instances are painted largest first, so a small vessel slick
@@ -37,10 +43,13 @@ from cerulean_coco import CocoDataset, Sample
 from cerulean_tiling import class_raster
 from cerulean_train.augment import Augmenter
 from cerulean_train.config import CropMode
-from cerulean_train.data.channels import plan_channels, read_channels
+from cerulean_train.data.channels import plan_channels, read_tile
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import sample_rng, sample_seed, torch_seeded
 from cerulean_train.errors import DatasetError
+
+IGNORE_INDEX = -100
+"""The target value of pixels without data (torch's ``cross_entropy`` default)."""
 
 
 def check_dataset(coco: CocoDataset, channels: Sequence[str]) -> None:
@@ -139,12 +148,13 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor]:
         sample = self.sample(item)
-        pixels = read_channels(sample.path, self.channels)
-        raster = target_raster(sample, self.classes)
+        pixels, valid = read_tile(sample.path, self.channels)
+        raster = target_raster(sample, self.classes).astype(np.int64)
+        raster[~valid] = IGNORE_INDEX
         if self.crop != "whole":
             pixels, raster = self._crop(pixels, raster, sample_rng(self.seed, self.epoch, item))
         image = torch.from_numpy(np.ascontiguousarray(pixels)).float().div_(255)
-        target = torch.from_numpy(raster.astype(np.int64))
+        target = torch.from_numpy(raster)
         if self.crop == "whole":
             image, target = self._resize(image, target)
         if self.augment is not None:
@@ -169,7 +179,7 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         y0 = int(rng.integers(0, height - side + 1))
         x0 = int(rng.integers(0, width - side + 1))
         if self.crop == "slick" and rng.random() < self.slick_bias:
-            slick = np.flatnonzero(raster)
+            slick = np.flatnonzero(raster > 0)
             if len(slick):
                 row, col = divmod(int(slick[int(rng.integers(0, len(slick)))]), width)
                 y0 = min(max(row - side // 2, 0), height - side)
@@ -178,4 +188,4 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 np.ascontiguousarray(raster[y0:y0 + side, x0:x0 + side]))
 
 
-__all__ = ["SemanticDataset", "check_dataset", "select_tiles", "target_raster"]
+__all__ = ["IGNORE_INDEX", "SemanticDataset", "check_dataset", "select_tiles", "target_raster"]

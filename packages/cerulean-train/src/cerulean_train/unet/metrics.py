@@ -1,9 +1,10 @@
 """Validation metrics of the UNet, from one confusion matrix over all validation pixels.
 
 Every metric accumulates the ``[C, C]`` confusion counts (truth × prediction, the
-prediction being the argmax class) over the whole validation set, and sums them over
-processes when training is distributed, so every rank reports and decides on the same
-numbers. From the counts:
+prediction being the argmax class) over the pixels with data of the whole validation
+set (no-data pixels, target ``IGNORE_INDEX``, are not counted: cerulean-eval counts the
+same pixels), and sums them over processes when training is distributed, so every rank
+reports and decides on the same numbers. From the counts:
 
 - ``dice_multi``: fastai's ``DiceMulti`` — the mean over classes (background included)
   of 2·TP / (2·TP + FP + FN), skipping classes absent from both truth and prediction;
@@ -17,6 +18,8 @@ import math
 
 import torch
 from fastai.learner import Learner, Metric
+
+from cerulean_train.data.semantic import IGNORE_INDEX
 
 
 class Confusion:
@@ -34,11 +37,13 @@ class Confusion:
 
     def add(self, pred: torch.Tensor, truth: torch.Tensor) -> None:
         """Count a batch of logits ``[B, C, H, W]`` against targets ``[B, H, W]`` (a batch
-        already counted is skipped)."""
+        already counted is skipped); pixels whose target is ``IGNORE_INDEX`` are skipped."""
         if pred is self._last:
             return
         self._last = pred
-        self.counts += confusion(truth.flatten(), pred.argmax(dim=1).flatten(), self.n_classes)
+        truth, guess = truth.flatten(), pred.argmax(dim=1).flatten()
+        keep = truth != IGNORE_INDEX
+        self.counts += confusion(truth[keep], guess[keep], self.n_classes)
 
 
 class ConfusionMetric(Metric):  # type: ignore[misc]  # fastai ships no type information
