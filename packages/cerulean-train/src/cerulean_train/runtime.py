@@ -282,7 +282,9 @@ def verify_unet(model_ts: Path, inputs: Any, expected: Any, *,
         return None
     with tempfile.TemporaryDirectory(prefix="cerulean-check-") as tmp:
         samples = Path(tmp) / "samples.pt"
-        torch.save({"inputs": inputs, "expected": expected}, samples)
+        # Plain tensors: the venv loads them with weights_only (fastai's subclasses fail).
+        torch.save({"inputs": inputs.as_subclass(torch.Tensor).detach().cpu(),
+                    "expected": expected.as_subclass(torch.Tensor).detach().cpu()}, samples)
         result = run_job(env, {"mode": "check-unet", "model": str(model_ts),
                                "samples": str(samples), "atol": atol})
     if not result["ok"]:

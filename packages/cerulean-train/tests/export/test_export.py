@@ -13,6 +13,7 @@ from cerulean_train.config import UNetConfig
 from cerulean_train.errors import OutputError
 from cerulean_train.export import export_bundle
 from cerulean_train.export.unet import eager_unet
+from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, find_runtime
 from cerulean_train.unet.trainer import train_unet
 
 
@@ -25,8 +26,9 @@ def run(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return train_unet(config, tmp_path_factory.mktemp("run") / "run", progress=False).run_dir
 
 
-def test_round_trip(run: Path, tmp_path: Path) -> None:
+def test_round_trip(run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     bundle = tmp_path / "demo.bundle"
+    venv = find_runtime(RuntimeTarget.parse(DEFAULT_RUNTIME))
     result = export_bundle(run, bundle, onnx=True)
     assert {p.name for p in bundle.iterdir()} == {
         "model.ts", "model.onnx", "weights.pt", "bundle.json", "cerulean-cloud-model.json"}
@@ -36,6 +38,13 @@ def test_round_trip(run: Path, tmp_path: Path) -> None:
     assert manifest.arch == "unet" and manifest.channels == ("vv", "infra_distance", "constant")
     assert manifest.classes == ("background", "infra_slick", "natural_seep", "vessel")
     assert manifest.has_onnx and manifest.runtime.verified and manifest.tile_size == 128
+    # model.ts is run in the serving runtime when its venv exists (CI creates it).
+    if venv is not None:
+        assert (manifest.runtime.torch, manifest.runtime.torchvision) == ("2.0.1", "0.15.2")
+        assert "model.ts loads in torch 2.0.1 and == eager there" in result.checks
+    else:
+        assert manifest.runtime.torch == torch.__version__.split("+")[0]
+        assert "not checked in torch==2.0.1" in caplog.text
     row = ServingRow.read(bundle / "cerulean-cloud-model.json")
     assert row.type == "FASTAIUNET" and row.layers == ("VV", "INFRA", "ALL_255")
     assert row.cls_map == {0: "BACKGROUND", 1: "INFRA", 2: "NATURAL", 3: "VESSEL"}

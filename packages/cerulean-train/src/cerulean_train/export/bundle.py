@@ -135,7 +135,7 @@ def _export_model(config: RunConfig, run_dir: Path, staged: Path,
         from cerulean_train.export.unet import export_unet
 
         return export_unet(config, state, n_classes, staged, onnx=onnx,  # type: ignore[arg-type]
-                           tile_size=tile_size)
+                           tile_size=tile_size, runtime=runtime, runtime_dir=runtime_dir)
     if config.arch == "maskrcnn":
         try:
             from cerulean_train.maskrcnn.export import export_maskrcnn

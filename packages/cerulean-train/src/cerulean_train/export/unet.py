@@ -10,7 +10,11 @@ stays free. A trace made by this torch loads in the serving runtime (torch 2.0.1
 is. Before anything is kept, both files are checked against the eager model on sample
 tiles of the run's validation dataset (or seeded random tiles when that dataset is
 gone): TorchScript to float rounding, ONNX (legacy exporter, dynamic batch) through
-onnxruntime within a small tolerance.
+onnxruntime within a small tolerance. When the serving-runtime venv exists
+(``cerulean-train runtime ensure``), ``model.ts`` is also loaded and run there, and the
+bundle's runtime record names that runtime; without the venv the record names this
+torch and a warning says the serving-runtime check did not run (tracing needs no venv,
+so none is created for it).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cerulean_train.config import UNetConfig
 from cerulean_train.data.channels import read_channels
 from cerulean_train.errors import ExportError, MissingExtraError
 from cerulean_train.export.bundle import ModelExport
+from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, verify_unet
 from cerulean_train.unet.backbones import build_unet
 
 log = logging.getLogger(__name__)
@@ -72,12 +77,15 @@ def sample_inputs(config: UNetConfig, n: int = 2, tile_size: int = TRACE_SIZE) -
 
 
 def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
-                staged: Path, *, onnx: bool = True, tile_size: int = TRACE_SIZE) -> ModelExport:
+                staged: Path, *, onnx: bool = True, tile_size: int = TRACE_SIZE,
+                runtime: str = DEFAULT_RUNTIME, runtime_dir: Path | None = None,
+                ) -> ModelExport:
     """Trace (and optionally ONNX-export) the run's weights into ``staged``, verified, on
-    ``[B, C, tile_size, tile_size]`` inputs.
+    ``[B, C, tile_size, tile_size]`` inputs, and in ``runtime`` when its venv exists.
 
     Raises:
-        ExportError: tracing failed, or an exported model disagrees with the eager one.
+        ExportError: tracing failed, or an exported model disagrees with the eager one
+            (here or in the runtime venv).
         MissingExtraError: ``onnx`` without onnx/onnxruntime installed.
     """
     model = eager_unet(config, state, n_classes, tile_size)
@@ -99,9 +107,18 @@ def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: i
     if onnx:
         onnx_diff = _export_onnx(model, example, inputs, expected, staged / MODEL_ONNX)
         checks.append(f"{MODEL_ONNX} (onnxruntime) == eager: max |diff| {onnx_diff:.2g}")
-    runtime = Runtime(torch=torch.__version__.split("+")[0],
-                      torchvision=torchvision.__version__.split("+")[0], verified=True)
-    return ModelExport(runtime=runtime, has_onnx=onnx, checks=tuple(checks))
+    record = Runtime(torch=torch.__version__.split("+")[0],
+                     torchvision=torchvision.__version__.split("+")[0], verified=True)
+    target = RuntimeTarget.parse(runtime)
+    if target.torch is not None:
+        env = verify_unet(ts_path, inputs, expected, runtime=runtime, runtime_dir=runtime_dir)
+        if env is None:
+            log.warning("%s: not checked in %s (no venv for it: cerulean-train runtime "
+                        "ensure creates one)", ts_path.name, target)
+        else:
+            record = Runtime(torch=env.torch, torchvision=env.torchvision, verified=True)
+            checks.append(f"{MODEL_TS} loads in torch {env.torch} and == eager there")
+    return ModelExport(runtime=record, has_onnx=onnx, checks=tuple(checks))
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, inputs: torch.Tensor,
