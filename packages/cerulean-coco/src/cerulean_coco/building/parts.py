@@ -22,7 +22,10 @@ from cerulean_tiling import is_temp, write_bytes
 
 logger = logging.getLogger(__name__)
 
-PART_FORMAT = 1
+PART_FORMAT = 2
+"""Version of the part files and of the tiles they commit. 2: tiles carry the internal
+no-data mask (0 where VV is 0). A dataset built with an older format is refused on
+resume ("built with other parameters"), so old and new tiles never mix."""
 
 
 @dataclass(frozen=True)
