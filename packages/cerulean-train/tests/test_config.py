@@ -15,6 +15,7 @@ from cerulean_train.config import (
     read_run_config,
 )
 from cerulean_train.errors import ConfigError
+from cerulean_train.maskrcnn.config import MaskRCNNConfig
 
 
 def test_yaml_toml_json_give_the_same_config(tmp_path: Path) -> None:
@@ -111,3 +112,9 @@ def test_config_classes_by_arch() -> None:
 def test_shipped_configs_load(name: str) -> None:
     config = UNetConfig.load(Path(__file__).parents[1] / "configs" / name)
     assert config.schedule and config.classes_preset == "cloud4"
+
+
+def test_shipped_maskrcnn_config_loads() -> None:
+    config = MaskRCNNConfig.load(Path(__file__).parents[1] / "configs" / "maskrcnn-demo.yaml")
+    assert config.backbone == "tiny" and config.metric == "segm_ap"
+    assert config.channels == ("vv", "infra_distance", "vessel_density")
