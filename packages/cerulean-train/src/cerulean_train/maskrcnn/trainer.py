@@ -88,7 +88,10 @@ def open_datasets(config: MaskRCNNConfig) -> tuple[InstanceDataset, InstanceData
     train = InstanceDataset(train_coco, config.channels, classes, size=config.size,
                             augment=augment, seed=config.seed, negatives=config.negatives,
                             min_area=config.min_area)
-    val = InstanceDataset(val_coco, config.channels, classes, size=config.size,
+    # Validation tiles keep their own size: the model resizes them to ``size`` inside, as
+    # it does when served, and its masks come back at the tiles' resolution, where the
+    # truth is; so the validation AP is the one cerulean-eval measures on the bundle.
+    val = InstanceDataset(val_coco, config.channels, classes, size=None,
                           seed=config.seed, min_area=config.min_area)
     return train, val
 
