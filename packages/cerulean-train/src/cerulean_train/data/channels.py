@@ -96,15 +96,17 @@ def read_tile(path: Path, wanted: Sequence[str]) -> tuple[UInt8Array, BoolArray]
         with rasterio.open(path) as src:
             plan = plan_channels(src.descriptions, wanted, str(path))
             shape = (src.height, src.width)
+            bands = src.read(plan.bands) if plan.bands else None
             vv_band = src.descriptions.index(VV) + 1 if VV in src.descriptions else None
-            read = sorted({*plan.bands, *([vv_band] if vv_band else [])})
-            stack = src.read(read) if read else None
+            if vv_band is None:
+                vv = None
+            elif vv_band in plan.bands:
+                vv = bands[plan.bands.index(vv_band)]  # type: ignore[index]
+            else:
+                vv = src.read(vv_band)
     except RasterioError as exc:
         raise DatasetError(f"{path}: unreadable tile ({exc})") from None
-    band_of = {index: k for k, index in enumerate(read)}
-    bands = stack[[band_of[i] for i in plan.bands]] if stack is not None else None
-    valid: BoolArray = (stack[band_of[vv_band]] != 0 if stack is not None and vv_band
-                        else np.ones(shape, dtype=bool))
+    valid: BoolArray = vv != 0 if vv is not None else np.ones(shape, dtype=bool)
     out = np.empty((len(plan.sources), *shape), dtype=np.uint8)
     band = 0
     for i, (kind, value) in enumerate(plan.sources):
