@@ -17,9 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cerulean_eval.components import component_boxes, label_components
+from cerulean_eval.components import label_components
 from cerulean_eval.records import PredInstance, TilePrediction
 from cerulean_eval.types import Float32Array, UInt8Array
+from cerulean_infer import region_boxes
 
 
 def from_probabilities(probabilities: Float32Array) -> TilePrediction:
@@ -54,11 +55,11 @@ def components_of(raster: UInt8Array,
         own = np.take_along_axis(probabilities, raster[None].astype(np.intp), axis=0)[0]
         sums = np.bincount(flat, weights=own.reshape(-1).astype(np.float64), minlength=n + 1)
         scores = sums / np.maximum(sizes, 1)
-    boxes = component_boxes(labels, n)
+    boxes = region_boxes(labels, n)
     shape = (int(raster.shape[0]), int(raster.shape[1]))
     out = []
     for k in range(1, n + 1):
-        r0, r1, c0, c1 = (int(v) for v in boxes[k])
+        r0, c0, r1, c1 = (int(v) for v in boxes[k])
         patch = labels[r0:r1, c0:c1] == k
         out.append(PredInstance(int(classes[k]), float(scores[k]), patch, (r0, c0), shape))
     return tuple(out)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cerulean_infer.postprocess import hysteresis, label
+from cerulean_infer.postprocess import hysteresis, label_regions, region_boxes
 
 
 def reference_label(mask: np.ndarray[Any, Any], connectivity: int) -> np.ndarray[Any, Any]:
@@ -40,7 +40,7 @@ def test_label_matches_reference(connectivity: int) -> None:
     rng = np.random.default_rng(7)
     for density in (0.2, 0.45, 0.6):
         mask = rng.random((31, 47)) < density
-        labels, count = label(mask, connectivity)
+        labels, count = label_regions(mask, connectivity)
         expected = reference_label(mask, connectivity)
         assert count == expected.max()
         np.testing.assert_array_equal(labels, expected)
@@ -48,25 +48,25 @@ def test_label_matches_reference(connectivity: int) -> None:
 
 def test_label_diagonal_only_joins_with_eight() -> None:
     mask = np.eye(5, dtype=bool)
-    assert label(mask, 4)[1] == 5
-    assert label(mask, 8)[1] == 1
+    assert label_regions(mask, 4)[1] == 5
+    assert label_regions(mask, 8)[1] == 1
     with pytest.raises(ValueError, match="connectivity"):
-        label(mask, 6)
+        label_regions(mask, 6)
 
 
 def test_label_many_regions() -> None:
     checkerboard = np.indices((64, 64)).sum(axis=0) % 2 == 0     # 2048 single pixels
-    labels, count = label(checkerboard)
+    labels, count = label_regions(checkerboard)
     assert count == 2048
     np.testing.assert_array_equal(labels[checkerboard], np.arange(1, 2049))
-    assert label(checkerboard, 8)[1] == 1
+    assert label_regions(checkerboard, 8)[1] == 1
 
 
 def test_label_matches_scipy() -> None:
     ndimage = pytest.importorskip("scipy.ndimage")
     mask = np.random.default_rng(3).random((64, 64)) < 0.5
     expected, count = ndimage.label(mask)
-    labels, n = label(mask)
+    labels, n = label_regions(mask)
     assert n == count
     np.testing.assert_array_equal(labels, expected)
 
@@ -87,3 +87,27 @@ def test_hysteresis_keeps_islands_reaching_high() -> None:
     for k in range(1, reference.max() + 1):
         reached = bool((values[reference == k] >= 0.9).any())
         assert (k in islands.kept) == reached
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_label_class_raster_splits_touching_classes(connectivity: int) -> None:
+    rng = np.random.default_rng(11)
+    raster = (rng.random((29, 41)) < 0.6) * rng.integers(1, 4, (29, 41))
+    labels, count = label_regions(raster.astype(np.uint8), connectivity)
+    # Each class alone labels like a mask; together their regions never merge.
+    assert count == sum(label_regions(raster == value, connectivity)[1] for value in (1, 2, 3))
+    for k in range(1, count + 1):
+        assert len(np.unique(raster[labels == k])) == 1
+    np.testing.assert_array_equal(labels > 0, raster > 0)
+    with pytest.raises(ValueError, match="boolean or integer"):
+        label_regions(raster.astype(np.float32))
+
+
+def test_region_boxes_bound_each_region() -> None:
+    raster = np.zeros((6, 8), dtype=np.uint8)
+    raster[1:3, 2:5] = 1
+    raster[4, 0] = 2
+    raster[5, 7] = 1
+    labels, count = label_regions(raster, 8)
+    boxes = region_boxes(labels, count)
+    assert boxes[1:].tolist() == [[1, 2, 3, 5], [4, 0, 5, 1], [5, 7, 6, 8]]

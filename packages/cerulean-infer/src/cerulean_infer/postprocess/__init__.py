@@ -9,6 +9,7 @@ Every step is a plain function over NumPy arrays, shapely geometries and
 - Mask R-CNN, the service's: :func:`serving_tile_slicks` per tile,
   :func:`serving_tileset_slicks` per tileset.
 - The service's tileset ensemble: :func:`merge_tilesets_serving`.
+- Connected regions: :func:`label_regions`, :func:`region_boxes`, :func:`hysteresis`.
 - Polygons and NMS: :func:`mask_polygons`, :func:`polygon_nms`.
 - GeoJSON: :func:`feature_collection`, :func:`write_geojson`, :func:`read_geojson`.
 
@@ -46,7 +47,7 @@ from cerulean_infer.postprocess.geojson import (
     read_geojson,
     write_geojson,
 )
-from cerulean_infer.postprocess.islands import Islands, hysteresis, label
+from cerulean_infer.postprocess.islands import Islands, hysteresis, label_regions, region_boxes
 from cerulean_infer.postprocess.maskrcnn import merge_instances, tile_instances
 from cerulean_infer.postprocess.maskrcnn_serving import serving_tile_slicks, serving_tileset_slicks
 from cerulean_infer.postprocess.masks import dice, dice_nms
@@ -66,12 +67,13 @@ __all__ = [
     "feature_collection",
     "hysteresis",
     "join_fragments",
-    "label",
+    "label_regions",
     "mask_polygons",
     "merge_instances",
     "merge_tilesets_serving",
     "polygon_nms",
     "read_geojson",
+    "region_boxes",
     "serving_tile_slicks",
     "serving_tileset_slicks",
     "split_antimeridian",

@@ -6,6 +6,8 @@ a 4-connected region where ``p ≥ low``; it is kept when any of its pixels reac
 ``p ≥ high``. Islands are numbered in raster order of their first pixel (the order
 ``scipy.ndimage.label`` numbers them in), so results do not depend on a set's order.
 
+The labeller numbers regions of equal non-zero value, so it serves class rasters too
+(cerulean-eval's instances of a UNet are the 8-connected regions of one predicted class).
 The kernels are numba (two-pass union-find labelling), with NumPy references in the
 tests.
 """
@@ -18,7 +20,6 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 LabelArray = np.ndarray[Any, np.dtype[np.int32]]
 
 
@@ -46,15 +47,16 @@ def _union(parent: Any, a: int, b: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _label_kernel(mask: Any, eight: bool) -> Any:
-    height, width = mask.shape
+def _label_kernel(raster: Any, eight: bool) -> Any:
+    height, width = raster.shape
     labels = np.zeros((height, width), dtype=np.int32)
     # Grown by doubling when a raster holds more regions than this.
     parent = np.zeros(max(1024, height * width // 64), dtype=np.int32)
     count = 0
     for r in range(height):
         for c in range(width):
-            if not mask[r, c]:
+            value = raster[r, c]
+            if not value:
                 continue
             current = 0
             for dr, dc in ((0, -1), (-1, 0), (-1, -1), (-1, 1)):
@@ -62,7 +64,7 @@ def _label_kernel(mask: Any, eight: bool) -> Any:
                     continue
                 rr = r + dr
                 cc = c + dc
-                if rr < 0 or cc < 0 or cc >= width:
+                if rr < 0 or cc < 0 or cc >= width or raster[rr, cc] != value:
                     continue
                 neighbour = labels[rr, cc]
                 if neighbour == 0:
@@ -92,27 +94,30 @@ def _label_kernel(mask: Any, eight: bool) -> Any:
     return labels, total
 
 
-def label(mask: BoolArray, connectivity: int = 4) -> tuple[LabelArray, int]:
-    """Number the connected regions of a boolean raster.
+def label_regions(raster: np.ndarray[Any, Any], connectivity: int = 4) -> tuple[LabelArray, int]:
+    """Number the connected regions of equal non-zero value of a raster.
 
     Args:
-        mask: (H, W) booleans.
+        raster: (H, W) booleans (a mask) or integers (a class raster, where touching
+            pixels of different classes are different regions).
         connectivity: 4 (edge neighbours) or 8 (edges and corners).
 
     Returns:
-        (labels, count): int32 (H, W) with 0 outside the mask and 1 … count inside,
-        numbered in raster order of each region's first pixel.
+        (labels, count): int32 (H, W) with 0 where the raster is 0 and 1 … count
+        elsewhere, numbered in raster order of each region's first pixel.
     """
     if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
-    labels, count = _label_kernel(np.ascontiguousarray(mask, dtype=np.bool_),
-                                  connectivity == 8)
+    if raster.ndim != 2:
+        raise ValueError(f"expected a 2-D raster, got shape {raster.shape}")
+    if raster.dtype != np.bool_ and not np.issubdtype(raster.dtype, np.integer):
+        raise ValueError(f"expected a boolean or integer raster, got {raster.dtype}")
+    labels, count = _label_kernel(np.ascontiguousarray(raster), connectivity == 8)
     return labels, int(count)
 
 
 @njit(cache=True, nogil=True)
-def _island_stats_kernel(labels: Any, count: int, values: Any, high: float) -> Any:
-    keep = np.zeros(count + 1, dtype=np.bool_)
+def _boxes_kernel(labels: Any, count: int) -> Any:
     boxes = np.empty((count + 1, 4), dtype=np.int64)
     boxes[:, 0] = labels.shape[0]
     boxes[:, 1] = labels.shape[1]
@@ -123,13 +128,28 @@ def _island_stats_kernel(labels: Any, count: int, values: Any, high: float) -> A
             k = labels[r, c]
             if k == 0:
                 continue
-            if values[r, c] >= high:
-                keep[k] = True
             boxes[k, 0] = min(boxes[k, 0], r)
             boxes[k, 1] = min(boxes[k, 1], c)
             boxes[k, 2] = max(boxes[k, 2], r + 1)
             boxes[k, 3] = max(boxes[k, 3], c + 1)
-    return keep, boxes
+    return boxes
+
+
+def region_boxes(labels: LabelArray, count: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """End-exclusive boxes ``(count + 1, 4)`` as (row0, col0, row1, col1) of the regions
+    1 … count of :func:`label_regions`'s labels (row 0 is unused)."""
+    return _boxes_kernel(np.ascontiguousarray(labels), count)  # type: ignore[no-any-return]
+
+
+@njit(cache=True, nogil=True)
+def _reaching_kernel(labels: Any, count: int, values: Any, high: float) -> Any:
+    keep = np.zeros(count + 1, dtype=np.bool_)
+    for r in range(labels.shape[0]):
+        for c in range(labels.shape[1]):
+            k = labels[r, c]
+            if k and values[r, c] >= high:
+                keep[k] = True
+    return keep
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,10 +175,10 @@ class Islands:
 def hysteresis(values: np.ndarray[Any, Any], low: float, high: float) -> Islands:
     """4-connected islands where ``values ≥ low``, kept when a pixel reaches ``high``."""
     values = np.ascontiguousarray(values)
-    labels, count = label(values >= low, connectivity=4)
-    keep, boxes = _island_stats_kernel(labels, count, values, high)
+    labels, count = label_regions(values >= low, connectivity=4)
+    keep = _reaching_kernel(labels, count, values, high)
     kept = tuple(int(k) for k in np.flatnonzero(keep))
-    return Islands(labels=labels, kept=kept, boxes=boxes)
+    return Islands(labels=labels, kept=kept, boxes=region_boxes(labels, count))
 
 
-__all__ = ["Islands", "hysteresis", "label"]
+__all__ = ["Islands", "hysteresis", "label_regions", "region_boxes"]
