@@ -53,8 +53,30 @@ def test_class_rasters_keep_their_class_ids() -> None:
     target[5:30, 5:30] = 2
     target[40:50, 40:60] = 3
     with torch_seeded(3):
-        _, out = Augmenter().semantic(image, target)
-    assert out.dtype == torch.int64 and set(out.unique().tolist()) <= {0, 2, 3}
+        _, out = Augmenter().semantic(image, target, outside=-100)
+    assert out.dtype == torch.int64 and set(out.unique().tolist()) <= {-100, 0, 2, 3}
+
+
+def test_class_rasters_are_ignored_where_the_warp_brings_in_no_data() -> None:
+    image = torch.rand(2, 64, 64) * 0.8 + 0.1
+    target = torch.ones(64, 64, dtype=torch.int64)
+    target[:, :8] = -100                               # the tile's own no-data strip
+    augment = Augmenter(AugmentSettings(hflip=0, vflip=0, degrees=30, scale=0.05,
+                                        vv_gain=0, vv_offset=0))
+    warped_in = 0
+    for seed in range(5):
+        with torch_seeded(seed):
+            out_image, out = augment.semantic(image, target, outside=-100)
+        outside = out_image[0] == 0
+        warped_in += int(outside.sum())
+        assert (out[outside] == -100).all()                      # corners: ignored, not 0
+        assert 0 not in out.unique().tolist()
+        # Instance masks through the same warp are 0 there.
+        with torch_seeded(seed):
+            _, targets = augment.instances(image, torch.ones(1, 64, 64, dtype=torch.uint8),
+                                           torch.tensor([1]))
+        assert (targets.masks[0][outside] == 0).all()
+    assert warped_in > 0
 
 
 def test_jitter_touches_vv_only_and_keeps_no_data() -> None:

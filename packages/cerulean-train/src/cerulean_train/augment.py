@@ -5,8 +5,10 @@ random horizontal and vertical flips, an affine warp (rotation ±``degrees``, sc
 1 ± ``scale``), an optional random resized crop to ``size``, and an intensity jitter on
 the VV channel only (auxiliary channels are measurements of something else, not radar
 brightness). Images are resampled bilinearly; masks always nearest, so class ids and
-instance masks stay crisp. Pixels warped in from outside the tile are 0, which is what
-the serving service treats as no data.
+instance masks stay crisp. Image pixels warped in from outside the tile are 0, which is
+what the serving service treats as no data; instance masks are 0 there, and class
+rasters take the value the caller names (the UNet's ignore index, so the loss skips
+them as it skips the tile's own no-data pixels).
 
 For instances, boxes are recomputed from the transformed masks (a rotated box is not
 the box of the rotated slick) and instances left with fewer than ``min_area`` pixels,
@@ -96,6 +98,16 @@ class Augmenter:
 
     def __init__(self, settings: AugmentSettings | None = None) -> None:
         self.settings = settings or AugmentSettings()
+        self._pipelines: dict[int, v2.Compose] = {}
+
+    def pipeline(self, outside: int = 0) -> v2.Compose:
+        """The transforms, with masks filled with ``outside`` where the warp brings in
+        pixels from beyond the tile (built once per fill value)."""
+        if outside not in self._pipelines:
+            self._pipelines[outside] = self._build(outside)
+        return self._pipelines[outside]
+
+    def _build(self, outside: int) -> v2.Compose:
         s = self.settings
         steps: list[v2.Transform] = []
         if s.hflip:
@@ -103,26 +115,29 @@ class Augmenter:
         if s.vflip:
             steps.append(v2.RandomVerticalFlip(s.vflip))
         if s.degrees or s.scale:
+            fill = {tv_tensors.Image: 0, tv_tensors.Mask: outside}
             steps.append(v2.RandomAffine(degrees=s.degrees, scale=(1 - s.scale, 1 + s.scale),
-                                         interpolation=v2.InterpolationMode.BILINEAR, fill=0))
+                                         interpolation=v2.InterpolationMode.BILINEAR, fill=fill))
         if s.crop_scale is not None and s.size is not None:
             steps.append(v2.RandomResizedCrop(s.size, scale=s.crop_scale, ratio=(1.0, 1.0),
                                               antialias=True))
         if s.vv_gain or s.vv_offset:
             steps.append(VVJitter(s.vv_gain, s.vv_offset))
-        self.pipeline = v2.Compose(steps)
+        return v2.Compose(steps)
 
-    def semantic(self, image: torch.Tensor, target: torch.Tensor,
+    def semantic(self, image: torch.Tensor, target: torch.Tensor, outside: int,
                  ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Augment a float image ``[C, H, W]`` (0–1) and its class raster ``[H, W]``."""
-        out_image, out_mask = self.pipeline(tv_tensors.Image(image), tv_tensors.Mask(target))
+        """Augment a float image ``[C, H, W]`` (0–1) and its class raster ``[H, W]``;
+        target pixels warped in from beyond the tile become ``outside``."""
+        out_image, out_mask = self.pipeline(outside)(tv_tensors.Image(image),
+                                                     tv_tensors.Mask(target))
         return out_image.as_subclass(torch.Tensor), out_mask.as_subclass(torch.Tensor)
 
     def instances(self, image: torch.Tensor, masks: torch.Tensor, labels: torch.Tensor,
                   ) -> tuple[torch.Tensor, InstanceTargets]:
         """Augment a float image ``[C, H, W]`` with instance ``masks [N, H, W]`` and their
         ``labels [N]``; boxes come from the transformed masks, empty instances go."""
-        out_image, out_masks = self.pipeline(tv_tensors.Image(image), tv_tensors.Mask(masks))
+        out_image, out_masks = self.pipeline()(tv_tensors.Image(image), tv_tensors.Mask(masks))
         out_masks = out_masks.as_subclass(torch.Tensor)
         return out_image.as_subclass(torch.Tensor), instance_targets(
             out_masks, labels, self.settings.min_area)

@@ -159,7 +159,7 @@ class SemanticDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             image, target = self._resize(image, target)
         if self.augment is not None:
             with torch_seeded(sample_seed(self.seed, self.epoch, item)):
-                image, target = self.augment.semantic(image, target)
+                image, target = self.augment.semantic(image, target, IGNORE_INDEX)
         return image.contiguous(), target.contiguous()
 
     def _resize(self, image: torch.Tensor, target: torch.Tensor,
