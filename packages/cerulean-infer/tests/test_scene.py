@@ -87,6 +87,19 @@ def test_tilesets_cover_and_model_sees_every_tile(dark_bundle: Path, dark_result
     assert np.mean(np.abs(oil1[both] - oil3[both]) < 1e-3) > 0.999
 
 
+def test_batch_size_changes_nothing_but_memory(dark_bundle: Path,
+                                               clean_scenes: list[SyntheticScene]) -> None:
+    predictor = Predictor.from_bundle(dark_bundle, backend="torch", device="cpu")
+    assert predictor.batch_size == 1  # on CPU a bigger batch only holds more activations
+    default = predictor.predict_scene(clean_scenes[0].path, tilesets=1)
+    batched = predictor.predict_scene(clean_scenes[0].path, tilesets=1, batch_size=5)
+    assert (default.settings["batch_size"], batched.settings["batch_size"]) == (1, 5)
+    assert default.probabilities is not None and batched.probabilities is not None
+    np.testing.assert_allclose(default.probabilities, batched.probabilities, atol=1e-6)
+    assert [s.geometry.area for s in default.slicks] == pytest.approx(
+        [s.geometry.area for s in batched.slicks])
+
+
 def test_grd_geotiff_matches_scene_folder(dark_bundle: Path, clean_scenes: list[SyntheticScene],
                                           dark_results: Any, tmp_path: Path) -> None:
     scene = clean_scenes[0]

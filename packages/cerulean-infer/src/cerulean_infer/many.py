@@ -43,7 +43,7 @@ class ManyOptions:
     merge: str = "ours"
     georef: str = "spline"
     land: str | None = None
-    batch_size: int = 8
+    batch_size: int | None = None
 
 
 @dataclass(frozen=True)

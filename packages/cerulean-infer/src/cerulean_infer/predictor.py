@@ -174,6 +174,17 @@ class Predictor:
         return self.runner.device
 
     @property
+    def batch_size(self) -> int:
+        """Tiles per model call when a run does not say: 8 on CUDA, 1 on CPU.
+
+        On CPU a bigger batch is no faster (UNet-ResNet34 on 512-px tiles, 2 threads:
+        0.42 / 0.43 / 0.39 tiles/s at batch 1 / 2 / 4 with ONNX) but holds its
+        activations at once: each tile adds about 300 MB (ONNX) to 400 MB (torch) to
+        the peak.
+        """
+        return 8 if self.device.startswith("cuda") else 1
+
+    @property
     def backend(self) -> str:
         return self.runner.backend
 

@@ -101,7 +101,7 @@ class _Batch:
 def predict_scene(
     predictor: Predictor, scene: Path | str, *, aux: Sequence[ChannelSpec | str] = (),
     tilesets: int = 3, merge: str = "ours", georef: str = "spline",
-    land: Path | str | None = None, batch_size: int = 8, progress: bool = False,
+    land: Path | str | None = None, batch_size: int | None = None, progress: bool = False,
     thresholds: dict[str, float] | None = None,
 ) -> SceneResult:
     """Predict the slicks of one scene.
@@ -114,7 +114,7 @@ def predict_scene(
         merge: ``ours`` (blended rasters, mask-overlap merging) or ``serving``.
         georef: ``spline`` (GCP thin-plate spline) or ``affine`` (the service's placement).
         land: a GeoJSON of land polygons; tiles wholly on land are skipped.
-        batch_size: tiles per model call.
+        batch_size: tiles per model call (None: the predictor's, 8 on CUDA, 1 on CPU).
         progress: show a progress bar.
         thresholds: overrides of the predictor's post-processing preset.
 
@@ -125,6 +125,8 @@ def predict_scene(
     started = time.perf_counter()
     if merge not in MERGE_MODES:
         raise SceneError(f"merge {merge!r} is not one of {', '.join(MERGE_MODES)}")
+    if batch_size is None:
+        batch_size = predictor.batch_size
     if batch_size < 1:
         raise SceneError(f"batch size {batch_size} must be at least 1")
     chosen = predictor.preset.override(**(thresholds or {}))

@@ -65,8 +65,9 @@ def scene_options(func: F) -> F:
                      help="Source of an auxiliary channel the model takes, as in "
                           "cerulean-tiling: infra_distance=infra.geojson, "
                           "vessel_density=density_{month}.tif (repeatable)."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=8,
-                     show_default=True, help="Tiles per model call."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                     help="Tiles per model call [default: 8 on CUDA, 1 on CPU, where a "
+                          "bigger batch is no faster and costs ~300 MB a tile]."),
         click.option("--merge", type=click.Choice(["ours", "serving"]), default="ours",
                      show_default=True,
                      help="ours: blended probabilities and mask-overlap merging; serving: "

@@ -33,7 +33,7 @@ from cerulean_infer.outputs import (
               help="uint8: p×250 with nodata 255; float32: p with nodata NaN.")
 def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, device: str,
             backend: str, postprocess: str | None, thresholds: tuple[str, ...],
-            aux: tuple[str, ...], batch_size: int, merge: str, georef: str, tilesets: int,
+            aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str, tilesets: int,
             land: Path | None, progress: bool, overlay: Path | None,
             probabilities: Path | None, probabilities_dtype: str) -> None:
     """Predict slick polygons over SCENE.
@@ -84,7 +84,7 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
 def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
                          model_row: Path | None, device: str, backend: str,
                          postprocess: str | None, thresholds: tuple[str, ...],
-                         aux: tuple[str, ...], batch_size: int, merge: str, georef: str,
+                         aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str,
                          tilesets: int, land: Path | None, progress: bool,
                          scheduler: str | None, workers: int) -> None:
     """Predict many SCENES on dask; scenes whose GeoJSON exists in OUTPUT are skipped.
@@ -114,7 +114,7 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
 
 def _options(bundle: Path, model_row: Path | None, device: str, backend: str,
              postprocess: str | None, thresholds: tuple[str, ...], aux: tuple[str, ...],
-             batch_size: int, merge: str, georef: str, tilesets: int,
+             batch_size: int | None, merge: str, georef: str, tilesets: int,
              land: Path | None) -> ManyOptions:
     return ManyOptions(
         bundle=str(bundle), model_row=_str(model_row), device=device, backend=backend,
