@@ -98,6 +98,17 @@ def _annotations_not_json(demo: Path, tmp: Path) -> tuple[list[str], Path]:
         tmp / "s.csv"
 
 
+def _file_name_climbing_out(demo: Path, tmp: Path) -> tuple[list[str], Path]:
+    dataset = _dataset(demo, tmp)
+    doc = json.loads((dataset / "annotations.json").read_text())
+    doc["images"][0]["file_name"] = "tiles/../../escape.tif"
+    (dataset / "annotations.json").write_text(json.dumps(doc))
+    shutil.copy(dataset / "tiles" / Path(doc["images"][1]["file_name"]).name,
+                tmp / "escape.tif")
+    return [_tool("cerulean-coco"), "filter", str(dataset), "-o", str(tmp / "a" / "out")], \
+        tmp / "a" / "out"
+
+
 def _empty_dataset(demo: Path, tmp: Path) -> tuple[list[str], Path]:
     dataset = _dataset(demo, tmp, "train")
     doc = json.loads((dataset / "annotations.json").read_text())
@@ -230,6 +241,8 @@ CASES = [
     Case("tiling: broken gcps.json", _broken_gcps, "gcps.json"),
     Case("coco: config value of the wrong type", _json_wrong_type, "zoom"),
     Case("coco: annotations.json is not JSON", _annotations_not_json, "annotations.json"),
+    Case("coco: file_name that climbs out of the dataset", _file_name_climbing_out,
+         "tiles/../../escape.tif"),
     Case("train: empty training dataset", _empty_dataset, "ds-train"),
     Case("train: config key typo", _config_typo, "epochz"),
     Case("train: unknown backbone", _unknown_backbone, "resnet7"),

@@ -19,6 +19,7 @@ from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
 from cerulean_coco.types import Bbox, BoolArray
+from cerulean_tiling import UnsafePathError, path_inside
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,20 @@ class CocoDataset:
         return Manifest.load(self.root)
 
     def tile_path(self, image: ImageRecord) -> Path:
-        """Absolute path of an image's tile file."""
-        return self.root / image.file_name
+        """Absolute path of an image's tile file; see :meth:`file_path`."""
+        return self.file_path(image.file_name)
+
+    def file_path(self, file_name: str) -> Path:
+        """Absolute path of a file the dataset names (``tiles/<name>.tif``).
+
+        Raises:
+            DatasetReadError: the name leads outside the dataset folder (through ``..``,
+                an absolute path or a symbolic link).
+        """
+        try:
+            return path_inside(self.root, file_name, "file_name")
+        except UnsafePathError as exc:
+            raise DatasetReadError(f"{self.root}: {exc}") from None
 
     def __len__(self) -> int:
         return len(self.document.images)

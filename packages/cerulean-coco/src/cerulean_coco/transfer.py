@@ -40,10 +40,12 @@ from cerulean_tiling import (
     FetchAuthError,
     RetryPolicy,
     S3LocationError,
+    UnsafePathError,
     classify_s3_error,
     s3_client,
     s3_session,
 )
+from cerulean_tiling import safe_relative as checked_relative
 from cerulean_tiling import split_s3 as _split_s3
 
 logger = logging.getLogger(__name__)
@@ -200,26 +202,19 @@ def safe_relative(key: str, relative: str) -> PurePosixPath:
     """The local relative path for an object key's part under the pulled prefix.
 
     A key comes from a bucket that may be shared or compromised: it must name a file
-    strictly inside the destination folder.
+    strictly inside the destination folder (cerulean-tiling's :func:`safe_relative`).
 
     Raises:
         TransferError: the key holds a backslash, an empty, ``.`` or ``..`` segment, or
             an absolute part (the message names the key).
     """
-    parts = relative.split("/")
-    bad = (
-        not relative
-        or "\\" in relative
-        or relative.startswith("/")
-        or any(part in ("", ".", "..") for part in parts)
-        or PurePosixPath(relative).is_absolute()
-    )
-    if bad:
+    try:
+        return checked_relative(relative, "object key")
+    except UnsafePathError:
         raise TransferError(
             f"{key}: object key would be written outside the destination folder "
             "(absolute, '..', '.', empty segment or backslash); nothing was downloaded"
-        )
-    return PurePosixPath(*parts)
+        ) from None
 
 
 def _run(

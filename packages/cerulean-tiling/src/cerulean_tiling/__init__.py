@@ -65,6 +65,7 @@ from cerulean_tiling.errors import (
     SceneIdError,
     SceneNotFoundError,
     SceneReadError,
+    UnsafePathError,
 )
 from cerulean_tiling.geo.gcps import (
     GCPSet,
@@ -82,6 +83,7 @@ from cerulean_tiling.geo.grid import (
     tms_matrix,
 )
 from cerulean_tiling.geo.warp import warp_image, warp_mask
+from cerulean_tiling.paths import path_inside, safe_name, safe_relative
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
@@ -179,6 +181,7 @@ __all__ = [
     "TileSpec",
     "TiledSceneRecord",
     "TilingConfig",
+    "UnsafePathError",
     "Window",
     "__version__",
     "atomic_path",
@@ -197,6 +200,7 @@ __all__ = [
     "normalise_name",
     "open_scene",
     "parse_scene_id",
+    "path_inside",
     "preset",
     "progress_option",
     "read_gcps_from_raster",
@@ -206,6 +210,8 @@ __all__ = [
     "run_group",
     "s3_client",
     "s3_session",
+    "safe_name",
+    "safe_relative",
     "search_scenes",
     "split_s3",
     "staged_folder",

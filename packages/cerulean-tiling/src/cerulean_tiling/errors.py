@@ -14,6 +14,7 @@ exception it is, so callers can catch either::
     ├── GridError (ValueError)          an unusable grid specification
     ├── ConfigError (ValueError)        a settings file or value that cannot be used
     ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
+    ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
     ├── FetchError (OSError)            searching or downloading scenes failed
     │   ├── FetchAuthError (PermissionError)    credentials missing or refused
@@ -76,6 +77,11 @@ class ConfigError(CeruleanTilingError, ValueError):
 
 class SearchQueryError(CeruleanTilingError, ValueError):
     """A scene search cannot be asked: an empty bbox or time range, no results wanted."""
+
+
+class UnsafePathError(CeruleanTilingError, ValueError):
+    """A path read from data (a COCO ``file_name``, a scene id used as a folder name, a
+    manifest entry) is absolute, climbs with ``..`` or leads out through a link."""
 
 
 class OutputError(CeruleanTilingError, OSError):

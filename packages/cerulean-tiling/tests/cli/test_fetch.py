@@ -86,3 +86,22 @@ def test_search_rejects_a_bad_bbox(eodag_env: StacServer, run_cli: Callable[...,
                      "--end", "2020-08-02")
     assert result.code == 2
     assert "bbox" in result.err and result.err.count("\n") == 1
+
+
+def test_scene_list_naming_a_folder_outside_is_refused(
+    eodag_env: StacServer, run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    listing = tmp_path / "scenes.geojson"
+    listing.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": None,
+         "properties": {"scene_id": eodag_env.matching[0], "provider": "local_stac"}},
+        {"type": "Feature", "geometry": None,
+         "properties": {"scene_id": "../../escaped", "provider": "local_stac"}},
+    ]}))
+    out = tmp_path / "a" / "grd"
+    result = run_cli("download", listing, "-o", out, "--no-progress")
+    assert result.code == 1
+    assert result.err.strip().startswith("Error: ") and "'../../escaped'" in result.err
+    assert result.err.count("\n") == 1
+    assert not (tmp_path / "escaped").exists()
+    assert sum(eodag_env.faults.gets.values()) == 0  # refused before any request

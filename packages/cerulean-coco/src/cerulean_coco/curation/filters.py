@@ -133,7 +133,7 @@ def filter_dataset(source: Path, output: Path, spec: FilterSpec, *,
     manifest.negatives = [im for im in manifest.negatives if im.file_name not in taken]
     manifest.history.append({"op": "filter", "source": str(dataset.root), **spec.to_dict()})
     files = {im.file_name for im in document.images} | {im.file_name for im in manifest.negatives}
-    sources = {name: dataset.root / name for name in files}
+    sources = {name: dataset.file_path(name) for name in files}
     return write_dataset(output, document, manifest, sources, overwrite=overwrite)
 
 

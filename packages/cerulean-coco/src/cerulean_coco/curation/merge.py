@@ -104,7 +104,7 @@ def _merge_manifests(datasets: list[CocoDataset], order: list[int], image_files:
         for image in manifest.negatives:
             if image.file_name not in image_files and image.file_name not in negatives:
                 negatives[image.file_name] = image
-                tile_sources[image.file_name] = datasets[index].root / image.file_name
+                tile_sources[image.file_name] = datasets[index].tile_path(image)
     merged.negatives = sorted(negatives.values(), key=lambda im: im.sort_key)
     merged.history.append({"op": "merge", "sources": [str(d.root) for d in datasets],
                            "prefer": prefer})

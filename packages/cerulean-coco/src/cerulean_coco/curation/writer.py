@@ -9,7 +9,7 @@ from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.format.document import CocoDocument
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, TILES_DIR
 from cerulean_coco.format.manifest import Manifest
-from cerulean_tiling import link_or_copy, staged_folder
+from cerulean_tiling import link_or_copy, path_inside, staged_folder
 
 
 def write_dataset(
@@ -47,7 +47,7 @@ def write_dataset(
             source = sources.get(file_name)
             if source is None or not source.is_file():
                 raise DatasetReadError(f"{source or file_name}: tile file is missing")
-            link_or_copy(source, staged / file_name)
+            link_or_copy(source, path_inside(staged, file_name, "file_name"))
         manifest.tiles = {k: v for k, v in manifest.tiles.items() if k in needed}
         canonical.save(staged / ANNOTATIONS_NAME)
         manifest.save(staged)

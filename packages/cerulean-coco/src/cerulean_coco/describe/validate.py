@@ -22,7 +22,7 @@ from cerulean_coco.format.hashing import sha256_file
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.types import RLE
-from cerulean_tiling import BACKGROUND, CLASSES
+from cerulean_tiling import BACKGROUND, CLASSES, UnsafePathError, path_inside
 
 _TABLE = {c.name: c.id for c in CLASSES}
 _IMAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -134,7 +134,9 @@ class _Checker:
         self.tile(where, item)
 
     def tile(self, where: str, item: dict[str, Any]) -> None:
-        path = self.folder / item["file_name"]
+        path = self.inside(where, item["file_name"])
+        if path is None:
+            return
         if not path.is_file():
             self.add(where, f"tile file {path} is missing")
             return
@@ -185,7 +187,9 @@ class _Checker:
             return
         where = str(self.folder / MANIFEST_NAME)
         for file_name, record in sorted(manifest.tiles.items()):
-            path = self.folder / file_name
+            path = self.inside(where, file_name)
+            if path is None:
+                continue
             if not path.is_file():
                 if file_name not in self.image_files:  # else reported with its image
                     self.add(where, f"tile file {path} is missing")
@@ -195,8 +199,17 @@ class _Checker:
             elif checksums and sha256_file(path) != record.sha256:
                 self.add(where, f"tile file {path} does not match its recorded sha256")
         for image in manifest.negatives:
-            if not (self.folder / image.file_name).is_file():
-                self.add(where, f"negative tile file {self.folder / image.file_name} is missing")
+            path = self.inside(where, image.file_name)
+            if path is not None and not path.is_file():
+                self.add(where, f"negative tile file {path} is missing")
+
+    def inside(self, where: str, file_name: str) -> Path | None:
+        """The file's path, or None (and a problem) when the name leads outside the folder."""
+        try:
+            return path_inside(self.folder, file_name, "file_name")
+        except UnsafePathError as exc:
+            self.add(where, str(exc))
+            return None
 
     def _fields(self, where: str, item: Any,
                 fields: dict[str, type | tuple[type, ...]]) -> bool:

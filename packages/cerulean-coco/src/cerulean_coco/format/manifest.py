@@ -20,7 +20,7 @@ from cerulean_coco.format.document import read_json
 from cerulean_coco.format.layout import MANIFEST_NAME
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import ImageRecord
-from cerulean_tiling import write_json
+from cerulean_tiling import safe_relative, write_json
 
 MANIFEST_FORMAT = 1
 
@@ -120,7 +120,8 @@ class Manifest:
                             if data["parameters"] != {} else None),
                 versions=dict(data.get("versions", {})),
                 scenes={k: SceneEntry.from_json(v) for k, v in data.get("scenes", {}).items()},
-                tiles={k: TileFile(int(v["bytes"]), str(v["sha256"]))
+                tiles={str(safe_relative(k, "tile file name")):
+                       TileFile(int(v["bytes"]), str(v["sha256"]))
                        for k, v in data.get("tiles", {}).items()},
                 negatives=[ImageRecord.from_json(v) for v in data.get("negatives", [])],
                 history=list(data.get("history", [])),

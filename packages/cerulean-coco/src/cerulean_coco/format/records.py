@@ -13,7 +13,7 @@ from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.types import RLE, Bbox, Bounds
-from cerulean_tiling import BACKGROUND, CLASSES
+from cerulean_tiling import BACKGROUND, CLASSES, safe_relative
 
 SUPERCATEGORY = "slick"
 
@@ -104,7 +104,7 @@ class ImageRecord:
             raise RecordFormatError(f"bounds {data['bounds']!r} is not [w, s, e, n]")
         return cls(
             id=_int(data, "id"),
-            file_name=_str(data, "file_name"),
+            file_name=str(safe_relative(data["file_name"], "file_name")),
             width=_int(data, "width"),
             height=_int(data, "height"),
             scene_id=_str(data, "scene_id"),

@@ -30,6 +30,7 @@ from cerulean_tiling.acquire.resumable import fetch_file
 from cerulean_tiling.acquire.retry import RetryPolicy
 from cerulean_tiling.errors import OutputError, SceneNotFoundError
 from cerulean_tiling.optional import import_optional
+from cerulean_tiling.paths import safe_name
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def download_scenes(
         FetchError: network or server failures after retries (partial bytes are kept for
             the next run under the hidden ``.part`` folder).
         OutputError: ``out_dir`` cannot be written.
+        UnsafePathError: a scene id is not usable as a folder name (``..``, a ``/``).
     """
     policy = policy or RetryPolicy()
     out_dir = Path(out_dir)
@@ -94,6 +96,8 @@ def download_scenes(
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create ({exc.strerror or exc})") from None
     todo = [_pair(s, provider) for s in scenes]
+    for scene_id, _ in todo:  # every id names a folder: check them all before any download
+        safe_name(scene_id, "scene id")
     results: list[DownloadResult] = []
     for scene_id, scene_provider in todo:
         final = out_dir / scene_id
@@ -234,8 +238,8 @@ def _product_id(product: Any) -> str:
 
 
 def _file_name(href: str) -> str:
-    name = PurePosixPath(unquote(urlparse(href).path)).name
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "asset"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", PurePosixPath(unquote(urlparse(href).path)).name)
+    return "asset" if name in ("", ".", "..") else name
 
 
 def _tree_size(root: Path) -> int:
