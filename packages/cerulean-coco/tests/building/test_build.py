@@ -17,6 +17,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from cerulean_coco.building.build import BuildReport, build_dataset
+from cerulean_coco.describe.validate import validate_dataset
 from cerulean_coco.errors import ParameterMismatchError
 from cerulean_coco.format.layout import PARTS_DIR, STAGING_DIR, TILES_DIR
 from cerulean_coco.format.manifest import Manifest
@@ -151,13 +152,33 @@ def test_failing_scene_is_reported_and_the_build_goes_on(scene_root: Path,
     manifest = Manifest.load(out)
     assert manifest.scenes[broken.name].status == "failed"
     assert manifest.scenes[broken.name].error == report.failed[0].error
-    images = json.loads((out / "annotations.json").read_text())["images"]
-    assert broken.name not in {im["scene_id"] for im in images}
+    # No finished-looking dataset: the built scenes wait in parts/ for the rerun.
+    assert not (out / "annotations.json").exists()
+    assert len(list((out / PARTS_DIR).iterdir())) == 2
+    problems = [str(p) for p in validate_dataset(out)]
+    assert any(broken.name in p and "failed" in p for p in problems), problems
 
     shutil.copy(good[0] / "Background.png", broken / "Background.png")
     report = build_dataset([root], out, TilingConfig(), workers=1, progress=False)
     assert [o.scene_id for o in report.built] == [broken.name]
     assert not report.failed and len(report.skipped) == 2
+    images = json.loads((out / "annotations.json").read_text())["images"]
+    assert broken.name in {im["scene_id"] for im in images}
+    assert validate_dataset(out) == []
+
+
+def test_a_build_whose_only_scene_fails_leaves_no_dataset(scene_root: Path,
+                                                          tmp_path: Path) -> None:
+    scene = discover_scenes([scene_root])[0]
+    broken = tmp_path / "scenes" / scene.parent.name / scene.name
+    shutil.copytree(scene, broken)
+    (broken / "Background.png").write_bytes(b"\x89PNG truncated")
+    out = tmp_path / "dataset"
+    report = build_dataset([broken], out, TilingConfig(), workers=1, progress=False)
+    assert [o.scene_id for o in report.failed] == [scene.name] and not report.built
+    assert not (out / "annotations.json").exists()
+    assert Manifest.load(out).scenes[scene.name].status == "failed"
+    assert validate_dataset(out), "a build with a failed scene validated"
 
 
 def test_sigkilled_build_resumes_to_the_uninterrupted_result(

@@ -131,10 +131,14 @@ def test_build_with_a_failing_scene_exits_non_zero(run_cli: Run, scene_root: Pat
     result = run_cli("build", root, "-o", tmp_path / "ds", "--workers", "1", "--no-progress")
     assert result.code == 1
     assert "1 scene(s) built" in result.out
-    failed = [line for line in result.err.splitlines() if line.startswith("failed: ")]
+    failed = [line for line in result.out.splitlines() if line.startswith("failed: ")]
     assert len(failed) == 1 and str(broken) in failed[0] and "gcps.json" in failed[0]
-    assert "Error: 1 of 2 scene(s) failed" in result.err
-    assert (tmp_path / "ds" / "annotations.json").is_file()
+    line = _one_error_line(result.err)
+    assert "1 of 2 scene(s) failed" in line and str(broken) in line and "gcps.json" in line
+    assert not (tmp_path / "ds" / "annotations.json").exists()
+    result = run_cli("validate", tmp_path / "ds")
+    assert result.code == 1 and broken.name in result.out and "failed" in result.out
+    assert "problem(s) found" in _one_error_line(result.err)
 
 
 def test_merge_duplicates_and_split_fractions(run_cli: Run, built: BuildReport,

@@ -2,15 +2,19 @@
 
 Dataset folder while and after building::
 
-    annotations.json    written last, from the committed parts (absent while work remains)
-    manifest.json       parameters first; scenes, tile hashes and negatives at the end
+    annotations.json    written last, from the committed parts, and only when every scene
+                        is built (absent while work remains or after a scene failed)
+    manifest.json       parameters first; scenes, tile hashes and negatives at the end,
+                        failed scenes recorded with their error
     tiles/              tile GeoTIFFs of committed scenes (and of the scene being moved in)
     parts/<scene>.json  one committed scene each: the resume record
     .staging/<run>/     per-run scratch where workers tile; cleared by every new run
     .lock               held by the building process; a second build of the folder is refused
 
 Rerunning a build skips scenes whose part file exists, was made with the same
-parameters and whose scene folder looks unchanged; everything else is redone.
+parameters and whose scene folder looks unchanged; everything else is redone. A build
+with failed scenes leaves its progress in ``parts/`` (the resumable record) and no
+``annotations.json``, so nothing reads a finished-looking dataset that lacks scenes.
 """
 
 from __future__ import annotations
@@ -73,8 +77,10 @@ class BuildReport:
         dataset: the dataset folder.
         skipped: scene ids already committed by an earlier run.
         built: outcomes of the scenes built by this run.
-        failed: outcomes of the scenes that failed (not in the dataset).
-        images, annotations, negatives: totals of the written dataset.
+        failed: outcomes of the scenes that failed; when any did, annotations.json
+            is not written.
+        images, annotations, negatives: totals of the committed scenes (those of the
+            written dataset when nothing failed).
     """
 
     dataset: Path
@@ -113,7 +119,9 @@ def build_dataset(
         progress: show a progress bar over scenes (None: when stderr is a terminal).
 
     Returns:
-        The report; scenes that failed are listed in it and left out of the dataset.
+        The report. When scenes failed they are listed in it and in ``manifest.json``,
+        and ``annotations.json`` is not written (the committed scenes stay in
+        ``parts/`` for a rerun).
 
     Raises:
         ParameterMismatchError: ``output`` was built with other parameters.
@@ -141,8 +149,9 @@ def build_dataset(
             logger.info("cleared %d tile file(s) of unfinished scenes", removed)
         todo = {s: p for s, p in scene_ids.items() if s not in parts}
         report.skipped = sorted(s for s in scene_ids if s in parts)
-        if todo:
+        if todo or report.failed:
             (dataset / ANNOTATIONS_NAME).unlink(missing_ok=True)
+        if todo:
             _run(dataset, todo, parameters, workers, scheduler, progress, report)
         _write(dataset, parameters, digest, report)
     return report
@@ -260,8 +269,11 @@ def _write(dataset: Path, parameters: BuildParameters, digest: str, report: Buil
             scene_id=outcome.scene_id, status="failed", path=outcome.scene_path,
             seconds=round(outcome.seconds, 3), error=outcome.error,
         ))
-    document.save(dataset / ANNOTATIONS_NAME)
+    # The manifest goes first: annotations.json is the mark of a finished dataset, and
+    # only a build where every scene succeeded may leave one.
     manifest.save(dataset)
+    if not report.failed:
+        document.save(dataset / ANNOTATIONS_NAME)
     report.images = len(document.images)
     report.annotations = len(document.annotations)
     report.negatives = len(manifest.negatives)

@@ -29,8 +29,9 @@ def build(scenes: tuple[Path, ...], output: Path, workers: int, scheduler: str |
 
     SCENES are scene folders, roots of class folders, or text files listing scene
     folders. Each scene runs as a dask task; a failing scene is reported and the others
-    go on (the exit status is then 1). Rerunning the same command after an interruption
-    redoes only the unfinished scenes.
+    go on, but annotations.json is then not written (the exit status is 1; the built
+    scenes are kept for the rerun). Rerunning the same command after an interruption or
+    a fix redoes only the unfinished scenes.
     """
     config = config_from_options(tiling)
     report = build_dataset(list(scenes), output, config, workers=workers, scheduler=scheduler,
@@ -40,12 +41,16 @@ def build(scenes: tuple[Path, ...], output: Path, workers: int, scheduler: str |
         f"built, {len(report.failed)} failed; {report.images} images, "
         f"{report.annotations} annotations, {report.negatives} empty tiles recorded"
     )
+    # The per-scene failures are part of the report (stdout); stderr gets the one line.
     for outcome in report.failed:
-        click.echo(f"failed: {outcome.scene_path}: {outcome.error}", err=True)
+        click.echo(f"failed: {outcome.scene_path}: {outcome.error}")
     if report.failed:
         total = len(report.failed) + len(report.built) + len(report.skipped)
+        first = report.failed[0]
         raise BuildIncompleteError(
-            f"{len(report.failed)} of {total} scene(s) failed; rerun to retry them"
+            f"{report.dataset}: {len(report.failed)} of {total} scene(s) failed, first "
+            f"{first.scene_path}: {first.error}; annotations.json not written, fix and rerun "
+            "to retry them"
         )
 
 

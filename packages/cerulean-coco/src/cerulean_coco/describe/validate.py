@@ -3,8 +3,9 @@
 Checked: the JSON schema of annotations.json, unique ids, that every annotation points
 at an existing image and category, that category ids follow the class table, that every
 RLE decodes at its image's size with the recorded area, that every tile file exists
-with the recorded size and band count, and the manifest's records of tiles and
-negatives (sizes, and hashes with ``checksums``).
+with the recorded size and band count, and the manifest's records of scenes, tiles and
+negatives (no scene recorded as failed; sizes, and hashes with ``checksums``). A build
+with failed scenes is not a dataset, whatever else its folder holds.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def validate_dataset(folder: Path, *, checksums: bool = False) -> list[Problem]:
     if not folder.is_dir():
         return [Problem(str(folder), "no such dataset folder")]
     annotations_path = folder / ANNOTATIONS_NAME
+    checker = _Checker(folder, str(annotations_path))
+    checker.failed_scenes()
     try:
         data = read_json(annotations_path)
     except DatasetReadError as exc:
-        return [Problem(str(annotations_path), str(exc).removeprefix(f"{annotations_path}: "))]
-    checker = _Checker(folder, str(annotations_path))
+        checker.add(str(annotations_path), str(exc).removeprefix(f"{annotations_path}: "))
+        return checker.problems
     checker.document(data)
     checker.manifest(checksums)
     return checker.problems
@@ -180,6 +183,16 @@ class _Checker:
         if rle.area(segmentation) != item["area"]:
             self.add(where, f"area {item['area']} differs from the mask's "
                             f"{rle.area(segmentation)} pixels")
+
+    def failed_scenes(self) -> None:
+        """A scene the build recorded as failed: the dataset lacks it."""
+        if self.manifest_data is None:
+            return
+        where = str(self.folder / MANIFEST_NAME)
+        for scene_id, entry in sorted(self.manifest_data.scenes.items()):
+            if entry.status != "built":
+                self.add(where, f"scene {scene_id} ({entry.path}) {entry.status}: "
+                                f"{entry.error}; rerun the build")
 
     def manifest(self, checksums: bool) -> None:
         manifest = self.manifest_data
