@@ -44,6 +44,7 @@ from cerulean_tiling import (
     classify_s3_error,
     s3_client,
     s3_session,
+    utf8_path,
 )
 from cerulean_tiling import safe_relative as checked_relative
 from cerulean_tiling import split_s3 as _split_s3
@@ -249,6 +250,7 @@ def _local_files(root: Path) -> list[str]:
 
     Raises:
         TransferError: a link points outside ``root``, or a folder is a link.
+        FileNameError: a file name is not valid UTF-8 (it could be no object key).
     """
     top = root.resolve()
     found = []
@@ -270,7 +272,8 @@ def _local_files(root: Path) -> list[str]:
                     f"{path}: is a symbolic link out of the dataset folder; refusing to push it"
                 )
             if path.is_file():
-                found.append(path.relative_to(root).as_posix())
+                # An object key is text: a name that is not UTF-8 is named, not mangled.
+                found.append(utf8_path(path, "dataset file").relative_to(root).as_posix())
     return found
 
 

@@ -176,9 +176,14 @@ def test_a_build_whose_only_scene_fails_leaves_no_dataset(scene_root: Path,
     out = tmp_path / "dataset"
     report = build_dataset([broken], out, TilingConfig(), workers=1, progress=False)
     assert [o.scene_id for o in report.failed] == [scene.name] and not report.built
+    assert not out.exists(), "the folder the build made holds nothing to resume"
+
+    out.mkdir()  # the user's own (empty) folder stays, and says what failed
+    build_dataset([broken], out, TilingConfig(), workers=1, progress=False)
     assert not (out / "annotations.json").exists()
     assert Manifest.load(out).scenes[scene.name].status == "failed"
-    assert validate_dataset(out), "a build with a failed scene validated"
+    problems = [str(p) for p in validate_dataset(out)]
+    assert any(scene.name in p and "failed" in p for p in problems), problems
 
 
 def test_sigkilled_build_resumes_to_the_uninterrupted_result(

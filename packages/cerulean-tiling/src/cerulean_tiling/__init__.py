@@ -23,6 +23,7 @@ from cerulean_tiling.acquire.search import SceneRecord, search_scenes
 from cerulean_tiling.atomic import (
     atomic_path,
     is_temp,
+    json_text,
     link_or_copy,
     staged_folder,
     write_bytes,
@@ -55,8 +56,10 @@ from cerulean_tiling.errors import (
     ConfigError,
     FetchAuthError,
     FetchError,
+    FileNameError,
     GCPError,
     GridError,
+    JSONValueError,
     LayerColourError,
     LayerSizeError,
     MissingExtraError,
@@ -83,7 +86,7 @@ from cerulean_tiling.geo.grid import (
     tms_matrix,
 )
 from cerulean_tiling.geo.warp import warp_image, warp_mask
-from cerulean_tiling.paths import path_inside, safe_name, safe_relative
+from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relative, utf8_path
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
@@ -148,11 +151,13 @@ __all__ = [
     "DownloadResult",
     "FetchAuthError",
     "FetchError",
+    "FileNameError",
     "GCPError",
     "GCPSet",
     "Georeference",
     "GridError",
     "InstanceEntry",
+    "JSONValueError",
     "Lattice",
     "LayerColourError",
     "LayerReport",
@@ -195,6 +200,7 @@ __all__ = [
     "discover_scenes",
     "download_scenes",
     "is_temp",
+    "json_text",
     "link_or_copy",
     "metres_per_degree",
     "normalise_name",
@@ -202,6 +208,7 @@ __all__ = [
     "parse_scene_id",
     "path_inside",
     "preset",
+    "printable",
     "progress_option",
     "read_gcps_from_raster",
     "read_gcps_json",
@@ -220,6 +227,7 @@ __all__ = [
     "tiling_options",
     "tms_matrix",
     "tqdm_disable",
+    "utf8_path",
     "warp_image",
     "warp_mask",
     "write_bytes",

@@ -15,7 +15,9 @@ exception it is, so callers can catch either::
     ├── ConfigError (ValueError)        a settings file or value that cannot be used
     ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
     ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
+    ├── FileNameError (ValueError)      a file or folder name on disk is not valid UTF-8
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
+    ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
     ├── FetchError (OSError)            searching or downloading scenes failed
     │   ├── FetchAuthError (PermissionError)    credentials missing or refused
     │   ├── S3LocationError (ValueError)        not an s3://bucket/key location
@@ -84,8 +86,22 @@ class UnsafePathError(CeruleanTilingError, ValueError):
     manifest entry) is absolute, climbs with ``..`` or leads out through a link."""
 
 
+class FileNameError(CeruleanTilingError, ValueError):
+    """A file or folder name on disk is not valid UTF-8.
+
+    Such a name cannot be written into JSON, a GeoTIFF tag or a message as it is, nor
+    handed to GDAL; it is refused (the message shows the odd bytes as ``\\xNN``) rather
+    than guessed at, so the annotator can rename the file.
+    """
+
+
 class OutputError(CeruleanTilingError, OSError):
     """Outputs already exist (without overwrite) or cannot be written."""
+
+
+class JSONValueError(CeruleanTilingError, ValueError):
+    """A value that JSON cannot hold was about to be written: NaN, infinity, or text that
+    is not valid UTF-8. The message names the file and the key; nothing is written."""
 
 
 class FetchError(CeruleanTilingError, OSError):

@@ -10,13 +10,18 @@ so, and every package reads such names through them:
   refuse a bad name when they are parsed.
 - :func:`path_inside` joins a checked name to its folder and resolves symbolic links, so
   a link planted inside the folder cannot lead out of it either.
+
+Names read from disk meet a third check: :func:`utf8_path` refuses a path that is not
+valid UTF-8 (Python keeps its odd bytes as lone surrogates, which JSON, GDAL and the
+terminal all refuse later, far from the file), and :func:`printable` shows such a path
+in a message with those bytes as ``\\xNN``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from cerulean_tiling.errors import UnsafePathError
+from cerulean_tiling.errors import FileNameError, UnsafePathError
 
 
 def safe_relative(name: object, what: str = "path") -> PurePosixPath:
@@ -82,4 +87,42 @@ def path_inside(folder: Path, name: object, what: str = "path") -> Path:
     return path
 
 
-__all__ = ["path_inside", "safe_name", "safe_relative"]
+def printable(text: object) -> str:
+    """``str(text)`` with bytes that are not UTF-8 shown as ``\\xNN``, safe to print or save.
+
+    A name read from disk that is not valid UTF-8 reaches Python with each odd byte as a
+    lone surrogate (``surrogateescape``); writing it to stdout, JSON or GDAL fails.
+    """
+    value = str(text)
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def utf8_path(path: Path, what: str = "file") -> Path:
+    """``path`` when every part of it is valid UTF-8.
+
+    Args:
+        path: a path found on disk (a listed folder entry, a discovered scene folder).
+        what: what the path is, for the message (``"layer file"``).
+
+    Raises:
+        FileNameError: the path holds bytes that are not UTF-8 (shown as ``\\xNN``).
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FileNameError(
+            f"{printable(path)}: {what} name is not valid UTF-8; rename it"
+        ) from None
+    return path
+
+
+__all__ = ["path_inside", "printable", "safe_name", "safe_relative", "utf8_path"]

@@ -28,7 +28,15 @@ from dataclasses import MISSING, asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
 
-from cerulean_tiling import CONSTANT, INFRA_DISTANCE, PRESETS, VESSEL_DENSITY, VV, write_text
+from cerulean_tiling import (
+    CONSTANT,
+    INFRA_DISTANCE,
+    PRESETS,
+    VESSEL_DENSITY,
+    VV,
+    write_json,
+    write_text,
+)
 from cerulean_train.errors import ConfigError
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -222,7 +230,7 @@ class RunConfig:
             import yaml
         except ImportError:
             path = run_dir / CONFIG_NAMES[1]
-            write_text(path, json.dumps(self.to_dict(), indent=2) + "\n", what="config")
+            write_json(path, self.to_dict(), indent=2, what="config")
             return path
         path = run_dir / CONFIG_NAMES[0]
         write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False), what="config")

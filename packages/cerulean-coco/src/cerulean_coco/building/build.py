@@ -121,7 +121,8 @@ def build_dataset(
     Returns:
         The report. When scenes failed they are listed in it and in ``manifest.json``,
         and ``annotations.json`` is not written (the committed scenes stay in
-        ``parts/`` for a rerun).
+        ``parts/`` for a rerun); a folder this build created is removed again when no
+        scene was committed to it.
 
     Raises:
         ParameterMismatchError: ``output`` was built with other parameters.
@@ -134,6 +135,20 @@ def build_dataset(
     dataset = Path(output).absolute()
     report = BuildReport(dataset)
     scene_ids = _scene_ids(scene_paths, report)
+    created = not dataset.exists()
+    try:
+        _build_locked(dataset, scene_ids, parameters, digest, overwrite, workers, scheduler,
+                      progress, report)
+    finally:
+        # A folder this build made and committed no scene to holds nothing to resume.
+        if created and not any((dataset / PARTS_DIR).glob("*.json")):
+            shutil.rmtree(dataset, ignore_errors=True)
+    return report
+
+
+def _build_locked(dataset: Path, scene_ids: dict[str, Path], parameters: BuildParameters,
+                  digest: str, overwrite: bool, workers: int, scheduler: str | None,
+                  progress: bool | None, report: BuildReport) -> None:
     with _locked(dataset):
         _prepare(dataset, parameters, overwrite)
         shutil.rmtree(dataset / STAGING_DIR, ignore_errors=True)
@@ -154,7 +169,6 @@ def build_dataset(
         if todo:
             _run(dataset, todo, parameters, workers, scheduler, progress, report)
         _write(dataset, parameters, digest, report)
-    return report
 
 
 def _scene_ids(paths: list[Path], report: BuildReport) -> dict[str, Path]:

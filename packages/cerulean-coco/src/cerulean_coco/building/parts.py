@@ -18,7 +18,7 @@ from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.format.layout import PARTS_DIR
 from cerulean_coco.format.manifest import TileFile
 from cerulean_coco.format.records import AnnotationRecord, ImageRecord
-from cerulean_tiling import is_temp, write_bytes
+from cerulean_tiling import is_temp, json_text, write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class ScenePart:
                 for t in self.tiles
             ],
         }
-        return json.dumps(data, separators=(",", ":")).encode("utf-8")
+        return json_text(data, where=f"part of {self.scene_id}").encode("utf-8")
 
     @classmethod
     def loads(cls, raw: bytes) -> ScenePart:

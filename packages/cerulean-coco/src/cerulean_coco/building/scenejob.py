@@ -27,7 +27,7 @@ from cerulean_coco.format.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.format.manifest import TileFile
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import AnnotationRecord, ImageRecord
-from cerulean_tiling import TileInstance, TileRecord, open_scene, tile_scene
+from cerulean_tiling import TileInstance, TileRecord, open_scene, printable, tile_scene
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def run_scene_job(job: SceneJob) -> SceneOutcome:
         scene_id = scene.scene_id.value
         part = _build(job, scene_path, scene.class_folder, staging, started)
     except Exception as exc:  # reported to the client with the scene named
-        message = " ".join(str(exc).split()) or traceback.format_exception_only(exc)[-1].strip()
+        # printable: the message goes into manifest.json and onto the terminal.
+        message = " ".join(printable(exc).split()) \
+            or traceback.format_exception_only(exc)[-1].strip()
         return SceneOutcome(scene_id, job.scene_path, ok=False,
                             error=f"{type(exc).__name__}: {message}",
                             seconds=time.perf_counter() - started)

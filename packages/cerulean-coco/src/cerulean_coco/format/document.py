@@ -18,7 +18,7 @@ from cerulean_coco import __version__
 from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.format.layout import ANNOTATIONS_NAME
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
-from cerulean_tiling import write_bytes
+from cerulean_tiling import json_text, write_bytes
 
 DESCRIPTION = "Cerulean ML oil-slick instances on Sentinel-1 tiles"
 
@@ -79,7 +79,7 @@ class CocoDocument:
 
     def dumps(self) -> bytes:
         """Compact UTF-8 JSON bytes (one line plus a newline)."""
-        text = json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False)
+        text = json_text(self.to_json(), where=ANNOTATIONS_NAME)
         return (text + "\n").encode("utf-8")
 
     def save(self, path: Path) -> None:

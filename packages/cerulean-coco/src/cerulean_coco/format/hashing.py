@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 _CHUNK = 1 << 20
@@ -25,7 +26,7 @@ def sha256_folder(path: Path) -> str:
     """
     digest = hashlib.sha256()
     for item in _files(path):
-        digest.update(f"{item.name}\0{item.stat().st_size}\0".encode())
+        digest.update(os.fsencode(item.name) + f"\0{item.stat().st_size}\0".encode())
         with open(item, "rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
@@ -41,7 +42,8 @@ def fingerprint_folder(path: Path) -> str:
     digest = hashlib.sha256()
     for item in _files(path):
         stat = item.stat()
-        digest.update(f"{item.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        # os.fsencode: the name's bytes as on disk, also when they are not UTF-8.
+        digest.update(os.fsencode(item.name) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

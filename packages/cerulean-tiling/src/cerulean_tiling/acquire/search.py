@@ -23,7 +23,7 @@ from typing import Any
 
 from cerulean_tiling.acquire.catalogue import COLLECTION, call_eodag, check_provider, open_gateway
 from cerulean_tiling.acquire.retry import RetryPolicy
-from cerulean_tiling.atomic import write_text
+from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import FetchError, SceneIdError, SearchQueryError
 from cerulean_tiling.optional import import_optional
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
@@ -193,7 +193,7 @@ def write_scenes(records: Iterable[SceneRecord], path: Path) -> None:
     Raises:
         OutputError: the file cannot be written.
     """
-    write_text(Path(path), json.dumps(scenes_geojson(records), indent=1) + "\n", "scene list")
+    write_json(Path(path), scenes_geojson(records), indent=1, what="scene list")
 
 
 def _pages(

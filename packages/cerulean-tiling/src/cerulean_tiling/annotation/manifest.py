@@ -28,7 +28,6 @@ Background.png that the GCPs describe.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,7 +38,7 @@ from urllib.parse import quote, urlsplit
 
 from cerulean_tiling import __version__
 from cerulean_tiling.acquire.scene_list import Scalar, read_scene_list
-from cerulean_tiling.atomic import write_text
+from cerulean_tiling.atomic import write_json
 from cerulean_tiling.classes import CLASSES
 from cerulean_tiling.errors import ConfigError, OutputError, SceneIdError, SceneReadError
 from cerulean_tiling.scenes.folder import GCPS_NAME, discover_scenes, open_scene
@@ -260,7 +259,7 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")
-    write_text(path, json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n")
+    write_json(path, manifest.to_json(), indent=2, what="annotation manifest")
 
 
 def _overlay_urls(

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import click
 
+from cerulean_tiling.paths import printable
+
 _CLI_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
@@ -58,4 +60,5 @@ def run_group(
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    # A name from disk that is not UTF-8 must not turn the error line into a traceback.
+    return " ".join(printable(message).split())

@@ -17,7 +17,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from cerulean_tiling.atomic import write_text
+from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import GCPError, SceneReadError
 from cerulean_tiling.types import FloatArray
 
@@ -190,7 +190,7 @@ def read_gcps_from_raster(location: str | Path) -> GCPSet:
 
 def write_gcps_json(gcps: GCPSet, path: Path) -> None:
     """Write ``gcps`` as a gcps.json sidecar (atomically)."""
-    write_text(path, json.dumps(gcps.to_json(), indent=1), "GCPs")
+    write_json(path, gcps.to_json(), indent=1, what="GCPs")
 
 
 def _checked(gcps: GCPSet) -> GCPSet:

@@ -21,6 +21,7 @@ from pathlib import Path
 from cerulean_tiling.acquire.remote import is_remote, read_remote_gcps
 from cerulean_tiling.errors import SceneIdError, SceneReadError
 from cerulean_tiling.geo.gcps import GCPSet, read_gcps_from_raster, read_gcps_json
+from cerulean_tiling.paths import utf8_path
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 
 BACKGROUND_NAME = "background.png"
@@ -67,7 +68,7 @@ class SceneFolder:
             p for p in self.path.iterdir() if p.suffix.lower() in (".tif", ".tiff")
         )
         if rasters:
-            return read_gcps_from_raster(rasters[0])
+            return read_gcps_from_raster(utf8_path(rasters[0], "GRD raster"))
         raise SceneReadError(
             f"{self.path}: no GCPs: expected {GCPS_NAME}, a GRD GeoTIFF, or --gcps-from"
         )
@@ -79,11 +80,15 @@ def open_scene(path: Path, gcps_from: str | None = None) -> SceneFolder:
     Raises:
         SceneReadError: the folder or its Background.png is missing.
         SceneIdError: the folder name is not a Sentinel-1 product id.
+        FileNameError: the folder's path or a PNG's name is not valid UTF-8 (layer names
+            travel into records, COCO annotations and GDAL; such a name is refused here,
+            named, rather than failing later without one).
     """
-    path = Path(path)
+    path = utf8_path(Path(path), "scene folder")
     if not path.is_dir():
         raise SceneReadError(f"{path}: scene folder does not exist")
-    pngs = sorted(p for p in path.iterdir() if p.suffix.lower() == ".png" and p.is_file())
+    pngs = sorted(utf8_path(p, "layer file") for p in path.iterdir()
+                  if p.suffix.lower() == ".png" and p.is_file())
     background = [p for p in pngs if p.name.lower() == BACKGROUND_NAME]
     if not background:
         raise SceneReadError(f"{path}: missing Background.png")
@@ -103,6 +108,7 @@ def discover_scenes(inputs: Iterable[Path]) -> list[Path]:
 
     Raises:
         SceneReadError: an input does not exist or holds no scene folder.
+        FileNameError: a scene folder's path is not valid UTF-8.
     """
     found: dict[Path, None] = {}
     for item in inputs:
@@ -115,7 +121,7 @@ def discover_scenes(inputs: Iterable[Path]) -> list[Path]:
             raise SceneReadError(f"{item}: no such scene folder or list file")
         if not scenes:
             raise SceneReadError(f"{item}: holds no scene folder (none contains Background.png)")
-        found.update(dict.fromkeys(p.resolve() for p in scenes))
+        found.update(dict.fromkeys(utf8_path(p.resolve(), "scene folder") for p in scenes))
     return sorted(found)
 
 

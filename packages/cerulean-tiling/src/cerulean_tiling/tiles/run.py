@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_tiling import __version__
-from cerulean_tiling.atomic import is_temp, write_text
+from cerulean_tiling.atomic import is_temp, write_json
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, OutputError
 from cerulean_tiling.scenes.folder import open_scene
@@ -138,21 +138,25 @@ def tile_scenes(
     _prepare(out, config, overwrite)
     records = out / RECORDS_DIR
     summary = RunSummary()
-    for path in scenes:
-        record = records / f"{path.name}.json"
-        if record.exists():
-            summary.skipped.append(path.name)
-        else:
-            try:
-                summary.tiled.append(_tile_one(path, out, config, instance_masks, record))
-            except CeruleanTilingError as exc:
-                # Reported in the summary (the CLI prints each failure once).
-                logger.info("scene failed: %s", exc)
-                summary.failed[path.name] = str(exc)
-        if on_scene is not None:
-            on_scene(path)
-    if created and not summary.tiled and not summary.skipped:
-        shutil.rmtree(out, ignore_errors=True)
+    try:
+        for path in scenes:
+            record = records / f"{path.name}.json"
+            if record.exists():
+                summary.skipped.append(path.name)
+            else:
+                try:
+                    summary.tiled.append(_tile_one(path, out, config, instance_masks, record))
+                except CeruleanTilingError as exc:
+                    # Reported in the summary (the CLI prints each failure once).
+                    logger.info("scene failed: %s", exc)
+                    summary.failed[path.name] = str(exc)
+            if on_scene is not None:
+                on_scene(path)
+    finally:
+        # A folder this run created and committed nothing to is not left behind, however
+        # the run ended: a tiling.json alone would make the rerun look like a resume.
+        if created and not summary.tiled and not summary.skipped:
+            shutil.rmtree(out, ignore_errors=True)
     return summary
 
 
@@ -227,4 +231,4 @@ def _tile_one(
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    write_text(path, json.dumps(doc, indent=1, sort_keys=True))
+    write_json(path, doc, indent=1, sort_keys=True)
