@@ -38,6 +38,7 @@ from cerulean_infer.postprocess import (
 from cerulean_infer.presets import PRESETS, PostprocessPreset
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
+from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:
     from cerulean_infer.predictor import Predictor, TilePredictions
@@ -84,6 +85,7 @@ __all__ = [
     "feature_collection",
     "join_fragments",
     "label_regions",
+    "load_state_file",
     "merge_instances",
     "merge_tilesets_serving",
     "polygon_nms",

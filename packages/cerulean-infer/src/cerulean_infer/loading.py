@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from cerulean_infer.errors import BundleError, MissingExtraError, ModelLoadError
+from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:
     import torch
@@ -222,12 +223,7 @@ def weights_in_channels(path: Path) -> int | None:
     Raises:
         ModelLoadError: the file is not a loadable state dict.
     """
-    import torch
-
-    try:
-        state = torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
-    except Exception as exc:  # torch raises several unrelated types for bad files
-        raise ModelLoadError(f"{path}: not a loadable state dict ({_first_line(exc)})") from None
+    state = load_state_file(path, mmap=True)
     if not isinstance(state, dict):
         raise ModelLoadError(f"{path}: holds a {type(state).__name__}, not a state dict")
     for value in state.values():

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from cerulean_infer import load_state_file
 from cerulean_tiling import atomic_path, write_json, write_text
 from cerulean_train.config import CONFIG_NAMES, RunConfig, read_run_config
 from cerulean_train.errors import CheckpointError, ConfigError, OutputError
@@ -159,13 +160,10 @@ class RunFolder:
         """Read a checkpoint (``weights_only``: tensors and plain data only).
 
         Raises:
-            CheckpointError: unreadable or not a checkpoint.
+            ModelLoadError: unreadable, or pickles more than tensors and plain data.
+            CheckpointError: not a checkpoint.
         """
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CheckpointError(f"{path}: unreadable checkpoint ({first})") from None
+        state = load_state_file(path, "checkpoint")
         if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
             raise CheckpointError(f"{path}: not a training checkpoint")
         return state
@@ -175,13 +173,10 @@ class RunFolder:
         """Read a state-dict file (``weights.pt``) with ``weights_only``.
 
         Raises:
-            CheckpointError: unreadable, or not a mapping of names to tensors.
+            ModelLoadError: unreadable, or pickles more than tensors and plain data.
+            CheckpointError: not a mapping of names to tensors.
         """
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CheckpointError(f"{path}: unreadable weights ({first})") from None
+        state = load_state_file(path)
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
                                                   for v in state.values()):
             raise CheckpointError(f"{path}: not a state dict")

@@ -27,7 +27,7 @@ import torch
 from cerulean_infer import Runtime
 from cerulean_train.config import read_run_config
 from cerulean_train.data.channels import read_channels
-from cerulean_train.errors import CheckpointError, ExportError
+from cerulean_train.errors import ExportError
 from cerulean_train.export.bundle import ModelExport
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.model import build
@@ -86,10 +86,7 @@ def export_maskrcnn(run_dir: Path, staged: Path, runtime: str = DEFAULT_RUNTIME,
     folder = RunFolder(run_dir)
     summary = folder.read_summary()
     spec = config.model_spec(len(summary["classes"]))
-    try:
-        weights = torch.load(folder.weights, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        raise CheckpointError(f"{folder.weights}: unreadable weights ({exc})") from None
+    weights = RunFolder.load_checkpoint_weights(folder.weights)
     model = build(spec)
     try:
         model.load_state_dict(weights)

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cerulean_infer import load_state_file
 from cerulean_train.errors import BackboneError, ConfigError
 from cerulean_train.maskrcnn._runtime_script import BACKBONES, build_model
 
@@ -140,16 +141,14 @@ def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool =
             classification checkpoint; its ``fc`` entries are ignored).
 
     Raises:
-        BackboneError: the file is unreadable or its tensors do not fit the backbone,
+        ModelLoadError: the file is unreadable or pickles more than tensors and plain data.
+        BackboneError: the file's tensors do not fit the backbone,
             or ``pretrained`` with the tiny backbone (it has no published weights) or
             without the weights in the hub cache.
     """
     body: nn.Module = getattr(getattr(model, "backbone"), "body")  # noqa: B009
     if weights is not None:
-        try:
-            state = torch.load(weights, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise BackboneError(f"{weights}: unreadable backbone weights ({exc})") from None
+        state = load_state_file(weights, "backbone weights")
         if not isinstance(state, dict):
             raise BackboneError(f"{weights}: not a state dict")
         source = str(weights)
@@ -164,7 +163,7 @@ def load_backbone_weights(model: nn.Module, backbone: str, *, pretrained: bool =
         if not cached.is_file():
             raise BackboneError(f"--pretrained: no cached ImageNet weights for {backbone} at "
                                 f"{cached} (nothing is downloaded; put {url} there)")
-        state = torch.load(cached, map_location="cpu", weights_only=True)
+        state = load_state_file(cached, "pretrained weights")
         source = str(cached)
     else:
         return

@@ -33,12 +33,13 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from cerulean_coco import CocoDataset
+from cerulean_infer import load_state_file
 from cerulean_train.augment import Augmenter
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.instances import Batch, InstanceDataset, collate_detection
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
-from cerulean_train.errors import BackboneError, CheckpointError, ConfigError
+from cerulean_train.errors import CheckpointError, ConfigError
 from cerulean_train.maskrcnn import distributed
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.metrics import segm_ap
@@ -109,10 +110,7 @@ def _load_start_weights(model: nn.Module, config: MaskRCNNConfig) -> None:
         load_backbone_weights(model, config.backbone, pretrained=config.pretrained)
         return
     path = Path(config.weights)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        raise BackboneError(f"{path}: unreadable weights ({exc})") from None
+    state = load_state_file(path)
     if isinstance(state, dict) and set(state) == set(model.state_dict()):
         model.load_state_dict(state)
         logger.info("started from the whole model in %s", path)

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from cerulean_infer import load_state_file
 from cerulean_train.errors import BackboneError
 
 
@@ -117,7 +118,7 @@ def build_unet(name: str, n_in: int, n_classes: int, *, pretrained: bool = False
     spec = backbone(name)
     model = spec.build()
     if pretrained:
-        state = torch.load(spec.cached_weights(), map_location="cpu", weights_only=True)
+        state = load_state_file(spec.cached_weights(), "pretrained weights")
         model.load_state_dict(state)
     body = create_body(model, n_in, pretrained, None)
     unet: nn.Module = DynamicUnet(body, n_classes, (img_size, img_size))

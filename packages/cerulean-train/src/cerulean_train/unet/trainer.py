@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from cerulean_coco import CeruleanCocoError, CocoDataset
+from cerulean_infer import load_state_file
 from cerulean_train.config import Stage, UNetConfig
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
@@ -101,13 +102,10 @@ def load_weights(model: nn.Module, path: str) -> None:
     """Start ``model`` from a state-dict file (a run's ``weights.pt`` or a checkpoint).
 
     Raises:
-        BackboneError: the file is unreadable or its tensors do not fit the model.
+        ModelLoadError: the file is unreadable or pickles more than tensors and plain data.
+        BackboneError: its tensors do not fit the model.
     """
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BackboneError(f"{path}: unreadable weights ({first})") from None
+    state = load_state_file(path)
     if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
         state = state["model"]
     try:
