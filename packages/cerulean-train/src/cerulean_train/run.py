@@ -10,18 +10,22 @@ Layout of a run folder (both model families)::
     run.json               the summary: status, epochs, best epoch, final metrics
 
 Every file is written atomically, checkpoints included, so a run killed at any moment
-leaves the last finished epoch intact; ``--resume`` continues from it. A folder that
-holds a different config is refused naming the keys that differ (like a dataset
-build's parameters are).
+leaves the last finished epoch intact; ``--resume`` continues from it. A new run that
+fails before its first checkpoint removes what it wrote (config, logs, and the folder
+when it made it), so the same command can simply be run again. A folder that holds a
+different config is refused naming the keys that differ (like a dataset build's
+parameters are).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +84,7 @@ class RunFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._made_folder = False
 
     @property
     def checkpoints(self) -> Path:
@@ -133,10 +138,36 @@ class RunFolder:
     def start(self, config: RunConfig) -> None:
         """Create the folder and write the resolved config (a new run)."""
         try:
+            self._made_folder = not self.path.exists()
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot create the run folder ({exc})") from None
         config.write(self.path)
+
+    @contextlib.contextmanager
+    def new_run_guard(self, new: bool) -> Iterator[None]:
+        """Around a run: when a ``new`` run fails before its first checkpoint, remove
+        what it wrote, so nothing half-started refuses the same command afterwards.
+
+        :meth:`prepare` found the folder absent or empty, so everything of this
+        layout in it is the run's own; the folder goes too when :meth:`start` made it.
+        A run with a checkpoint is kept: ``--resume`` continues it.
+        """
+        try:
+            yield
+        except BaseException:
+            if new and self.last_checkpoint() is None:
+                self._discard()
+            raise
+
+    def _discard(self) -> None:
+        for name in (*CONFIG_NAMES, HISTORY, SUMMARY, WEIGHTS):
+            (self.path / name).unlink(missing_ok=True)
+        for name in (TENSORBOARD, CHECKPOINTS):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        if self._made_folder:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
 
     def checkpoint_path(self, epoch: int) -> Path:
         """The checkpoint of (0-based) ``epoch``."""

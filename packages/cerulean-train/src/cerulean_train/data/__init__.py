@@ -22,6 +22,7 @@ from cerulean_train.data.semantic import (
     IGNORE_INDEX,
     SemanticDataset,
     check_dataset,
+    require_slicks,
     target_raster,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "plan_channels",
     "read_channels",
     "read_tile",
+    "require_slicks",
     "sample_rng",
     "sample_seed",
     "seed_everything",

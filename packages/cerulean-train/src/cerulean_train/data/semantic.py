@@ -65,6 +65,35 @@ def check_dataset(coco: CocoDataset, channels: Sequence[str]) -> None:
         plan_channels(image.channels, channels, str(coco.tile_path(image)))
 
 
+def require_slicks(coco: CocoDataset, classes: ClassMap, role: str, min_area: int = 1) -> None:
+    """Refuse a dataset that holds no slick of the model's classes.
+
+    Trained on, it teaches nothing but background; validated on, it measures nothing: the
+    oil IoU, Dice and mask AP of a set without slicks are undefined, so no epoch could be
+    chosen as best and the run would report NaN as its result. Both trainers refuse it
+    before anything is written rather than train on and hide it.
+
+    Args:
+        coco: the dataset.
+        classes: the run's class map (categories it removes do not count).
+        role: ``"training"`` or ``"validation"``, for the message.
+        min_area: the smallest instance (pixels) the run keeps.
+
+    Raises:
+        DatasetError: no annotation of a model class with at least ``min_area`` pixels.
+    """
+    if any(classes.index(a.category_id) is not None and a.area >= min_area
+           for a in coco.annotations):
+        return
+    raise DatasetError(
+        f"{coco.root}: no {role} tile holds a slick of the model's classes "
+        f"({', '.join(classes.names[1:])}"
+        + (f", {min_area} px or more" if min_area > 1 else "")
+        + f"), so the {role} would measure nothing (IoU and AP undefined); "
+        "use a dataset with slicks"
+    )
+
+
 def target_raster(sample: Sample, classes: ClassMap) -> np.ndarray:
     """The class-index raster of a sample (overlap rule: smallest instance on top)."""
     painted = [(inst.annotation.area, inst.annotation.id, index, inst)

@@ -135,7 +135,8 @@ def _export_model(config: RunConfig, run_dir: Path, staged: Path,
         from cerulean_train.export.unet import export_unet
 
         return export_unet(config, state, n_classes, staged, onnx=onnx,  # type: ignore[arg-type]
-                           tile_size=tile_size, runtime=runtime, runtime_dir=runtime_dir)
+                           tile_size=tile_size, runtime=runtime, runtime_dir=runtime_dir,
+                           source=run_dir / WEIGHTS)
     if config.arch == "maskrcnn":
         try:
             from cerulean_train.maskrcnn.export import export_maskrcnn

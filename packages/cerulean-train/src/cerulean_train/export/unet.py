@@ -34,6 +34,7 @@ from cerulean_train.data.channels import read_channels
 from cerulean_train.errors import ExportError, MissingExtraError
 from cerulean_train.export.bundle import ModelExport
 from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, verify_unet
+from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,16 @@ ONNX_TOLERANCE = 1e-3
 
 
 def eager_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
-               tile_size: int = TRACE_SIZE) -> nn.Module:
-    """The trained UNet as an eager CPU module in eval mode."""
+               tile_size: int = TRACE_SIZE, source: object = "weights") -> nn.Module:
+    """The trained UNet as an eager CPU module in eval mode.
+
+    Raises:
+        ExportError: ``state`` (read from ``source``) does not fit the run's UNet; the
+            message names the first key at fault.
+    """
     model = build_unet(config.backbone, len(config.channels), n_classes, img_size=tile_size)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise ExportError(f"weights do not fit a {config.backbone} UNet "
-                          f"({str(exc).splitlines()[0]})") from None
+    load_fitting(model, state, source, f"a {config.backbone} UNet with {n_classes} classes",
+                 ExportError)
     return model.eval().cpu()
 
 
@@ -79,16 +82,16 @@ def sample_inputs(config: UNetConfig, n: int = 2, tile_size: int = TRACE_SIZE) -
 def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
                 staged: Path, *, onnx: bool = True, tile_size: int = TRACE_SIZE,
                 runtime: str = DEFAULT_RUNTIME, runtime_dir: Path | None = None,
-                ) -> ModelExport:
+                source: object = "weights") -> ModelExport:
     """Trace (and optionally ONNX-export) the run's weights into ``staged``, verified, on
     ``[B, C, tile_size, tile_size]`` inputs, and in ``runtime`` when its venv exists.
 
     Raises:
-        ExportError: tracing failed, or an exported model disagrees with the eager one
-            (here or in the runtime venv).
+        ExportError: the weights (from ``source``) do not fit, tracing failed, or an
+            exported model disagrees with the eager one (here or in the runtime venv).
         MissingExtraError: ``onnx`` without onnx/onnxruntime installed.
     """
-    model = eager_unet(config, state, n_classes, tile_size)
+    model = eager_unet(config, state, n_classes, tile_size, source)
     inputs = sample_inputs(config, tile_size=tile_size)
     with torch.no_grad():
         expected = model(inputs)

@@ -33,6 +33,7 @@ from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.model import build
 from cerulean_train.run import RunFolder
 from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, ensure_runtime, run_job
+from cerulean_train.statedict import load_fitting
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +89,8 @@ def export_maskrcnn(run_dir: Path, staged: Path, runtime: str = DEFAULT_RUNTIME,
     spec = config.model_spec(len(summary["classes"]))
     weights = RunFolder.load_checkpoint_weights(folder.weights)
     model = build(spec)
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as exc:
-        raise ExportError(f"{folder.weights}: does not fit the run's model "
-                          f"({str(exc).splitlines()[0]})") from None
+    load_fitting(model, weights, folder.weights, f"the run's Mask R-CNN ({config.backbone})",
+                 ExportError)
     model.eval()
     tiles = sample_tiles(config, samples)
     with torch.no_grad():

@@ -38,13 +38,15 @@ from cerulean_train.augment import Augmenter
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.instances import Batch, InstanceDataset, collate_detection
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
+from cerulean_train.data.semantic import require_slicks
 from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
-from cerulean_train.errors import CheckpointError, ConfigError
+from cerulean_train.errors import BackboneError, CheckpointError, ConfigError
 from cerulean_train.maskrcnn import distributed
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.metrics import segm_ap
 from cerulean_train.maskrcnn.model import load_backbone_weights, make_model
 from cerulean_train.run import EarlyStopping, RunFolder
+from cerulean_train.statedict import load_fitting
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,9 @@ def open_datasets(config: MaskRCNNConfig) -> tuple[InstanceDataset, InstanceData
     # truth is; so the validation AP is the one cerulean-eval measures on the bundle.
     val = InstanceDataset(val_coco, config.channels, classes, size=None,
                           seed=config.seed, min_area=config.min_area)
+    require_slicks(train_coco, classes, "training")
+    # Validation tiles keep their size, so the run's min_area applies to them as recorded.
+    require_slicks(val_coco, classes, "validation", config.min_area)
     return train, val
 
 
@@ -112,7 +117,7 @@ def _load_start_weights(model: nn.Module, config: MaskRCNNConfig) -> None:
     path = Path(config.weights)
     state = load_state_file(path)
     if isinstance(state, dict) and set(state) == set(model.state_dict()):
-        model.load_state_dict(state)
+        load_fitting(model, state, path, f"a {config.backbone} Mask R-CNN", BackboneError)
         logger.info("started from the whole model in %s", path)
         return
     load_backbone_weights(model, config.backbone, weights=path)
@@ -211,8 +216,9 @@ def train_maskrcnn(config: MaskRCNNConfig, output: Path, *, resume: bool = False
     _load_start_weights(model, config)
     created = init_process_group(device, procs)
     try:
-        loop = _Loop(config, folder, model.to(device), train_set, val_set, procs, device)
-        return loop.fit(resume=resume, progress=progress, on_epoch=on_epoch)
+        with folder.new_run_guard(procs.main and not resume):
+            loop = _Loop(config, folder, model.to(device), train_set, val_set, procs, device)
+            return loop.fit(resume=resume, progress=progress, on_epoch=on_epoch)
     finally:
         if created:
             torch.distributed.destroy_process_group()
@@ -303,8 +309,8 @@ class _Loop:
 
     def _restore(self, path: Path) -> None:
         saved = RunFolder.load_checkpoint(path)
+        load_fitting(self.model, saved["model"], path, "this run's model", CheckpointError)
         try:
-            self.model.load_state_dict(saved["model"])
             self.optimizer.load_state_dict(saved["optimizer"])
             self.schedule.load_state_dict(saved["schedule"])
             self.scaler.load_state_dict(saved["scaler"])

@@ -23,6 +23,7 @@ from torch import nn
 
 from cerulean_infer import load_state_file
 from cerulean_train.errors import BackboneError
+from cerulean_train.statedict import load_fitting
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,9 @@ def build_unet(name: str, n_in: int, n_classes: int, *, pretrained: bool = False
     spec = backbone(name)
     model = spec.build()
     if pretrained:
-        state = load_state_file(spec.cached_weights(), "pretrained weights")
-        model.load_state_dict(state)
+        cached = spec.cached_weights()
+        load_fitting(model, load_state_file(cached, "pretrained weights"), cached,
+                     f"the {name} backbone", BackboneError)
     body = create_body(model, n_in, pretrained, None)
     unet: nn.Module = DynamicUnet(body, n_classes, (img_size, img_size))
     return unet

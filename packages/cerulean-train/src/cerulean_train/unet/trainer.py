@@ -34,10 +34,11 @@ from cerulean_infer import load_state_file
 from cerulean_train.config import Stage, UNetConfig
 from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
-from cerulean_train.data.semantic import SemanticDataset
+from cerulean_train.data.semantic import SemanticDataset, require_slicks
 from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
-from cerulean_train.errors import BackboneError, DatasetError
+from cerulean_train.errors import BackboneError, CheckpointError, DatasetError
 from cerulean_train.run import EarlyStopping, RunFolder
+from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet, encoder_split
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,9 @@ def load_weights(model: nn.Module, path: str) -> None:
     state = load_state_file(path)
     if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
         state = state["model"]
-    try:
-        model.load_state_dict(state)
-    except (RuntimeError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise BackboneError(f"{path}: weights do not fit the model ({first})") from None
+    if not isinstance(state, dict):
+        raise BackboneError(f"{path}: holds a {type(state).__name__}, not a state dict")
+    load_fitting(model, state, path, "the model", BackboneError)
 
 
 class UNetTraining:
@@ -141,6 +140,8 @@ class UNetTraining:
             slick_bias=config.slick_bias, augment=_augmenter(config), seed=config.seed,
             negatives=config.negatives, repeats=config.repeats)
         self.val_ds = SemanticDataset(val, config.channels, val_classes, crop="whole")
+        require_slicks(train, self.classes, "training")
+        require_slicks(val, val_classes, "validation")
         seed_everything(config.seed)
         self.model = build_unet(config.backbone, len(config.channels),
                                 self.classes.num_classes, pretrained=config.pretrained,
@@ -159,7 +160,8 @@ class UNetTraining:
         """
         created = init_process_group(self.device, self.procs)
         try:
-            return self._run()
+            with self.folder.new_run_guard(self.procs.main and not self.resume):
+                return self._run()
         finally:
             if created:
                 torch.distributed.destroy_process_group()
@@ -176,7 +178,7 @@ class UNetTraining:
         last = self.folder.last_checkpoint() if self.resume else None
         if last is not None:
             state = self.folder.load_checkpoint(last)
-            self.model.load_state_dict(state["model"])
+            load_fitting(self.model, state["model"], last, "this run's model", CheckpointError)
             opt_state = state["opt"]
             history = list(state["history"])
             early = EarlyStopping(**state["early"])
