@@ -39,6 +39,9 @@ def open_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Clie
     if workers < 1:
         raise ClusterError(f"workers must be at least 1, got {workers}")
     logger.info("starting a LocalCluster of %d worker process(es)", workers)
+    # dask logs through its own stderr handler, past the CLI's filter: its warnings (a
+    # slow worker shutting down) show only when our own info is wanted too (-v).
+    quiet = logging.WARNING if logger.isEnabledFor(logging.INFO) else logging.ERROR
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
@@ -46,6 +49,7 @@ def open_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Clie
             processes=True,
             dashboard_address=None,
             env=WORKER_ENV,
+            silence_logs=quiet,
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):

@@ -9,7 +9,20 @@ import click
 from cerulean_coco.cli.options import dataset_in, output_folder, overwrite
 from cerulean_coco.curation.filters import FilterSpec, filter_dataset
 from cerulean_coco.curation.merge import Prefer, merge_datasets
-from cerulean_coco.curation.split import split_root, write_split
+from cerulean_coco.curation.split import check_fractions, split_root, write_split
+from cerulean_coco.errors import SplitError
+from cerulean_tiling import PRESETS
+
+
+def _remaps(ctx: click.Context, param: click.Parameter,
+            values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--remap`` values must read SOURCE=TARGET (the names are checked on the dataset)."""
+    for value in values:
+        source, sep, target = value.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise click.BadParameter(f"{value!r} is not SOURCE=TARGET, e.g. "
+                                     "old_vessel=recent_vessel", ctx=ctx, param=param)
+    return values
 
 
 @click.command()
@@ -29,6 +42,10 @@ def split(roots: tuple[Path, ...], val: float, test: float, seed: int, output: P
     seed. OUTPUT receives train.txt, val.txt and test.txt, which `build` accepts, and
     split.json with the counts.
     """
+    try:
+        check_fractions(val, test)
+    except SplitError as exc:
+        raise click.UsageError(str(exc)) from None
     result = split_root(list(roots), val, test, seed)
     write_split(result, output, overwrite=overwrite)
     counts = ", ".join(f"{k} {len(v)}" for k, v in result.lists().items())
@@ -42,9 +59,9 @@ def split(roots: tuple[Path, ...], val: float, test: float, seed: int, output: P
               help="Drop this class's annotations (images stay). Repeatable.")
 @click.option("--drop-images-with", multiple=True, metavar="CLASS",
               help="Drop every image holding this class. Repeatable.")
-@click.option("--remap", multiple=True, metavar="A=B",
+@click.option("--remap", multiple=True, metavar="A=B", callback=_remaps,
               help="Relabel class A as B. Repeatable.")
-@click.option("--preset", metavar="NAME",
+@click.option("--preset", type=click.Choice(sorted(PRESETS)),
               help="Apply a named class remap, e.g. cloud4 (the serving model's classes).")
 @click.option("--min-area", type=click.IntRange(min=0), default=0,
               help="Drop instances smaller than this many pixels.")

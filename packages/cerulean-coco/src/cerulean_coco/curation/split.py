@@ -43,6 +43,19 @@ class SceneSplit:
         return {"train": self.train, "val": self.val, "test": self.test}
 
 
+def check_fractions(val: float, test: float) -> None:
+    """Refuse split fractions that leave nothing to split or nothing to train on.
+
+    Raises:
+        SplitError: a fraction outside [0, 1), or the two adding up to 1 or more.
+    """
+    for name, value in (("val", val), ("test", test)):
+        if not 0.0 <= value < 1.0 or math.isnan(value):
+            raise SplitError(f"--{name} {value} is outside [0, 1)")
+    if val + test >= 1.0:
+        raise SplitError(f"--val {val} + --test {test} leave no scenes for training")
+
+
 def split_scenes(scenes: Sequence[Path], val: float, test: float, seed: int) -> SceneSplit:
     """Assign scene folders to train/val/test, stratified by class folder.
 
@@ -52,11 +65,7 @@ def split_scenes(scenes: Sequence[Path], val: float, test: float, seed: int) -> 
     Raises:
         SplitError: fractions outside [0, 1) or adding up to 1 or more.
     """
-    for name, value in (("val", val), ("test", test)):
-        if not 0.0 <= value < 1.0 or math.isnan(value):
-            raise SplitError(f"--{name} {value} is outside [0, 1)")
-    if val + test >= 1.0:
-        raise SplitError(f"--val {val} + --test {test} leave no scenes for training")
+    check_fractions(val, test)
     strata: dict[str, list[Path]] = defaultdict(list)
     for scene in scenes:
         strata[Path(scene).parent.name].append(Path(scene))

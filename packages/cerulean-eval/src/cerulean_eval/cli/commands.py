@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cerulean_coco import CocoDataset
-from cerulean_eval.cli.options import config_from, eval_options, preset_from
+from cerulean_eval.cli.options import config_from, device_option, eval_options, preset_from
 from cerulean_eval.compare import compare_table, format_table
 from cerulean_eval.outputs import write_outputs
 from cerulean_eval.run import FORMATS, run_bundle, score_predictions
@@ -35,9 +35,10 @@ def _report(output: Path, summary: dict[str, Any]) -> None:
               help="COCO dataset folder (annotations.json + tiles/).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
               help="Tiles per model call.")
-@click.option("--device", default="auto", show_default=True,
+@click.option("--device", default="auto", show_default=True, callback=device_option,
               help="Torch device for the model (auto, cpu, cuda, cuda:1).")
 @click.option("--backend", default="auto", show_default=True,
+              type=click.Choice(["auto", "torch", "onnx"]),
               help="Model runtime: auto (ONNX when the bundle has it, on CPU), torch or onnx.")
 @eval_options
 def run_command(bundle: Path, coco: Path, batch_size: int, device: str, backend: str,

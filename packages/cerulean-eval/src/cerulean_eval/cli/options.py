@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from cerulean_eval.cocoeval import BACKENDS, COCO_IOU_THRESHOLDS
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
+from cerulean_tiling import PRESETS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +44,7 @@ def eval_options(func: F) -> F:
                      help="Output folder (written complete or not at all)."),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("--preset", default=None,
+                     type=click.Choice([*sorted(PRESETS), "none"], case_sensitive=False),
                      help="Class remap preset applied to the truth (e.g. cloud4). run: "
                           "default the bundle's class_preset; score: default none."),
         click.option("--iou-thresholds", callback=_thresholds, default=None,
@@ -92,9 +95,17 @@ def config_from(options: dict[str, Any]) -> EvalConfig:
         raise click.BadParameter(str(exc)) from None
 
 
+def device_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--device``: auto, cpu, cuda or cuda:N (whether CUDA is there is checked later)."""
+    if re.fullmatch(r"auto|cpu|cuda(:\d+)?", value) is None:
+        raise click.BadParameter(f"{value!r} is not auto, cpu, cuda or cuda:N",
+                                 ctx=ctx, param=param)
+    return value
+
+
 def preset_from(value: str | None) -> str | None:
     """``--preset`` value: None when absent or 'none'."""
     return None if value is None or value.lower() == "none" else value
 
 
-__all__ = ["config_from", "eval_options", "preset_from"]
+__all__ = ["config_from", "device_option", "eval_options", "preset_from"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options
+from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 MASKRCNN_OPTION_KEYS = ("backbone", "anchor_sizes", "aspect_ratios", "mask_pool_size",
                         "metric")
@@ -70,11 +70,12 @@ def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: boo
 
     values = overrides(flags, (*RUN_OPTION_KEYS, *MASKRCNN_OPTION_KEYS))
     if resume and config_path is None:
-        config = read_run_config(output).override(values)
+        config = read_run_config(output)
         if not isinstance(config, MaskRCNNConfig):
             raise click.BadParameter(f"{output} is a {config.arch} run", param_hint="-o")
     else:
-        config = MaskRCNNConfig.load(config_path, values)
+        config = MaskRCNNConfig.load(config_path)
+    config = with_flags(config, values)
     result = train_maskrcnn(config, output, resume=resume, progress=progress,
                             on_epoch=lambda row: click.echo(describe_epoch(row, config.epochs)))
     if processes().main:

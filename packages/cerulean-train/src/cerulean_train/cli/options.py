@@ -2,15 +2,21 @@
 
 Every flag defaults to None ("not given"), so a config file's value stands unless a
 flag is passed: flags override the file, the file overrides the built-in defaults.
+A value the config refuses is bad data in a file (exit 1) but a usage error as a flag
+(exit 2, naming the flag); the config's checks are the one definition of both.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from cerulean_train.config import RunConfig
+from cerulean_train.errors import BackboneError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,4 +78,23 @@ def overrides(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["RUN_OPTION_KEYS", "overrides", "run_options"]
+C = TypeVar("C", bound=RunConfig)
+
+_FLAG_KEY = re.compile(r"^(?:command line|config): key '(\w+)':\s*")
+
+
+def with_flags(config: C, values: dict[str, Any]) -> C:
+    """``config`` with the flags' ``values`` applied and checked.
+
+    Raises:
+        click.UsageError: a flag's value is out of range or unknown to the config
+            (the message names the flag, e.g. ``--lr: -0.01 is out of range``).
+    """
+    try:
+        return config.override(values)
+    except (ConfigError, BackboneError) as exc:
+        message = _FLAG_KEY.sub(lambda m: f"--{m[1].replace('_', '-')}: ", str(exc), count=1)
+        raise click.UsageError(message) from None
+
+
+__all__ = ["RUN_OPTION_KEYS", "overrides", "run_options", "with_flags"]

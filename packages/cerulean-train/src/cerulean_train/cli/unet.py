@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options
+from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 
 @click.command("unet")
@@ -36,15 +36,20 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
     """
     from cerulean_train.config import UNetConfig, read_run_config
     from cerulean_train.devices import processes
+    from cerulean_train.unet.backbones import BACKBONES
     from cerulean_train.unet.trainer import train_unet
 
     values = overrides(flags, (*RUN_OPTION_KEYS, "backbone", "crop", "repeats"))
+    if "backbone" in values and values["backbone"] not in BACKBONES:
+        raise click.BadParameter(f"unknown backbone {values['backbone']!r}; known: "
+                                 f"{', '.join(BACKBONES)}", param_hint="--backbone")
     if resume and config_path is None:
-        config = read_run_config(output).override(values)
+        config = read_run_config(output)
         if not isinstance(config, UNetConfig):
             raise click.BadParameter(f"{output} is a {config.arch} run", param_hint="-o")
     else:
-        config = UNetConfig.load(config_path, values)
+        config = UNetConfig.load(config_path)
+    config = with_flags(config, values)
     result = train_unet(config, output, resume=resume, progress=progress)
     if processes().main:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()
