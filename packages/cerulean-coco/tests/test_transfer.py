@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import pytest
 from cerulean_coco.cli import main
 from cerulean_coco.errors import RemoteNotFoundError, TransferAuthError, TransferError
 from cerulean_coco.transfer import CHECKSUM_KEY, TransferSettings, pull, push
+from cerulean_tiling import FileNameError
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -353,3 +355,12 @@ def test_push_never_follows_links_out_of_the_dataset(
     assert "tiles/inside.tif" in report.transferred  # a link within the dataset is its content
     body = s3.client().get_object(Bucket=BUCKET, Key="links/tiles/inside.tif")["Body"].read()
     assert body == (dataset / "tiles" / "tile_0.tif").read_bytes()
+
+
+def test_push_names_a_file_name_that_is_not_utf8(s3: S3, dataset: Path) -> None:
+    odd = os.fsencode(dataset / "tiles") + b"/tile_\xff.tif"
+    with open(odd, "wb") as handle:
+        handle.write(b"x")
+    with pytest.raises(FileNameError, match=r"tile_\\xff\.tif: dataset file name is not valid"):
+        push(dataset, f"s3://{BUCKET}/odd", SETTINGS)
+    assert s3.traffic.count("PUT") == 0

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-from cerulean_tiling import UnsafePathError, path_inside, safe_name, safe_relative
+from cerulean_tiling import (
+    FileNameError,
+    UnsafePathError,
+    path_inside,
+    printable,
+    safe_name,
+    safe_relative,
+    utf8_path,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +51,18 @@ def test_path_inside_follows_links(tmp_path: Path) -> None:
     for name in ("tiles/out.tif", "up/outside.tif", "up/new.tif"):
         with pytest.raises(UnsafePathError, match="symbolic link"):
             path_inside(root, name)
+
+
+def test_printable_shows_bytes_that_are_not_utf8() -> None:
+    name = os.fsdecode(b"slick_\xff\xfe.png")
+    assert printable(name) == "slick_\\xff\\xfe.png"
+    assert printable("Nappe d'hydrocarbure é.png") == "Nappe d'hydrocarbure é.png"
+    assert printable("lone \ud800") == "lone \\ud800"
+
+
+def test_utf8_path_refuses_a_name_that_is_not_utf8(tmp_path: Path) -> None:
+    good = tmp_path / "naïve layer.png"
+    assert utf8_path(good, "layer file") == good
+    odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/slick_\xff.png"))
+    with pytest.raises(FileNameError, match=r"slick_\\xff\.png: layer file name is not valid"):
+        utf8_path(odd, "layer file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -194,4 +195,38 @@ def test_corrupt_manifest(run_cli: Run, dataset_copy: Path, tmp_path: Path,
         assert result.code == 1
         line = _one_error_line(result.err)
         assert "manifest.json" in line and needle in line, line
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_names_a_layer_whose_name_is_not_utf8(run_cli: Run, scene_root: Path,
+                                                    tmp_path: Path) -> None:
+    good = discover_scenes([scene_root])[0]
+    scene = tmp_path / "scenes" / good.parent.name / good.name
+    shutil.copytree(good, scene)
+    layer = next(p for p in sorted(scene.glob("*.png")) if p.name != "Background.png")
+    os.rename(os.fsencode(layer), os.fsencode(scene) + b"/slick_\xff.png")
+    result = run_cli("build", scene, "-o", tmp_path / "ds", "--workers", "1", "--no-progress")
+    assert result.code == 1
+    line = _one_error_line(result.err)
+    assert "slick_\\xff.png: layer file name is not valid UTF-8" in line
+    assert "UnicodeEncodeError" not in result.out + result.err
+    assert not (tmp_path / "ds").exists()
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("split", "{root}", "--val", "1.5"), "--val 1.5 is outside [0, 1)"),
+    (("split", "{root}", "--val", "-0.1"), "--val -0.1"),
+    (("split", "{root}", "--val", "0.6", "--test", "0.5"), "leave no scenes for training"),
+    (("filter", "{dataset}", "--preset", "cloud5"), "'cloud5' is not 'cloud4'"),
+    (("filter", "{dataset}", "--remap", "old_vessel"), "is not SOURCE=TARGET"),
+    (("filter", "{dataset}", "--min-area", "-1"), "--min-area"),
+    (("build", "{root}", "--workers", "0"), "--workers"),
+    (("build", "{root}", "--zoom", "40"), "zoom 40"),
+])
+def test_option_values_out_of_range_exit_2(run_cli: Run, scene_root: Path, built: BuildReport,
+                                           tmp_path: Path, args: tuple[str, ...],
+                                           says: str) -> None:
+    filled = [a.format(root=scene_root, dataset=built.dataset) for a in args]
+    result = run_cli(*filled, "-o", tmp_path / "out")
+    assert result.code == 2 and says in _one_error_line(result.err), result.err
     assert not (tmp_path / "out").exists()

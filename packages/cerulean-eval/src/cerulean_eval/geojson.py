@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -107,9 +107,10 @@ def _checked_geometry(geometry: BaseGeometry, where: str, number: int,
         PredictionsError: a coordinate is not finite or lies outside lon -180..180,
             lat -90..90; or the polygon encloses no area, even once repaired.
     """
-    west, south, east, north = geometry.bounds
-    if not all(math.isfinite(v) for v in (west, south, east, north)):
+    # Bounds skip NaN, so every coordinate is looked at.
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
         raise PredictionsError(f"{where}: coordinates are not finite numbers")
+    west, south, east, north = geometry.bounds
     if west < -180 or east > 180 or south < -90 or north > 90:
         raise PredictionsError(
             f"{where}: coordinates outside lon -180..180, lat -90..90 (bounds "
