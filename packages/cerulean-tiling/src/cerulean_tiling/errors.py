@@ -17,6 +17,7 @@ exception it is, so callers can catch either::
     ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
     ├── FileNameError (ValueError)      a file or folder name on disk is not valid UTF-8
     ├── OutputError (OSError)           outputs exist, or the output cannot be written
+    ├── TilingRunError (RuntimeError)   scenes of a tiling run failed (the others are kept)
     ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
     ├── FetchError (OSError)            searching or downloading scenes failed
     │   ├── FetchAuthError (PermissionError)    credentials missing or refused
@@ -97,6 +98,10 @@ class FileNameError(CeruleanTilingError, ValueError):
 
 class OutputError(CeruleanTilingError, OSError):
     """Outputs already exist (without overwrite) or cannot be written."""
+
+
+class TilingRunError(CeruleanTilingError, RuntimeError):
+    """Scenes of a ``tile`` run failed; the message names the first, the others are kept."""
 
 
 class JSONValueError(CeruleanTilingError, ValueError):

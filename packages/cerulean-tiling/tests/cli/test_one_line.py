@@ -88,3 +88,18 @@ def test_option_values_out_of_range_are_usage_errors(synthetic_root: Root,
                           ("--colour-tolerance", "-1")):
         _error_line(_cli("tile", root, "-o", out, option, value), 2, value)
         assert not out.exists()
+
+
+def test_several_failed_scenes_are_one_error_line(synthetic_root: Root, tmp_path: Path) -> None:
+    root, _ = synthetic_root
+    copy = tmp_path / "scenes"
+    shutil.copytree(root, copy)
+    broken = sorted(copy.glob("*/S1*"))[:2]
+    for scene in broken:
+        (scene / "Background.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    out = tmp_path / "tiles"
+    done = _cli("tile", copy, "-o", out, "--no-progress")
+    _error_line(done, 1, "2 of 3 scenes failed", "Background.png")
+    assert sorted(line.split(":")[1].strip() for line in done.stdout.splitlines()
+                  if line.startswith("failed: ")) == sorted(s.name for s in broken)
+    assert len(list((out / "scenes").iterdir())) == 1  # the good scene is kept, resumable

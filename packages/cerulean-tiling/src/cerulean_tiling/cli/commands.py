@@ -17,7 +17,7 @@ from cerulean_tiling.cli.options import (
     tiling_options,
     tqdm_disable,
 )
-from cerulean_tiling.errors import CeruleanTilingError
+from cerulean_tiling.errors import CeruleanTilingError, TilingRunError
 from cerulean_tiling.scenes.folder import discover_scenes
 from cerulean_tiling.scenes.inspect import inspect_scene
 from cerulean_tiling.synthetic.scenes import parse_size, write_scenes
@@ -76,9 +76,15 @@ def tile(scenes: tuple[Path, ...], output: Path, masks: bool, overwrite: bool,
     for message in (w for s in summary.tiled for w in s.warnings):
         click.echo(f"warning: {message}", err=True)
     if summary.failed:
-        for message in summary.failed.values():
-            click.echo(f"Error: {message}", err=True)
-        raise SystemExit(1)
+        # Each failure is part of the report (stdout); stderr gets the one line.
+        for scene, message in summary.failed.items():
+            click.echo(f"failed: {scene}: {message}")
+        first = next(iter(summary.failed.values()))
+        if len(summary.failed) == 1:
+            raise TilingRunError(first)
+        total = len(summary.failed) + len(summary.tiled) + len(summary.skipped)
+        raise TilingRunError(f"{len(summary.failed)} of {total} scenes failed "
+                             f"(rerun to retry them), first: {first}")
 
 
 @click.command()
