@@ -80,22 +80,24 @@ def test_missing_tiles_are_listed(run_cli: Run, dataset_copy: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("--remove", "slick"), "unknown class 'slick'"),
-        (("--drop-images-with", "oil"), "unknown class 'oil'"),
-        (("--remap", "old_vessel"), "bad remap 'old_vessel'"),
-        (("--remap", "old_vessel=boat"), "unknown target 'boat'"),
-        (("--preset", "cloud9"), "unknown remap preset 'cloud9'"),
-        (("--preset", "cloud4", "--remap", "a=b"), "cannot be combined"),
-        (("--negatives", "100000"), "100000 asks for more empty tiles"),
-        (("--min-area", "-3"), "-3"),
+        # Names are checked against the dataset: bad data for it (1).
+        (("--remove", "slick"), "unknown class 'slick'", 1),
+        (("--drop-images-with", "oil"), "unknown class 'oil'", 1),
+        (("--remap", "old_vessel=boat"), "unknown target 'boat'", 1),
+        (("--negatives", "100000"), "100000 asks for more empty tiles", 1),
+        # Option values that are wrong whatever the dataset: usage (2).
+        (("--remap", "old_vessel"), "'old_vessel' is not SOURCE=TARGET", 2),
+        (("--preset", "cloud9"), "'cloud9' is not 'cloud4'", 2),
+        (("--preset", "cloud4", "--remap", "a=b"), "cannot be combined", 2),
+        (("--min-area", "-3"), "-3", 2),
     ],
 )
 def test_bad_filters(run_cli: Run, built: BuildReport, tmp_path: Path,
-                     args: tuple[str, ...], message: str) -> None:
+                     args: tuple[str, ...], message: str, code: int) -> None:
     result = run_cli("filter", built.dataset, "-o", tmp_path / "out", *args)
-    assert result.code != 0
+    assert result.code == code, result.err
     assert message in _one_error_line(result.err)
     assert list(tmp_path.iterdir()) == []
 
@@ -151,7 +153,7 @@ def test_merge_duplicates_and_split_fractions(run_cli: Run, built: BuildReport,
     assert result.code == 0, result.err
     result = run_cli("split", scene_root, "--val", "0.7", "--test", "0.3", "-o",
                      tmp_path / "s")
-    assert result.code == 1 and "leave no scenes for training" in _one_error_line(result.err)
+    assert result.code == 2 and "leave no scenes for training" in _one_error_line(result.err)
     assert not (tmp_path / "s").exists()
 
 

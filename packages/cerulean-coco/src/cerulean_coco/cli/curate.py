@@ -10,7 +10,7 @@ from cerulean_coco.cli.options import dataset_in, output_folder, overwrite
 from cerulean_coco.curation.filters import FilterSpec, filter_dataset
 from cerulean_coco.curation.merge import Prefer, merge_datasets
 from cerulean_coco.curation.split import check_fractions, split_root, write_split
-from cerulean_coco.errors import SplitError
+from cerulean_coco.errors import ClassPolicyError, NegativesError, SplitError
 from cerulean_tiling import PRESETS
 
 
@@ -79,8 +79,11 @@ def filter_command(dataset: Path, output: Path, remove: tuple[str, ...],
     with a class, remove classes, remap (or preset), drop small instances, add negatives.
     Tiles are hard-linked where possible.
     """
-    spec = FilterSpec(remove=remove, drop_images_with=drop_images_with, remap=remap,
-                      preset=preset, min_area=min_area, negatives=negatives, seed=seed)
+    try:
+        spec = FilterSpec(remove=remove, drop_images_with=drop_images_with, remap=remap,
+                          preset=preset, min_area=min_area, negatives=negatives, seed=seed)
+    except (ClassPolicyError, NegativesError) as exc:  # options that cannot go together
+        raise click.UsageError(str(exc)) from None
     document = filter_dataset(dataset, output, spec, overwrite=overwrite)
     click.echo(f"{output}: {len(document.images)} images, {len(document.annotations)} "
                f"annotations, classes {', '.join(c.name for c in document.categories)}")
