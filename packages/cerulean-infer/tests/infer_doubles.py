@@ -68,9 +68,18 @@ def write_bundle(folder: Path, module: torch.nn.Module, example: torch.Tensor,
         torch.onnx.export(module, (example,), str(folder / "model.onnx"), input_names=["x"],
                           output_names=["logits"], opset_version=17,
                           dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
-                          dynamo=False)
+                          **_torchscript_exporter())
     description.write(folder)
     return folder
+
+
+def _torchscript_exporter() -> dict[str, Any]:
+    """``dynamo=False`` where torch.onnx.export has the switch (recent releases default to
+    the dynamo exporter); the serving runtime's torch 2.0.1 has only the TorchScript one."""
+    import inspect
+
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters \
+        else {}
 
 
 def layer_mask(path: Path) -> np.ndarray:

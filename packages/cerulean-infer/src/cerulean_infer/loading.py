@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from cerulean_infer.compat import load_state_dict
 from cerulean_infer.errors import BundleError, MissingExtraError, ModelLoadError
 
 if TYPE_CHECKING:
@@ -222,10 +223,8 @@ def weights_in_channels(path: Path) -> int | None:
     Raises:
         ModelLoadError: the file is not a loadable state dict.
     """
-    import torch
-
     try:
-        state = torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+        state = load_state_dict(path)
     except Exception as exc:  # torch raises several unrelated types for bad files
         raise ModelLoadError(f"{path}: not a loadable state dict ({_first_line(exc)})") from None
     if not isinstance(state, dict):
