@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,12 +55,16 @@ def load_state_dict(path: Path) -> Any:
 
     ``mmap=True`` (torch 2.1) maps the tensors instead of reading them; torch 2.0, the
     serving runtime's, reads them (its ``torch.load`` passes unknown keywords to the
-    unpickler, which refuses ``mmap``).
+    unpickler, which refuses ``mmap``). torch 2.0's weights-only loader also warns that
+    ``TypedStorage`` is deprecated, about its own internals: that warning is dropped.
     """
     import torch
 
     extra = {"mmap": True} if _load_takes_mmap() else {}
-    return torch.load(str(path), map_location="cpu", weights_only=True, **extra)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="TypedStorage is deprecated",
+                                category=UserWarning)
+        return torch.load(str(path), map_location="cpu", weights_only=True, **extra)
 
 
 @functools.cache
