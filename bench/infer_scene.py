@@ -1,7 +1,8 @@
 """Benchmark: one real-size Sentinel-1 GRD scene through ``cerulean-infer`` (UNet-ResNet34).
 
-Writes a GRD-like GeoTIFF (uint16, 25 000 × 17 000 px, 210 GCPs of a tilted swath whose
-ground-range spacing grows across track, written in strips) and a UNet-ResNet34 bundle
+Writes cerulean-tiling's synthetic GRD GeoTIFF (``write_synthetic_grd``: uint16,
+25 000 × 17 000 px, 210 GCPs of a tilted swath whose ground-range spacing grows across
+track, written in strips) and a UNet-ResNet34 bundle
 (fastai DynamicUnet on a torchvision resnet34, 1 channel, 4 classes, random weights:
 timing does not depend on them), traced to TorchScript and exported to ONNX. Then, for
 each backend, in a fresh child process:
@@ -33,42 +34,6 @@ from typing import Any
 FULL = (25_000, 17_000)
 QUICK = (5_000, 4_000)
 SCENE_ID = "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
-
-
-def write_grd(path: Path, width: int, height: int) -> None:
-    """The GRD-like scene: sea ~300, dark bands ~20, zero no-data margins, 21 × 10 GCPs."""
-    import numpy as np
-    import rasterio
-    from rasterio.control import GroundControlPoint
-    from rasterio.crs import CRS
-    from rasterio.windows import Window
-
-    from cerulean_tiling import metres_per_degree
-
-    cols, rows = np.meshgrid(np.linspace(0, width, 21), np.linspace(0, height, 10))
-    cols, rows = cols.ravel(), rows.ravel()
-    across = (cols - width / 2) * 10.0 * (1 + 0.06 * cols / width)
-    along = (rows - height / 2) * 10.0
-    theta = np.radians(-12.0)
-    east = across * np.cos(theta) + along * np.sin(theta)
-    north = -across * np.sin(theta) - along * np.cos(theta)
-    _, m_lat = metres_per_degree(25.0)
-    lat = 25.0 + north / m_lat
-    m_lon, _ = metres_per_degree(lat)
-    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
-              for r, c, x, y in zip(rows, cols, 54.0 + east / m_lon, lat, strict=True)]
-    x = np.arange(width)
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
-                       blockysize=16) as dst:
-        for row in range(0, height, 512):
-            r = np.arange(row, min(row + 512, height))[:, None]
-            block = np.full((r.shape[0], width), 300, dtype=np.uint16)
-            band = np.abs((x[None, :] + 2 * r) % 4000 - 2000) < 60
-            block[band & (r > height * 0.2) & (r < height * 0.8)] = 20
-            block[:, :200] = 0
-            block[:, -200:] = 0
-            dst.write(block, 1, window=Window(0, row, width, block.shape[0]))
 
 
 def write_bundle(folder: Path) -> None:
@@ -157,9 +122,11 @@ def main() -> None:
     try:
         scene = work / f"{SCENE_ID}_{width}x{height}.tif"
         if not scene.is_file():
+            from cerulean_tiling import write_synthetic_grd
+
             t0 = time.perf_counter()
             partial = scene.with_suffix(".partial.tif")
-            write_grd(partial, width, height)
+            write_synthetic_grd(partial, width, height)
             partial.rename(scene)
             print(f"scene {width}x{height} written in {time.perf_counter() - t0:.1f} s")
         bundle = work / "unet-resnet34.bundle"

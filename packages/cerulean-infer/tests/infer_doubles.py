@@ -68,9 +68,18 @@ def write_bundle(folder: Path, module: torch.nn.Module, example: torch.Tensor,
         torch.onnx.export(module, (example,), str(folder / "model.onnx"), input_names=["x"],
                           output_names=["logits"], opset_version=17,
                           dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
-                          dynamo=False)
+                          **_torchscript_exporter())
     description.write(folder)
     return folder
+
+
+def _torchscript_exporter() -> dict[str, Any]:
+    """``dynamo=False`` where torch.onnx.export has the switch (recent releases default to
+    the dynamo exporter); the serving runtime's torch 2.0.1 has only the TorchScript one."""
+    import inspect
+
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters \
+        else {}
 
 
 def layer_mask(path: Path) -> np.ndarray:
@@ -151,48 +160,3 @@ def scene_as_grd(scene: SyntheticScene, path: Path, factor: int = 2) -> Path:
     height, width = big.shape
     gcps = read_gcps_json(scene.path / "gcps.json").scaled_to(width, height)
     return write_grd(path, big, gcps)
-
-
-def grd_gcps(width: int, height: int, n_cols: int = 21, n_rows: int = 10,
-             pixel_m: float = 10.0) -> Any:
-    """A GCP grid of a GRD-like swath: 10 m pixels, tilted, spacing growing across track."""
-    from cerulean_tiling import GCPSet, metres_per_degree
-
-    cols, rows = np.meshgrid(np.linspace(0, width, n_cols), np.linspace(0, height, n_rows))
-    cols, rows = cols.ravel(), rows.ravel()
-    across = (cols - width / 2) * pixel_m * (1 + 0.06 * cols / width)
-    along = (rows - height / 2) * pixel_m
-    theta = np.radians(-12.0)
-    east = across * np.cos(theta) + along * np.sin(theta)
-    north = -across * np.sin(theta) - along * np.cos(theta)
-    lat0 = 25.0
-    _, m_lat = metres_per_degree(lat0)
-    lat = lat0 + north / m_lat
-    m_lon, _ = metres_per_degree(lat)
-    return GCPSet(rows, cols, 54.0 + east / m_lon, lat, width, height, "test")
-
-
-def write_real_size_grd(path: Path, width: int = 25_000, height: int = 17_000) -> Path:
-    """A full-size uint16 GRD (sea ~300, dark slick bands ~20, zero no-data margins),
-    written in strips so the writer never holds it whole."""
-    import rasterio
-    from rasterio.control import GroundControlPoint
-    from rasterio.crs import CRS
-    from rasterio.windows import Window
-
-    gcps = grd_gcps(width, height)
-    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
-              for r, c, x, y in zip(gcps.rows, gcps.cols, gcps.lon, gcps.lat, strict=True)]
-    cols = np.arange(width)
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
-                       blockysize=16) as dst:
-        for row in range(0, height, 512):
-            rows = np.arange(row, min(row + 512, height))[:, None]
-            block = np.full((rows.shape[0], width), 300, dtype=np.uint16)
-            band = (np.abs((cols[None, :] + 2 * rows) % 4000 - 2000) < 60)
-            block[band & (rows > 3000) & (rows < 14000)] = 20
-            block[:, :200] = 0
-            block[:, -200:] = 0
-            dst.write(block, 1, window=Window(0, row, width, block.shape[0]))
-    return path

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from infer_doubles import DarkIsOil, manifest, write_bundle, write_real_size_grd
+from infer_doubles import DarkIsOil, manifest, write_bundle
+
+from cerulean_tiling import write_synthetic_grd
 
 PEAK_RSS_LIMIT_MB = 2048
 
@@ -28,7 +30,7 @@ print(json.dumps({"peak_mb": peak / 1024, "tiles": r.tiles, "slicks": len(r.slic
 
 @pytest.mark.slow
 def test_real_size_grd_within_memory(tmp_path: Path) -> None:
-    grd = write_real_size_grd(tmp_path / "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_"
+    grd = write_synthetic_grd(tmp_path / "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_"
                               "033729_03E8C7_E4F5.tif")
     bundle = write_bundle(tmp_path / "dark9.bundle", DarkIsOil(), torch.rand(1, 1, 512, 512),
                           manifest(zoom=9, tile_size=512, has_onnx=True), onnx=True)

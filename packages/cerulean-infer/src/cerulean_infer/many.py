@@ -2,9 +2,11 @@
 
 Each task opens the predictor in its worker process; :mod:`cerulean_infer.loading`
 caches loaded models per process, so a worker loads the model once, however many
-scenes it runs. A scene's output ``<scene>.geojson`` (with its settings file) is the
-record that the scene is done: a rerun skips scenes whose GeoJSON exists, so an
-interrupted run resumes where it stopped. ``summary.json`` lists every scene's status.
+scenes it runs. ``summary.json`` lists every scene's status.
+
+A rerun skips the scenes already finished and predicts the others (an interrupted run
+resumes to the same bytes); a rerun with other settings is refused unless ``overwrite``
+(:mod:`cerulean_infer.resume` says what a finished scene is).
 
 Without a scheduler address a LocalCluster of worker processes (one thread each: the
 model already uses the cores) starts and stops with the run.
@@ -13,12 +15,14 @@ model already uses the cores) starts and stops with the run.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cerulean_infer.errors import CeruleanInferError, OutputError, SceneError
+from cerulean_infer.resume import prepare_folder, recorded_slicks, run_settings, unfinished
 
 if TYPE_CHECKING:
     from cerulean_infer.predictor import Predictor
@@ -48,7 +52,11 @@ class ManyOptions:
 
 @dataclass(frozen=True)
 class SceneOutcome:
-    """One scene's result in a many-scene run."""
+    """One scene's result in a many-scene run.
+
+    ``note`` says why a scene that had an output was predicted again (its output was
+    damaged, half-written or made otherwise).
+    """
 
     scene: str
     output: str
@@ -56,6 +64,7 @@ class SceneOutcome:
     slicks: int | None = None
     seconds: float | None = None
     error: str | None = None
+    note: str | None = None
 
 
 def output_name(scene: Path) -> str:
@@ -65,14 +74,16 @@ def output_name(scene: Path) -> str:
 
 
 def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
-                 scheduler: str | None = None, workers: int = 2,
+                 overwrite: bool = False, scheduler: str | None = None, workers: int = 2,
                  progress: bool = False) -> list[SceneOutcome]:
-    """Predict every scene into ``out_dir``; skip scenes already written.
+    """Predict every scene into ``out_dir``; skip scenes already done (module docstring).
 
     Raises:
-        OutputError: ``out_dir`` cannot be created or two scenes share an output name.
+        OutputError: ``out_dir`` cannot be written, two scenes share an output name, or
+            ``out_dir`` holds predictions made with other settings (without ``overwrite``).
         SceneError: no scenes.
     """
+    from cerulean_infer.outputs import SceneOutputs, check_outputs
     from cerulean_tiling import write_json
 
     if not scenes:
@@ -85,40 +96,56 @@ def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise OutputError(f"{out_dir}: two scenes would both write {duplicates[0]}")
+    targets = [out_dir / name for name in names]
+    check_outputs(SceneOutputs(targets[0]))
+    settings = run_settings(options, open_predictor(options))
+    prepare_folder(out_dir, settings, targets, overwrite)
     outcomes: dict[str, SceneOutcome] = {}
     todo = []
-    for scene, name in zip(scenes, names, strict=True):
-        target = out_dir / name
-        if target.is_file():
-            outcomes[str(scene)] = SceneOutcome(str(scene), str(target), "skipped")
+    for scene, target in zip(scenes, targets, strict=True):
+        reason = unfinished(target, settings)
+        if reason is None:
+            outcomes[str(scene)] = SceneOutcome(str(scene), str(target), "skipped",
+                                                slicks=recorded_slicks(target))
         else:
-            todo.append((str(scene), str(target)))
+            if target.exists():
+                log.info("%s: predicting again (%s)", target, reason)
+            todo.append((str(scene), str(target), reason if target.exists() else None))
     if todo:
-        for outcome in _run(todo, options, scheduler, workers, progress):
+        for outcome in _run(todo, options, settings, scheduler, workers, progress):
             outcomes[outcome.scene] = outcome
     ordered = [outcomes[str(s)] for s in scenes]
-    write_json(out_dir / SUMMARY, {"options": asdict(options),
+    write_json(out_dir / SUMMARY, {"settings": settings, "options": asdict(options),
                                    "scenes": [asdict(o) for o in ordered]},
                indent=2, what="summary")
     return ordered
 
 
-def run_scene(scene: str, target: str, options: ManyOptions) -> SceneOutcome:
+def run_scene(scene: str, target: str, options: ManyOptions,
+              settings: dict[str, Any], note: str | None = None) -> SceneOutcome:
     """Predict one scene into ``target`` (runs inside a dask worker)."""
-    from cerulean_infer.outputs import write_geojson_outputs
+    from rasterio.errors import NotGeoreferencedWarning
 
+    from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
+
+    outputs = SceneOutputs(Path(target))
     try:
-        predictor = open_predictor(options)
-        result = predictor.predict_scene(
-            scene, aux=options.aux, tilesets=options.tilesets,
-            merge=options.merge, georef=options.georef,
-            land=options.land, batch_size=options.batch_size,
-            thresholds=options.thresholds)
-        write_geojson_outputs(result, Path(target), predictor.manifest.name)
+        with warnings.catch_warnings():
+            # A raster without GCPs or a transform fails below with a SceneError that
+            # names it; rasterio's warning about it would only repeat that.
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            check_outputs(outputs)
+            predictor = open_predictor(options)
+            result = predictor.predict_scene(
+                scene, aux=options.aux, tilesets=options.tilesets,
+                merge=options.merge, georef=options.georef,
+                land=options.land, batch_size=options.batch_size,
+                thresholds=options.thresholds)
+        write_scene_outputs(result, outputs, predictor.manifest, {"run": settings})
     except (CeruleanInferError, OSError) as exc:
-        return SceneOutcome(scene, target, "failed", error=str(exc))
+        return SceneOutcome(scene, target, "failed", error=str(exc), note=note)
     return SceneOutcome(scene, target, "done", slicks=len(result.slicks),
-                        seconds=round(result.timings["total"], 3))
+                        seconds=round(result.timings["total"], 3), note=note)
 
 
 def open_predictor(options: ManyOptions) -> Predictor:
@@ -135,15 +162,18 @@ def open_predictor(options: ManyOptions) -> Predictor:
                                  postprocess=options.postprocess, model_row=options.model_row)
 
 
-def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | None,
-         workers: int, progress: bool) -> list[SceneOutcome]:
+def _run(todo: list[tuple[str, str, str | None]], options: ManyOptions,
+         settings: dict[str, Any], scheduler: str | None, workers: int,
+         progress: bool) -> list[SceneOutcome]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            # No dashboard; the scheduler's own HTTP endpoints take any free port on the
+            # loopback, so a second run does not warn that port 8787 is taken.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         try:
@@ -156,9 +186,9 @@ def _run(todo: list[tuple[str, str]], options: ManyOptions, scheduler: str | Non
 
         bar = tqdm(total=len(todo), unit="scene")
     try:
-        futures = [client.submit(run_scene, scene, target, options, pure=False,
-                                 key=f"cerulean-infer-{i}") for i, (scene, target)
-                   in enumerate(todo)]
+        futures = [client.submit(run_scene, scene, target, options, settings, note,
+                                 pure=False, key=f"cerulean-infer-{i}")
+                   for i, (scene, target, note) in enumerate(todo)]
         outcomes = []
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
             outcome = future.result()

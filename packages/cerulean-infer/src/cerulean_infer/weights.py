@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from cerulean_infer.compat import load_takes_mmap
 from cerulean_infer.errors import ModelLoadError
 
 
@@ -24,7 +25,8 @@ def load_state_file(path: Path | str, what: str = "weights", *, mmap: bool = Fal
     Args:
         path: the file (``weights.pt``, a checkpoint, a backbone's state dict).
         what: what the file should be, for the message (``"checkpoint"``).
-        mmap: memory-map the tensors instead of reading them (a zip-format file only).
+        mmap: memory-map the tensors instead of reading them (a zip-format file only;
+            torch 2.0 reads them).
 
     Returns:
         What the file holds: a state dict, or a dict of state dicts and plain data.
@@ -37,10 +39,12 @@ def load_state_file(path: Path | str, what: str = "weights", *, mmap: bool = Fal
 
     path = Path(path)
     try:
-        # torch warns about pickle protocols on plain pickles; the outcome is said below.
+        # torch warns about pickle protocols on plain pickles (and torch 2.0 about its own
+        # TypedStorage); the outcome is said below.
+        extra = {"mmap": True} if mmap and load_takes_mmap() else {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return torch.load(str(path), map_location="cpu", weights_only=True, mmap=mmap)
+            return torch.load(str(path), map_location="cpu", weights_only=True, **extra)
     except pickle.UnpicklingError:
         raise ModelLoadError(
             f"{path}: not a plain state dict: this {what} file pickles objects other than "

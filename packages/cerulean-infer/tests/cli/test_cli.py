@@ -85,9 +85,12 @@ def test_info(dark_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["name"] == "dark"
 
 
+USAGE_ERRORS = {"bad_threshold", "unknown_threshold", "unknown_preset", "cog_for_serving"}
+
+
 @pytest.mark.parametrize("case", ["bad_bundle", "bare_model_without_row", "bad_threshold",
-                                  "unknown_threshold", "bad_scene", "missing_folder",
-                                  "cog_for_serving", "bad_aux"])
+                                  "unknown_threshold", "unknown_preset", "bad_scene",
+                                  "missing_folder", "cog_for_serving", "bad_aux"])
 def test_bad_input_is_one_line(case: str, dark_bundle: Path,
                                small_scenes: list[SyntheticScene], tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,14 +104,16 @@ def test_bad_input_is_one_line(case: str, dark_bundle: Path,
                                    str(dark_bundle / "model.ts"), "-o", str(out)],
         "bad_threshold": [*base, "--threshold", "poly_score_thresh=high"],
         "unknown_threshold": [*base, "--threshold", "magic=1"],
+        "unknown_preset": [*base, "--preset", "magic"],
         "bad_scene": ["predict", str(tmp_path / "junk.tif"), *base[2:]],
-        "missing_folder": [*base[:-3], str(tmp_path / "no" / "o.geojson"), "--no-progress"],
+        "missing_folder": [*base[:-3], "-o", str(tmp_path / "no" / "o.geojson"),
+                           "--no-progress"],
         "cog_for_serving": [*base, "--merge", "serving", "--probabilities",
                             str(tmp_path / "p.tif")],
         "bad_aux": [*base, "--aux", "sonar=x.tif"],
     }[case]
     code, _, err = _run(args, capsys)
-    assert code != 0
+    assert code == (2 if case in USAGE_ERRORS else 1), err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), err
     assert not out.exists() and not (tmp_path / "o.settings.json").exists()

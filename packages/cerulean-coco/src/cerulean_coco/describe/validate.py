@@ -146,7 +146,8 @@ class _Checker:
         try:
             with rasterio.open(path) as src:
                 width, height, count = src.width, src.height, src.count
-        except rasterio.errors.RasterioError as exc:
+        # RasterioIOError (a file GDAL cannot open) is a RasterioError only from rasterio 1.4.
+        except (rasterio.errors.RasterioError, rasterio.errors.RasterioIOError) as exc:
             self.add(where, f"tile file {path} is unreadable ({exc})")
             return
         if (width, height) != (item["width"], item["height"]):

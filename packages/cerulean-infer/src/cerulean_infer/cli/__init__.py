@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import click
+from rasterio.errors import NotGeoreferencedWarning
 
 from cerulean_infer import __version__
 from cerulean_infer.cli.info import info
@@ -19,6 +21,10 @@ from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 def cli(verbose: int) -> None:
     """Run slick detectors over whole Sentinel-1 scenes, to GeoJSON polygons."""
     configure_logging(verbose)
+    if verbose == 0:
+        # A raster without GCPs or a transform fails with one line naming it; rasterio's
+        # warning about it would only come first.
+        warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
 
 
 for _command in (predict, predict_many_command, info):

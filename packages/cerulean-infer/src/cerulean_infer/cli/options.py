@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from cerulean_infer.presets import PRESETS, PostprocessPreset
+from cerulean_tiling import progress_option
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
-    """``KEY=VALUE`` pairs → {key: float}; unknown keys are refused by the preset.
+    """``KEY=VALUE`` pairs → {key: float}, KEY a threshold of the presets.
 
     Raises:
-        click.BadParameter: a pair without ``=`` or a value that is not a number.
+        click.BadParameter: a pair without ``=``, a key no preset has, or a value that is
+            not a number (a usage error: exit 2).
     """
+    known = sorted({f.name for f in fields(PostprocessPreset)} - {"name", "arch"})
     out = {}
     for text in values:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="--threshold")
+        if key.strip() not in known:
+            raise click.BadParameter(f"{key.strip()!r} is not a threshold; known: "
+                                     f"{', '.join(known)}", param_hint="--threshold")
         try:
             out[key.strip()] = float(value)
         except ValueError:
@@ -47,7 +56,8 @@ def model_options(func: F) -> F:
         click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]),
                      default="auto", show_default=True,
                      help="auto uses model.onnx on CPU when the bundle has one."),
-        click.option("--preset", "postprocess", default=None,
+        click.option("--preset", "postprocess", type=click.Choice(sorted(PRESETS)),
+                     default=None,
                      help="Post-processing preset (default: the bundle's, e.g. unet-serving)."),
         click.option("--threshold", "thresholds", multiple=True, metavar="KEY=VALUE",
                      help="Override one preset threshold, e.g. poly_score_thresh=0.6 "
@@ -80,8 +90,7 @@ def scene_options(func: F) -> F:
                      help="Offset tilesets (shifted by 1/N of a tile; the service runs 3)."),
         click.option("--land", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="GeoJSON land polygons: tiles wholly on land are skipped."),
-        click.option("--progress/--no-progress", default=True, show_default=True,
-                     help="Show a progress bar."),
+        progress_option,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,7 @@ import click
 
 from cerulean_infer.cli.options import model_options, parse_thresholds, scene_options
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
-from cerulean_infer.outputs import (
-    check_output_path,
-    write_geojson_outputs,
-    write_overlay,
-    write_probabilities,
-)
+from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
 
 
 @click.command()
@@ -34,7 +30,7 @@ from cerulean_infer.outputs import (
 def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, device: str,
             backend: str, postprocess: str | None, thresholds: tuple[str, ...],
             aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str, tilesets: int,
-            land: Path | None, progress: bool, overlay: Path | None,
+            land: Path | None, progress: bool | None, overlay: Path | None,
             probabilities: Path | None, probabilities_dtype: str) -> None:
     """Predict slick polygons over SCENE.
 
@@ -47,26 +43,21 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
       cerulean-infer predict scene/ --bundle model.pt --model-row row.json \\
           --merge serving --georef affine -o production.geojson
     """
-    for target in (output, overlay, probabilities):
-        if target is not None:
-            check_output_path(target)
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
                        batch_size, merge, georef, tilesets, land)
+    outputs = SceneOutputs(output, overlay, probabilities,
+                           probabilities_dtype)  # type: ignore[arg-type]
+    check_outputs(outputs)
     predictor = open_predictor(options)
     if probabilities is not None and (predictor.arch != "unet" or merge != "ours"):
         raise click.BadParameter("only a UNet with --merge ours has a merged probability "
                                  "raster", param_hint="--probabilities")
     result = predictor.predict_scene(
         scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
-        batch_size=batch_size, progress=progress, thresholds=options.thresholds)
-    if probabilities is not None and result.probabilities is not None:
-        write_probabilities(probabilities, result.probabilities, result.transform,
-                            predictor.manifest.classes, probabilities_dtype)  # type: ignore[arg-type]
-    if overlay is not None:
-        write_overlay(overlay, result.image, result.slicks, result.transform)
-    write_geojson_outputs(result, output, predictor.manifest.name,
-                          {"outputs": {"geojson": str(output), "overlay": _str(overlay),
-                                       "probabilities": _str(probabilities)}})
+        batch_size=batch_size, progress=_progress(progress), thresholds=options.thresholds)
+    write_scene_outputs(result, outputs, predictor.manifest,
+                        {"outputs": {"geojson": str(output), "overlay": _str(overlay),
+                                     "probabilities": _str(probabilities)}})
     click.echo(f"{result.scene_id}: {len(result.slicks)} slicks from {result.tiles} tiles "
                f"in {result.timings['total']:.1f} s → {output}")
 
@@ -74,9 +65,12 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
 @click.command("predict-many")
 @click.argument("scenes", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for one GeoJSON per scene and summary.json.")
+              help="Folder for one GeoJSON per scene, predict-many.json and summary.json.")
 @model_options
 @scene_options
+@click.option("--overwrite", is_flag=True,
+              help="Replace the predictions in OUTPUT made with other settings (without "
+                   "it, such a rerun is refused).")
 @click.option("--scheduler", metavar="ADDR",
               help="A dask scheduler address (default: a LocalCluster for this run).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
@@ -85,9 +79,14 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
                          model_row: Path | None, device: str, backend: str,
                          postprocess: str | None, thresholds: tuple[str, ...],
                          aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str,
-                         tilesets: int, land: Path | None, progress: bool,
-                         scheduler: str | None, workers: int) -> None:
-    """Predict many SCENES on dask; scenes whose GeoJSON exists in OUTPUT are skipped.
+                         tilesets: int, land: Path | None, progress: bool | None,
+                         overwrite: bool, scheduler: str | None, workers: int) -> None:
+    """Predict many SCENES on dask into the folder OUTPUT.
+
+    A rerun skips the scenes whose output is finished (its settings file records this
+    run's settings and the GeoJSON's SHA-256) and predicts the others again, so an
+    interrupted run resumes. A rerun with other settings (model, thresholds, merge, ...)
+    is refused, naming what differs, unless --overwrite.
 
     \b
     Example:
@@ -95,13 +94,10 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
     """
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
                        batch_size, merge, georef, tilesets, land)
-    open_predictor(options)
-    if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
-        # The scheduler runs in this process; its start/stop chatter (INFO, and WARNING
-        # when a worker is slow to exit) is not the command's output.
-        logging.getLogger("distributed").setLevel(logging.ERROR)
-    outcomes = predict_many(list(scenes), output, options, scheduler=scheduler,
-                            workers=workers, progress=progress)
+    _quiet_dask()
+    outcomes = predict_many(list(scenes), output, options, overwrite=overwrite,
+                            scheduler=scheduler, workers=workers,
+                            progress=_progress(progress))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
     click.echo(f"{counts['done']} done, {counts['skipped']} skipped, {counts['failed']} "
                f"failed → {output}")
@@ -110,6 +106,23 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
         raise click.ClickException(f"{failed[0].scene}: {failed[0].error}"
                                    + (f" (and {len(failed) - 1} more, see summary.json)"
                                       if len(failed) > 1 else ""))
+
+
+def _quiet_dask() -> None:
+    """Keep dask's scheduler and nanny chatter off stderr unless -v.
+
+    distributed sets its loggers to INFO when imported, so the level is set after the
+    import; the scheduler and nannies run in this process (workers log warnings only).
+    """
+    import distributed  # noqa: F401
+
+    if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+
+
+def _progress(progress: bool | None) -> bool:
+    """--progress/--no-progress, or a bar when stderr is a terminal."""
+    return sys.stderr.isatty() if progress is None else progress
 
 
 def _options(bundle: Path, model_row: Path | None, device: str, backend: str,

@@ -20,6 +20,8 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from cerulean_infer.compat import orient_polygons
+
 G = TypeVar("G", bound=BaseGeometry)
 
 _GEOD = Geod(ellps="WGS84")
@@ -84,7 +86,7 @@ def area_km2(geometry: BaseGeometry) -> float:
     Edges are geodesics; for the pixel-sized edges of slick outlines that is the same as
     the lat/lon lines they follow.
     """
-    area, _ = _GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
+    area, _ = _GEOD.geometry_area_perimeter(orient_polygons(geometry))
     return abs(float(area)) / 1e6
 
 

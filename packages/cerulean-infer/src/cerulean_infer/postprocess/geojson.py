@@ -24,6 +24,7 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping, shape
 
+from cerulean_infer.compat import orient_polygons
 from cerulean_infer.errors import OutputError, PredictionsError
 from cerulean_infer.postprocess.antimeridian import split_antimeridian
 from cerulean_infer.postprocess.geodesy import area_km2
@@ -43,7 +44,7 @@ def _coords(value: Any) -> Any:
 
 def feature(slick: Slick, scene_id: str, model_name: str) -> dict[str, Any]:
     """One slick as an RFC 7946 Feature (see the module docstring for its properties)."""
-    geometry = shapely.orient_polygons(split_antimeridian(slick.geometry))
+    geometry = orient_polygons(split_antimeridian(slick.geometry))
     properties: dict[str, Any] = {
         "class": slick.class_name,
         "inf_idx": int(slick.inf_idx),

@@ -90,7 +90,7 @@ def read_tile(path: Path, wanted: Sequence[str]) -> tuple[UInt8Array, BoolArray]
         DatasetError: the tile cannot be read.
     """
     import rasterio
-    from rasterio.errors import RasterioError
+    from rasterio.errors import RasterioError, RasterioIOError
 
     try:
         with rasterio.open(path) as src:
@@ -104,7 +104,8 @@ def read_tile(path: Path, wanted: Sequence[str]) -> tuple[UInt8Array, BoolArray]
                 vv = bands[plan.bands.index(vv_band)]  # type: ignore[index]
             else:
                 vv = src.read(vv_band)
-    except RasterioError as exc:
+    # RasterioIOError (a file GDAL cannot open) is a RasterioError only from rasterio 1.4.
+    except (RasterioError, RasterioIOError) as exc:
         raise DatasetError(f"{path}: unreadable tile ({exc})") from None
     valid: BoolArray = vv != 0 if vv is not None else np.ones(shape, dtype=bool)
     out = np.empty((len(plan.sources), *shape), dtype=np.uint8)

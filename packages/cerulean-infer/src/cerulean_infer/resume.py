@@ -1,0 +1,163 @@
+"""What a rerun of ``predict-many`` may skip: the run's settings and finished outputs.
+
+Settings travel with the outputs, as in cerulean-tiling and cerulean-coco builds:
+
+- ``OUT/predict-many.json`` (written before any scene) holds the run's settings, all
+  that decides a scene's GeoJSON: the model (by the SHA-256 of the file run), backend,
+  device kind, precision, classes, thresholds, merge, georef, tilesets, aux and land
+  sources. A rerun with other settings is refused, naming the keys that differ, unless
+  ``overwrite``, which first removes the outputs the earlier run recorded (nothing else).
+- A scene is finished when its settings file (``<scene>.settings.json``, written after
+  its GeoJSON) parses, carries this run's settings and the SHA-256 of the GeoJSON beside
+  it, and that GeoJSON parses. Any other output (damaged, half-written, made otherwise)
+  is predicted again, so an interrupted run resumes to the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cerulean_infer import __version__
+from cerulean_infer.errors import OutputError, PredictionsError
+
+if TYPE_CHECKING:
+    from cerulean_infer.many import ManyOptions
+    from cerulean_infer.predictor import Predictor
+
+log = logging.getLogger(__name__)
+
+RUN_SETTINGS = "predict-many.json"
+
+
+def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
+    """What decides a scene's GeoJSON in this run (as JSON types, for comparison)."""
+    from cerulean_infer.outputs import sha256_file
+
+    described = predictor.describe()
+    chosen = predictor.preset.override(**options.thresholds)
+    settings = {
+        "model": described["model"], "model_sha256": sha256_file(predictor.runner.path),
+        "arch": described["arch"], "backend": described["backend"],
+        "device": str(described["device"]).split(":")[0],
+        "precision": described["precision"], "zoom": described["zoom"],
+        "tile_size": described["tile_size"], "channels": described["channels"],
+        "classes": described["classes"], "preset": vars(chosen),
+        "merge": options.merge, "georef": options.georef, "tilesets": options.tilesets,
+        "aux": [_absolute_source(text) for text in options.aux],
+        "land": None if options.land is None else str(Path(options.land).absolute()),
+    }
+    loaded: dict[str, Any] = json.loads(json.dumps(settings))
+    return loaded
+
+
+def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
+    """Why ``target`` is not a finished output of a run with ``settings`` (None: it is)."""
+    from cerulean_infer.outputs import settings_path, sha256_file
+    from cerulean_infer.postprocess import read_geojson
+
+    record = settings_path(target)
+    if not target.is_file():
+        return "no output yet"
+    try:
+        doc = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return f"{record.name} is missing or unreadable"
+    if not isinstance(doc, dict) or doc.get("run") != settings:
+        return f"{record.name} records other settings"
+    if doc.get("geojson_sha256") != sha256_file(target):
+        return f"{target.name} does not match the SHA-256 its settings record"
+    try:
+        read_geojson(target)
+    except PredictionsError as exc:
+        return str(exc)
+    return None
+
+
+def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
+                   overwrite: bool) -> None:
+    """Refuse (or, with ``overwrite``, clear) predictions of other settings; record ours.
+
+    Raises:
+        OutputError: ``out_dir`` holds predictions of other settings, or files at
+            ``targets`` that no run recorded, and ``overwrite`` is not set.
+    """
+    from cerulean_tiling import write_json
+
+    path = out_dir / RUN_SETTINGS
+    if path.exists():
+        try:
+            recorded = json.loads(path.read_text(encoding="utf-8")).get("settings")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            recorded = None
+        if recorded != settings:
+            if not overwrite:
+                what = "unreadable" if recorded is None else _differences(recorded, settings)
+                raise OutputError(f"{out_dir}: holds predictions made with other settings "
+                                  f"({what}); use --overwrite to replace them")
+            _remove_recorded_outputs(out_dir)
+    else:
+        unknown = [t for t in targets if t.exists()]
+        if unknown and not overwrite:
+            raise OutputError(f"{unknown[0]}: exists, and {out_dir} has no {RUN_SETTINGS} "
+                              "saying what made it; use --overwrite to replace it")
+    write_json(path, {"cerulean_infer": __version__, "settings": settings}, indent=2,
+               what="run settings")
+
+
+def _remove_recorded_outputs(out_dir: Path) -> None:
+    """Delete the GeoJSONs (and settings) an earlier run recorded here; nothing else
+    (the run's summary is replaced at its end)."""
+    from cerulean_infer.outputs import settings_path
+
+    removed = 0
+    for geojson in sorted(out_dir.glob("*.geojson")):
+        record = settings_path(geojson)
+        try:
+            doc = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(doc, dict) and "run" in doc:
+            geojson.unlink(missing_ok=True)
+            record.unlink(missing_ok=True)
+            removed += 1
+    log.warning("%s: removed %d prediction(s) of other settings", out_dir, removed)
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """``key: old -> new`` for each differing setting (dotted keys)."""
+    before, after = _flatten(old), _flatten(new)
+    keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return ", ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _absolute_source(text: str) -> str:
+    """``NAME=PATH`` with PATH made absolute (a rerun from another folder is the same)."""
+    name, sep, path = text.partition("=")
+    return f"{name}={Path(path).absolute()}" if sep and path else text
+
+
+def recorded_slicks(target: Path) -> int | None:
+    """The slick count a finished output's settings file records."""
+    from cerulean_infer.outputs import settings_path
+
+    try:
+        count = json.loads(settings_path(target).read_text(encoding="utf-8")).get("slicks")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return count if isinstance(count, int) else None
+
+
+__all__ = ["RUN_SETTINGS", "prepare_folder", "recorded_slicks", "run_settings", "unfinished"]
