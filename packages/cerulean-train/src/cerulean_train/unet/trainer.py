@@ -30,8 +30,8 @@ import torch
 from torch import nn
 
 from cerulean_coco import CeruleanCocoError, CocoDataset
+from cerulean_tiling import ClassMap
 from cerulean_train.config import Stage, UNetConfig
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.data.semantic import SemanticDataset
 from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
