@@ -8,7 +8,12 @@ from typing import Any
 
 import click
 
-from cerulean_infer.cli.options import model_options, parse_thresholds, scene_options
+from cerulean_infer.cli.options import (
+    model_options,
+    parse_thresholds,
+    postprocess_options,
+    scene_options,
+)
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
 from cerulean_infer.outputs import (
     check_output_path,
@@ -23,6 +28,7 @@ from cerulean_infer.outputs import (
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The slicks GeoJSON to write (settings go to OUTPUT's .settings.json).")
 @model_options
+@postprocess_options()
 @scene_options
 @click.option("--overlay", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the scene with slicks coloured by class (PNG).")
@@ -67,6 +73,9 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
     write_geojson_outputs(result, output, predictor.manifest.name,
                           {"outputs": {"geojson": str(output), "overlay": _str(overlay),
                                        "probabilities": _str(probabilities)}})
+    if merge == "serving" and not result.settings["ensemble"]:
+        click.echo("one tileset: the service's tileset ensemble was skipped (it keeps only "
+                   "slicks another tileset confirms); the slicks are the tileset's own")
     click.echo(f"{result.scene_id}: {len(result.slicks)} slicks from {result.tiles} tiles "
                f"in {result.timings['total']:.1f} s → {output}")
 
@@ -76,6 +85,7 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for one GeoJSON per scene and summary.json.")
 @model_options
+@postprocess_options()
 @scene_options
 @click.option("--scheduler", metavar="ADDR",
               help="A dask scheduler address (default: a LocalCluster for this run).")
