@@ -16,13 +16,14 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon, shape
 
-from cerulean_eval.classes import EvalClasses
+from cerulean_eval.classes import name_index
 from cerulean_eval.errors import PredictionsError
 from cerulean_eval.slicks import MapSlick
 from cerulean_infer import read_geojson
+from cerulean_tiling import ClassMap
 
 
-def read_predicted_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
+def read_predicted_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
     """Predicted slicks from a cerulean-infer GeoJSON file, ranked by ``machine_confidence``.
 
     Raises:
@@ -32,13 +33,13 @@ def read_predicted_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
     out = []
     for n, slick in enumerate(read_geojson(path, classes.names)):
         where = f"{path}: feature {n}"
-        out.append(MapSlick(slick.geometry, classes.index_of_name(slick.class_name, where),
+        out.append(MapSlick(slick.geometry, name_index(classes, slick.class_name, where),
                             str(slick.extra.get("scene_id", "")),
                             float(slick.machine_confidence)))
     return out
 
 
-def read_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
+def read_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
     """The slicks of a GeoJSON FeatureCollection that names each feature's ``class``.
 
     Raises:
@@ -56,7 +57,7 @@ def read_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
             for n, feature in enumerate(doc["features"])]
 
 
-def _slick(feature: Any, classes: EvalClasses, where: str) -> MapSlick:
+def _slick(feature: Any, classes: ClassMap, where: str) -> MapSlick:
     try:
         props = feature.get("properties") or {}
         geometry = shape(feature["geometry"])
@@ -72,7 +73,7 @@ def _slick(feature: Any, classes: EvalClasses, where: str) -> MapSlick:
     confidence = props.get("machine_confidence", props.get("mean_conf", 1.0))
     if not isinstance(confidence, int | float):
         raise PredictionsError(f"{where}: machine_confidence {confidence!r} is not a number")
-    return MapSlick(geometry, classes.index_of_name(name, where),
+    return MapSlick(geometry, name_index(classes, name, where),
                     str(props.get("scene_id", "")), float(confidence))
 
 
