@@ -28,7 +28,7 @@ def dataset_classes(categories: Sequence[Category], preset_name: str | None = No
         classes = ClassMap.build(categories, preset_name)
     except CeruleanTilingError as exc:
         raise CategoryMismatchError(str(exc)) from None
-    if categories and not classes.lookup:
+    if categories and all(classes.index(c.id) is None for c in categories):
         raise CategoryMismatchError(f"preset {preset_name!r} maps none of the dataset's "
                                     f"categories {[c.id for c in categories]}")
     return classes

@@ -121,7 +121,9 @@ class PostprocessRecord:
     ensemble: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        thresholds = {k: v for k, v in vars(self.preset).items() if k not in ("name", "arch")}
+        # The match threshold is the evaluation's (settings.match_dice), not post-processing.
+        thresholds = {k: v for k, v in vars(self.preset).items()
+                      if k not in ("name", "arch", "groundtruth_dice_thresh")}
         return {"preset": self.preset.name, "arch": self.preset.arch, "merge": self.merge,
                 "tilesets": self.tilesets, "ensemble": self.ensemble, "thresholds": thresholds}
 
