@@ -113,9 +113,13 @@ def known_limits(model: ModelDescription, document: MetricsDocument,
         if record and record.get("available"):
             shared = sorted(set(record["scenes"]) & set(scenes))
             if shared:
-                limits.append(f"{len(shared)} measured scene(s) are in the {key} data "
-                              f"({', '.join(shared[:3])}{' ...' if len(shared) > 3 else ''}): "
-                              "the numbers overstate the model on new scenes.")
+                named = f"{', '.join(shared[:3])}{' ...' if len(shared) > 3 else ''}"
+                limits.append(
+                    f"{len(shared)} measured scene(s) are in the training data ({named}): "
+                    "the numbers overstate the model on new scenes." if key == "train" else
+                    f"{len(shared)} measured scene(s) were the training run's validation "
+                    f"scenes ({named}), which chose the epoch kept: the numbers may "
+                    "overstate the model on new scenes.")
         elif model.manifest.training.get(key):
             limits.append(f"The {key} dataset ({model.manifest.training[key]}) was not at "
                           "hand: overlap with the measured scenes was not checked.")
