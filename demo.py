@@ -2,8 +2,9 @@
 
 From nothing to trained models, scores and slick polygons, with the project's own
 commands: synthetic annotated scenes → scene split → COCO datasets → a small UNet and a
-small Mask R-CNN trained on CPU → model bundles → evaluation reports → whole-scene
-inference on a held-out scene → GeoJSON, overlay PNG and HTML report.
+small Mask R-CNN trained on CPU → model bundles → evaluation through the served
+post-processing (measured serving rows, model cards, reports) → whole-scene inference on a
+held-out scene → GeoJSON, overlay PNG and HTML report.
 
 Each step prints its command before it runs and a one-line result after, so the demo
 doubles as a walkthrough. Outputs go to ``demo-output/`` (``--out``). A rerun reuses
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     evals = out / "eval"
     for name, bundle in (("unet", unet_bundle), ("maskrcnn", mrcnn_bundle)):
         target = evals / name
-        demo.step(f"Evaluate the {name} bundle on the validation scenes",
+        demo.step(f"Evaluate the {name} bundle on the validation scenes (its served slicks)",
                   [tool("cerulean-eval"), "run", "--bundle", bundle, "--coco",
                    datasets["val"], "-o", target, "--device", "cpu"],
                   target / "metrics.json",
@@ -213,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
 def _metrics_line(final: dict[str, Any]) -> str:
     metrics = final.get("metrics", final)
     shown = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
-    return ", ".join(f"{k} {v:.3f}" for k, v in list(shown.items())[:4]) or "trained"
+    trained = ", ".join(f"{k} {v:.3f}" for k, v in list(shown.items())[:4])
+    return f"trainer's validation: {trained}" if trained else "trained"
 
 
 def _bundle_line(bundle: Path) -> str:
@@ -224,12 +226,12 @@ def _bundle_line(bundle: Path) -> str:
 
 
 def _eval_line(metrics: dict[str, Any]) -> str:
-    summary = metrics["summary"]
-    parts = [f"{label} {summary[key]:.3f}"
-             for key, label in (("oil_iou", "oil IoU"), ("pixel_macro_f1", "pixel macro F1"),
-                                ("segm_ap", "mask AP"), ("segm_ap50", "mask AP50"))
-             if isinstance(summary.get(key), float)]
-    return ", ".join(parts) or "scored"
+    summary, intervals = metrics["summary"], metrics.get("intervals") or {}
+    parts = [f"{key} {summary[key]:.3f}" + (f" [{intervals[key][0]:.2f}–{intervals[key][1]:.2f}]"
+                                            if key in intervals else "")
+             for key in ("pixel_f1", "instance_f1")]
+    return (f"{', '.join(parts)}; {_slick_line(metrics)} ({summary['slicks_predicted']} "
+            "served)")
 
 
 def _slick_line(metrics: dict[str, Any]) -> str:
@@ -238,16 +240,29 @@ def _slick_line(metrics: dict[str, Any]) -> str:
             f"{summary['slicks_false']} false")
 
 
+def _served(folder: Path) -> dict[str, Any]:
+    """An evaluation's headline numbers, intervals and measured serving row."""
+    metrics = _json(folder / "metrics.json")
+    summary = metrics["summary"]
+    row = _json(folder / "cerulean-cloud-model.json")
+    keys = ("pixel_f1", "instance_f1", "pixel_f1_per_class", "slicks_true", "slicks_predicted",
+            "slicks_found", "slicks_false")
+    return {**{k: summary[k] for k in keys},
+            "intervals": {k: v for k, v in (metrics.get("intervals") or {}).items()
+                          if isinstance(v, list)},
+            "row": {"pixel_f1": row["pixel_f1"], "instance_f1": row["instance_f1"],
+                    "thresholds": row["thresholds"],
+                    "path": _rel(folder / "cerulean-cloud-model.json")},
+            "card": _rel(folder / "MODEL_CARD.md")}
+
+
 def _summary(out: Path, seconds: float, evals: Path, scene_id: str, geojson: Path,
              overlay: Path) -> dict[str, Any]:
-    unet = _json(evals / "unet" / "metrics.json")["summary"]
-    mrcnn = _json(evals / "maskrcnn" / "metrics.json")["summary"]
     heldout = _json(evals / "heldout" / "metrics.json")["summary"]
     return {
         "seconds": round(seconds, 1),
-        "unet": {"oil_iou": unet["oil_iou"], "pixel_macro_f1": unet["pixel_macro_f1"],
-                 "val_iou": unet["pixel_iou"], "val_f1": unet["pixel_f1_per_class"]},
-        "maskrcnn": {"segm_ap": mrcnn["segm_ap"], "segm_ap50": mrcnn["segm_ap50"]},
+        "unet": _served(evals / "unet"),
+        "maskrcnn": _served(evals / "maskrcnn"),
         "heldout": {"scene_id": scene_id, "slicks_true": heldout["slicks_true"],
                     "slicks_found": heldout["slicks_found"],
                     "slicks_false": heldout["slicks_false"], "geojson": _rel(geojson),
@@ -259,19 +274,30 @@ def _summary(out: Path, seconds: float, evals: Path, scene_id: str, geojson: Pat
 
 
 def _print_summary(summary: dict[str, Any], log: list[dict[str, Any]], summary_path: str) -> None:
-    unet, mrcnn, heldout = summary["unet"], summary["maskrcnn"], summary["heldout"]
+    heldout = summary["heldout"]
     print(f"\nDemo done in {summary['seconds']:.0f} s "
           f"({sum(1 for s in log if s['status'] == 'reused')} of {len(log)} steps reused).")
-    print(f"UNet on validation scenes: oil IoU {_num(unet['oil_iou'])}, pixel macro F1 "
-          f"{_num(unet['pixel_macro_f1'])}")
-    for name, iou in unet["val_iou"].items():
-        print(f"  {name:<14} IoU {_num(iou)}  F1 {_num(unet['val_f1'][name])}")
-    print(f"Mask R-CNN on validation scenes: mask AP {_num(mrcnn['segm_ap'])}, "
-          f"AP50 {_num(mrcnn['segm_ap50'])}")
+    for name, label in (("unet", "UNet"), ("maskrcnn", "Mask R-CNN")):
+        served = summary[name]
+        print(f"{label} on validation scenes, as served: pixel F1 {_num(served['pixel_f1'])}"
+              f"{_range(served, 'pixel_f1')}, instance F1 {_num(served['instance_f1'])}"
+              f"{_range(served, 'instance_f1')}; {served['slicks_found']} of "
+              f"{served['slicks_true']} slicks found, {served['slicks_false']} false "
+              f"({served['slicks_predicted']} served)")
+        for cls, f1 in served["pixel_f1_per_class"].items():
+            print(f"  {cls:<14} pixel F1 {_num(f1)}")
+        row = served["row"]
+        print(f"  measured serving row: pixel_f1 {_num(row['pixel_f1'])}, instance_f1 "
+              f"{_num(row['instance_f1'])} → {row['path']}")
     print(f"Held-out scene {heldout['scene_id']}: {heldout['slicks_found']} of "
           f"{heldout['slicks_true']} slicks found ({heldout['slicks_false']} false)")
     print(f"Outputs: polygons {heldout['geojson']}, overlay {heldout['overlay']}, "
           f"reports {', '.join(summary['reports'].values())}, summary {summary_path}")
+
+
+def _range(served: dict[str, Any], key: str) -> str:
+    interval = served["intervals"].get(key)
+    return f" (95% {interval[0]:.2f}–{interval[1]:.2f})" if interval else ""
 
 
 def _num(value: float | None) -> str:

@@ -61,7 +61,8 @@ def unet_half(dataset: Path, args: argparse.Namespace,
               device: torch.device) -> tuple[float, float]:
     """(in-memory, loader) images/s for a ResNet-34 UNet on whole 512-px tiles."""
     from cerulean_coco import CocoDataset
-    from cerulean_train.data import ClassMap, SemanticDataset, worker_init
+    from cerulean_tiling import ClassMap
+    from cerulean_train.data import SemanticDataset, worker_init
     from cerulean_train.unet.backbones import build_unet
 
     coco = CocoDataset.open(dataset)
@@ -98,7 +99,7 @@ def maskrcnn_half(dataset: Path, args: argparse.Namespace,
     the serving service feeds a 3-channel model when aux layers are missing.
     """
     from cerulean_coco import CocoDataset
-    from cerulean_train.data import ClassMap
+    from cerulean_tiling import ClassMap
     from cerulean_train.data.instances import InstanceDataset, collate_detection
     from cerulean_train.maskrcnn.model import ModelSpec, make_model
 

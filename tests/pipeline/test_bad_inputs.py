@@ -433,6 +433,48 @@ def _usage(tool: str, *args: str, output: str = "out") -> Build:
     return build
 
 
+def _eval_run(bundle: Path | str, dataset: Path, tmp: Path, *extra: str
+              ) -> tuple[list[str], Path]:
+    return [_tool("cerulean-eval"), "run", "--bundle", str(bundle), "--coco", str(dataset),
+            "-o", str(tmp / "eval"), "--device", "cpu", "--no-progress", *extra], tmp / "eval"
+
+
+def _eval_row_without_thresholds(demo: Path, tmp: Path) -> tuple[list[str], Path]:
+    bundle = _bundle(demo, tmp)
+    row = json.loads((bundle / "cerulean-cloud-model.json").read_text())
+    row["thresholds"] = {}
+    (tmp / "row.json").write_text(json.dumps(row))
+    return _eval_run(bundle / "model.ts", _dataset(demo, tmp), tmp, "--model-row",
+                     str(tmp / "row.json"))
+
+
+def _eval_row_with_other_classes(demo: Path, tmp: Path) -> tuple[list[str], Path]:
+    bundle = _bundle(demo, tmp)
+    row = json.loads((bundle / "cerulean-cloud-model.json").read_text())
+    row["cls_map"] = {"0": "BACKGROUND", "1": "INFRA", "2": "NATURAL"}
+    (tmp / "row.json").write_text(json.dumps(row))
+    return _eval_run(bundle, _dataset(demo, tmp), tmp, "--model-row", str(tmp / "row.json"))
+
+
+def _eval_dataset_of_another_grid(demo: Path, tmp: Path) -> tuple[list[str], Path]:
+    dataset = _dataset(demo, tmp)
+    doc = json.loads((dataset / "annotations.json").read_text())
+    for image in doc["images"]:
+        image["tile_index"] = [10, *image["tile_index"][1:]]
+    (dataset / "annotations.json").write_text(json.dumps(doc))
+    return _eval_run(_bundle(demo, tmp), dataset, tmp)
+
+
+def _eval_existing_output(demo: Path, tmp: Path) -> tuple[list[str], Path]:
+    # Refused at once, before the (corrupt) model is read.
+    bundle = _bundle(demo, tmp)
+    (bundle / "model.ts").write_bytes(b"PK\x03\x04 not a model")
+    (tmp / "eval").mkdir()
+    (tmp / "eval" / "metrics.json").write_text("{}")
+    command, _ = _eval_run(bundle, _dataset(demo, tmp), tmp, "--backend", "torch")
+    return command, tmp / "eval" / "report.html"
+
+
 CASES = [
     Case("tiling: truncated Background.png", _truncated_background, "Background.png"),
     Case("tiling: layer of the wrong size", _layer_of_wrong_size, ".png"),
@@ -516,10 +558,20 @@ CASES = [
     Case("eval: --device tpu", _usage("cerulean-eval", "run", "--bundle",
                                       "{demo}/bundles/unet-demo.bundle", "--coco",
                                       "{demo}/datasets/val", "--device", "tpu"), "tpu", 2),
+    Case("infer: --device tpu", _usage("cerulean-infer", "predict", "{demo}/scenes",
+                                       "--bundle", "{demo}/bundles/unet-demo.bundle",
+                                       "--device", "tpu", output="out.geojson"), "tpu", 2),
     Case("eval: --preset unknown", _usage("cerulean-eval", "score", "--coco",
                                           "{demo}/datasets/val", "--predictions",
                                           "{demo}/datasets/val/annotations.json", "--preset",
                                           "cloud5"), "cloud5", 2),
+    Case("eval: a model row without thresholds", _eval_row_without_thresholds,
+         "no thresholds"),
+    Case("eval: a model whose class count differs from its row",
+         _eval_row_with_other_classes, "cls_map names 3 classes"),
+    Case("eval: a dataset from another grid", _eval_dataset_of_another_grid,
+         "dataset from another grid"),
+    Case("eval: an existing output folder", _eval_existing_output, "already exists"),
 ]
 
 

@@ -16,9 +16,18 @@ def test_demo_produces_every_output(demo_run: tuple[Path, str]) -> None:
     out, stdout = demo_run
     summary = _summary(out)
     assert set(summary) >= {"seconds", "unet", "maskrcnn", "heldout", "report"}
-    assert 0.0 <= summary["unet"]["oil_iou"] <= 1.0
-    assert set(summary["unet"]["val_iou"]) == {"background", "infra_slick", "natural_seep",
-                                               "vessel"}
+    for name in ("unet", "maskrcnn"):
+        served = summary[name]
+        assert 0.0 <= served["pixel_f1"] <= 1.0 and 0.0 <= served["instance_f1"] <= 1.0
+        assert set(served["pixel_f1_per_class"]) == {"infra_slick", "natural_seep", "vessel"}
+        # The measured row carries the evaluation's numbers, and export left them null.
+        assert served["row"]["pixel_f1"] == round(served["pixel_f1"], 6)
+        assert served["row"]["instance_f1"] == round(served["instance_f1"], 6)
+        exported = json.loads((out / "bundles" / f"{name}-demo.bundle" /
+                               "cerulean-cloud-model.json").read_text())
+        assert exported["pixel_f1"] is None and exported["instance_f1"] is None
+        features = json.loads((out / "eval" / name / "slicks.geojson").read_text())["features"]
+        assert len(features) == served["slicks_predicted"]
     heldout = summary["heldout"]
     assert heldout["slicks_true"] > 0 and 0 <= heldout["slicks_found"] <= heldout["slicks_true"]
     geojson = json.loads((REPO / heldout["geojson"]).read_text()) \
@@ -33,7 +42,7 @@ def test_demo_produces_every_output(demo_run: tuple[Path, str]) -> None:
         assert {"model.ts", "weights.pt", "bundle.json", "cerulean-cloud-model.json"} <= names
     # Each step printed its command and a one-line result.
     assert stdout.count("\n$ ") == stdout.count("\n   → ") >= 12
-    assert "slicks found" in stdout
+    assert "slicks found" in stdout and "measured serving row: pixel_f1" in stdout
 
 
 def test_rerun_reuses_every_step(demo_run: tuple[Path, str]) -> None:

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import pytest
 
 from cerulean_coco import CocoDataset, build_dataset
 from cerulean_eval.cli import main
-from cerulean_infer import BundleManifest, InstancePrediction, Runtime
+from cerulean_infer import BundleManifest, InstancePrediction, Runtime, TilePredictions
 from cerulean_tiling import TilingConfig, write_scenes
 
 
@@ -42,6 +41,24 @@ def truth_results(dataset: CocoDataset, tmp_path_factory: pytest.TempPathFactory
     results = [{"image_id": a.image_id, "category_id": a.category_id,
                 "segmentation": a.segmentation, "score": 1.0} for a in dataset.annotations]
     path.write_text(json.dumps(results))
+    return path
+
+
+@pytest.fixture(scope="session")
+def truth_geojson(dataset: CocoDataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dataset's true slicks written as cerulean-infer predictions (confidence 0.9)."""
+    from cerulean_eval import dataset_classes, dataset_slicks
+    from cerulean_infer import Slick, feature_collection, write_geojson
+
+    classes = dataset_classes(dataset.categories)
+    features = []
+    slicks = dataset_slicks(dataset, classes)
+    for scene_id in sorted({s.scene_id for s in slicks}):
+        found = [Slick(s.geometry, s.label, classes.names[s.label], 0.9, 0.9, 0.9, 0.9)
+                 for s in slicks if s.scene_id == scene_id]
+        features += feature_collection(found, scene_id, "truth")["features"]
+    path = tmp_path_factory.mktemp("geojson") / "truth.geojson"
+    write_geojson(path, {"type": "FeatureCollection", "features": features})
     return path
 
 
@@ -78,7 +95,7 @@ class UnetDouble:
     def predict_tiles(self, batch: np.ndarray) -> Any:
         assert batch.dtype == np.uint8 and batch.ndim == 4
         self.calls.append(batch.shape)
-        return SimpleNamespace(probabilities=dark_probabilities(batch))
+        return TilePredictions(probabilities=dark_probabilities(batch))
 
 
 class MaskRcnnDouble:
@@ -102,7 +119,21 @@ class MaskRcnnDouble:
                         (float(cols.min()), float(rows.min()), float(cols.max() + 1),
                          float(rows.max() + 1)), mask.astype(np.float32)))
             out.append(found)
-        return SimpleNamespace(instances=out)
+        return TilePredictions(instances=out)
+
+
+@pytest.fixture
+def double_bundle(tmp_path: Path) -> Callable[[str], Path]:
+    """``double_bundle(arch)``: a bundle folder holding only the doubles' bundle.json
+    (their predictor is handed to the evaluation; nothing loads a model file)."""
+
+    def make(arch: str) -> Path:
+        folder = tmp_path / f"double-{arch}.bundle"
+        folder.mkdir()
+        manifest(arch).write(folder)
+        return folder
+
+    return make
 
 
 @pytest.fixture

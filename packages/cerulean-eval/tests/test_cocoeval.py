@@ -1,4 +1,5 @@
-"""Our COCO AP is pycocotools' COCOeval on the same files, number for number."""
+"""Our COCO AP (a diagnostic of raw tile outputs) is pycocotools' COCOeval on the same
+files, number for number."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -61,9 +63,15 @@ def reference(dataset_dir: Path, results: Path, iou_type: str,
     return ev
 
 
+def tiles(dataset: CocoDataset, results: Path, config: EvalConfig) -> dict[str, Any]:
+    """The raw per-tile diagnostic, where COCO AP lives."""
+    doc: dict[str, Any] = score_predictions(dataset, results, config).metrics["diagnostic"]
+    return dict(doc["tiles"])
+
+
 def test_mask_ap_equals_pycocotools(dataset: CocoDataset, dataset_dir: Path,
                                     perturbed: Path) -> None:
-    ours = score_predictions(dataset, perturbed, EvalConfig(examples=0)).metrics
+    ours = tiles(dataset, perturbed, EvalConfig(examples=0, bootstrap=0))
     segm = ours["instance"]["coco"]["segm"]
     ref = reference(dataset_dir, perturbed, "segm")
     assert 0 < segm["ap"] < 1
@@ -90,7 +98,7 @@ def test_box_ap_equals_pycocotools_with_boxes_from_masks(dataset: CocoDataset,
         del r["segmentation"]
     boxes = tmp_path / "boxes.json"
     boxes.write_text(json.dumps(results))
-    ours = score_predictions(dataset, perturbed, EvalConfig(examples=0)).metrics
+    ours = tiles(dataset, perturbed, EvalConfig(examples=0, bootstrap=0))
     ref = reference(dataset_dir, boxes, "bbox")
     assert ours["instance"]["coco"]["bbox"]["ap"] == ref.stats[0]
     assert ours["instance"]["coco"]["bbox"]["ap50"] == ref.stats[1]
@@ -99,19 +107,20 @@ def test_box_ap_equals_pycocotools_with_boxes_from_masks(dataset: CocoDataset,
 def test_custom_low_thresholds_equal_pycocotools(dataset: CocoDataset, dataset_dir: Path,
                                                  perturbed: Path) -> None:
     thresholds = (0.05, 0.1, 0.3, 0.5)
-    ours = score_predictions(dataset, perturbed, EvalConfig(iou_thresholds=thresholds,
-                                                            examples=0)).metrics
+    metrics = score_predictions(dataset, perturbed, EvalConfig(iou_thresholds=thresholds,
+                                                               examples=0)).metrics
+    ours = metrics["diagnostic"]["tiles"]
     ref = reference(dataset_dir, perturbed, "segm", thresholds)
     assert ours["instance"]["coco"]["segm"]["ap"] == ref.stats[0]
     assert ours["instance"]["coco"]["segm"]["ap50"] == ref.stats[1]
-    assert ours["settings"]["iou_thresholds"] == list(thresholds)
+    assert metrics["settings"]["iou_thresholds"] == list(thresholds)
 
 
 def test_faster_coco_eval_backend_agrees(dataset: CocoDataset, perturbed: Path) -> None:
     pytest.importorskip("faster_coco_eval")
-    slow = score_predictions(dataset, perturbed, EvalConfig(examples=0)).metrics
-    fast = score_predictions(dataset, perturbed, EvalConfig(
-        examples=0, coco_backend="faster-coco-eval")).metrics
+    slow = tiles(dataset, perturbed, EvalConfig(examples=0, bootstrap=0))
+    fast = tiles(dataset, perturbed, EvalConfig(examples=0, bootstrap=0,
+                                                coco_backend="faster-coco-eval"))
     assert fast["instance"]["coco"]["backend"] == "faster-coco-eval"
     for kind in ("segm", "bbox"):
         assert fast["instance"]["coco"][kind]["ap"] == pytest.approx(

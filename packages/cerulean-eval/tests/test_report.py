@@ -21,15 +21,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 @pytest.fixture(scope="module")
 def report(dataset: CocoDataset, truth_results: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A report with some misses and false alarms: half the truth, shifted."""
+    """A report with some misses: half the truth as raw tile instances (COCO results)."""
     results = json.loads(truth_results.read_text())[::2]
     for r in results:
         r["score"] = 0.8
     path = tmp_path_factory.mktemp("half") / "half.json"
     path.write_text(json.dumps(results))
     out = tmp_path_factory.mktemp("report") / "run"
-    write_outputs(score_predictions(dataset, path, EvalConfig(examples=2)), out)
+    write_outputs(score_predictions(dataset, path, EvalConfig(examples=2, bootstrap=50)), out)
     return out / "report.html"
+
+
+def test_report_leads_with_the_served_numbers(report: Path) -> None:
+    page = report.read_text()
+    assert page.index("pixel F1 (oil classes)") < page.index("Diagnostic: raw tile outputs")
+    assert "95%: " in page and "maskrcnn-serving" in page
+    assert "segm_ap" not in json.loads((report.parent / "metrics.json").read_text())["summary"]
 
 
 def test_report_renders_offline_in_chromium(report: Path, tmp_path: Path) -> None:
@@ -71,9 +78,9 @@ def test_report_renders_offline_in_chromium(report: Path, tmp_path: Path) -> Non
     assert not refused, f"requests left the file: {refused}"
     assert all(url.startswith(("file://", "data:")) for url in requested), requested
     assert title.startswith("cerulean-eval")
-    assert {"Pixels", "Instances", "Precision–recall", "Slicks (map coordinates)",
-            "Best and worst tiles", "Settings"} <= set(headings)
+    assert {"Slicks", "Pixels", "Scenes", "Best and worst tiles",
+            "Diagnostic: raw tile outputs", "Settings"} <= set(headings)
     pngs = sorted(report.parent.glob("*.png"))
     assert len(images) == len(pngs) == 6 and all(i["complete"] and i["width"] > 0 and i["data"]
                                     for i in images), images
-    assert cards >= 8 and tables >= 5
+    assert cards >= 8 and tables >= 6

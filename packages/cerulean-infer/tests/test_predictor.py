@@ -89,6 +89,10 @@ def test_production_row_zoom() -> None:
     described = row.to_manifest()
     assert described.classes == ("background", "infra_slick", "natural_seep", "vessel")
     assert described.zoom == 9 and described.tile_size == 512
+    # The service's four classes are cloud4's: annotations meet them through that preset.
+    assert described.class_preset == "cloud4" and described.category_ids == (0, 1, 2, 3)
+    other = ServingRow.from_json({**doc, "cls_map": {"0": "BACKGROUND", "1": "KELP"}})
+    assert other.to_manifest().class_preset is None
 
 
 def _copy(bundle: Path, tmp_path: Path) -> Path:
@@ -144,6 +148,17 @@ def test_rows_for_another_architecture_and_bad_batches(dark_bundle: Path,
         predictor.predict_tiles(np.zeros((1, 3, 64, 64), dtype=np.uint8))
     with pytest.raises(SceneError, match="uint8"):
         predictor.predict_tiles(np.zeros((1, 1, 64, 64), dtype=np.float32))
+
+
+def test_a_row_with_another_class_count_than_the_model(dark_bundle: Path,
+                                                       tmp_path: Path) -> None:
+    row = ServingRow.from_manifest(manifest(), preset("unet-serving")).to_json()
+    row["cls_map"] = {"0": "BACKGROUND", "1": "INFRA", "2": "NATURAL"}
+    (tmp_path / "row.json").write_text(json.dumps(row))
+    predictor = Predictor.from_serving(dark_bundle / "model.ts", tmp_path / "row.json")
+    with pytest.raises(BundleError, match="the model returns 4 classes, its description "
+                                          "names 3"):
+        predictor.predict_tiles(_tiles())
 
 
 def test_import_stays_light() -> None:

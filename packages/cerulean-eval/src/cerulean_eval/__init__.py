@@ -1,69 +1,113 @@
 """cerulean-eval: honest metrics for oil-slick detectors, and a report people can read.
 
-Typical use::
+A model is measured on the slicks it is served with: its tile outputs stitched per scene
+and post-processed by cerulean-infer with the serving row's thresholds. Typical use::
 
     from cerulean_coco import CocoDataset
-    from cerulean_eval import EvalConfig, score_predictions, write_outputs
-    result = score_predictions(CocoDataset.open("datasets/val"), Path("results.json"))
-    result.summary["pixel_f1"], result.summary["segm_ap"]
-    write_outputs(result, Path("eval/run1"))
+    from cerulean_eval import run_model, write_outputs
+    result = run_model("models/unet.bundle", CocoDataset.open("datasets/val"))
+    result.summary["pixel_f1"], result.summary["instance_f1"]
+    write_outputs(result, Path("eval/unet"))
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from cerulean_eval.classes import EvalClasses, dataset_classes, model_classes
+from cerulean_eval.classes import category_index, dataset_classes, model_classes, name_index
 from cerulean_eval.cocoeval import COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, CocoSettings
 from cerulean_eval.compare import compare_table, format_table, read_summary
 from cerulean_eval.components import label_components
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.confusion import confusion_counts, score_histogram, sweep_counts
+from cerulean_eval.diagnostic import TileDiagnostic
+from cerulean_eval.document import DataRecord, MetricsDocument, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import CeruleanEvalError
-from cerulean_eval.evaluate import EvalResult, Evaluator, Example
+from cerulean_eval.evaluation import EvalResult, Evaluation, Example
 from cerulean_eval.geojson import read_predicted_slicks, read_slicks
-from cerulean_eval.matching import InstanceConfusion, match, overlaps
+from cerulean_eval.metrics import (
+    InstanceConfusion,
+    Intervals,
+    PixelMetrics,
+    SceneStats,
+    SlickMatch,
+    Summary,
+    ThresholdSweep,
+    Totals,
+    bootstrap,
+    match,
+    match_slicks,
+    overlaps,
+    polygon_dice,
+    resample_weights,
+    resampled,
+    summarise,
+)
 from cerulean_eval.outputs import figures, write_outputs
-from cerulean_eval.pixel import PixelMetrics, ThresholdSweep
+from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
-from cerulean_eval.records import PredInstance, TilePrediction, TruthInstance
-from cerulean_eval.run import (
+from cerulean_eval.records import PredInstance, TilePrediction, TileTruth, TruthInstance
+from cerulean_eval.row import measured_row
+from cerulean_eval.run import PreparedRun, RunOptions, evaluate_model, prepare_run, run_model
+from cerulean_eval.score import (
+    FORMATS,
+    ScoreOptions,
     dataset_slicks,
     detect_format,
-    evaluate_predictor,
-    run_bundle,
     score_predictions,
+    served_preset,
 )
-from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces, score_slicks
+from cerulean_eval.scoring import SceneScore, paint, score_scene, truth_slicks
+from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
 
 __all__ = [
     "COCO_AREA_RANGES",
     "COCO_IOU_THRESHOLDS",
+    "FORMATS",
     "CeruleanEvalError",
     "CocoSettings",
-    "EvalClasses",
+    "DataRecord",
     "EvalConfig",
     "EvalResult",
-    "Evaluator",
+    "Evaluation",
     "Example",
     "InstanceConfusion",
+    "Intervals",
     "MapSlick",
+    "MetricsDocument",
     "Piece",
     "PixelMetrics",
+    "PostprocessRecord",
     "PredInstance",
+    "PreparedRun",
+    "RunOptions",
+    "SceneScore",
+    "SceneStats",
+    "SceneTiles",
+    "ScoreOptions",
+    "SlickMatch",
+    "SourceRecord",
+    "Summary",
     "ThresholdSweep",
+    "TileDiagnostic",
     "TilePrediction",
     "TilePredictor",
+    "TileTruth",
+    "Totals",
     "TruthInstance",
     "__version__",
     "area_km2",
+    "bootstrap",
+    "category_index",
+    "check_grid",
     "compare_table",
     "confusion_counts",
     "dataset_classes",
+    "dataset_scenes",
     "dataset_slicks",
     "detect_format",
-    "evaluate_predictor",
+    "evaluate_model",
     "figures",
     "format_table",
     "from_instances",
@@ -71,18 +115,29 @@ __all__ = [
     "from_raster",
     "label_components",
     "match",
+    "match_slicks",
+    "measured_row",
     "merge_pieces",
     "model_classes",
+    "name_index",
     "overlaps",
+    "paint",
+    "polygon_dice",
+    "prepare_run",
     "read_class_rasters",
     "read_coco_results",
     "read_predicted_slicks",
     "read_slicks",
     "read_summary",
-    "run_bundle",
+    "resample_weights",
+    "resampled",
+    "run_model",
     "score_histogram",
     "score_predictions",
-    "score_slicks",
+    "score_scene",
+    "served_preset",
+    "summarise",
     "sweep_counts",
+    "truth_slicks",
     "write_outputs",
 ]

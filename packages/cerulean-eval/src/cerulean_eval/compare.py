@@ -2,8 +2,8 @@
 
 Each folder's ``metrics.json`` summary is read; one row per metric, one column per
 run, and the best value of each row is marked with ``*`` (higher is better except for
-the counts of missed and false slicks). Per-class pixel IoU appears as
-``pixel_iou.<class>`` rows.
+the counts of missed and false slicks; the counts of true and served slicks are not
+ranked). Per-class pixel F1 appears as ``pixel_f1_per_class.<class>`` rows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from cerulean_eval.errors import RunReadError
 
 LOWER_IS_BETTER = frozenset({"slicks_missed", "slicks_false"})
-NOT_RANKED = frozenset({"slicks_true", "best_threshold"})
+NOT_RANKED = frozenset({"slicks_true", "slicks_predicted"})
 
 
 def read_summary(folder: Path) -> dict[str, float | None]:

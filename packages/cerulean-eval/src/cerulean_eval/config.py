@@ -17,28 +17,43 @@ from cerulean_eval.cocoeval import (
     CocoSettings,
 )
 from cerulean_eval.errors import ConfigError
-from cerulean_eval.matching import MatchMetric
+from cerulean_eval.metrics.tile_instances import MatchMetric
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     """How predictions are scored.
 
+    Headline (the served slicks, see :mod:`cerulean_eval.metrics`):
+
+    Attributes:
+        match_dice: geodesic polygon Dice at which a predicted slick matches a true one
+            (written into the measured row as ``groundtruth_dice_thresh``).
+        bootstrap: scene resamples behind the 95% intervals (0: no intervals).
+        seed: the resamples' seed (same seed and scenes, same intervals).
+        examples: tiles shown for each of best and worst in the examples grid.
+        diagnostic: also score the raw per-tile outputs (``diagnostic.tiles``: the
+            settings below); off, an evaluation does only what the headline needs.
+
+    Diagnostic (raw per-tile outputs, never a headline number):
+
     Attributes:
         iou_thresholds: COCOeval mask/box IoU thresholds (0.05 … 0.95).
         area_ranges: COCOeval area ranges ``(name, lower, upper)`` in mask pixels.
         max_detections: detections per image COCOeval considers.
         coco_backend: ``pycocotools`` or ``faster-coco-eval`` (the ``fast`` extra).
-        match_metric: ``dice`` or ``iou`` for instance matching.
-        match_threshold: overlap at which a prediction matches a true instance.
-        score_threshold: instance models: lowest score that counts as a detection
-            (painted into the class raster, matched, turned into slicks).
+        match_metric: ``dice`` or ``iou`` for tile instance matching.
+        match_threshold: overlap at which a tile instance matches a true one.
+        score_threshold: instance models: lowest raw score painted into the tile raster.
         mask_threshold: instance models: mask probability at which a pixel is in.
-        slick_iou: geodesic IoU at which a predicted slick matches a true one.
         sweep_bins: confidence thresholds of the pixel sweep (0, 1/n, …, (n−1)/n).
-        examples: tiles shown for each of best and worst in the examples grid.
     """
 
+    match_dice: float = 0.2
+    bootstrap: int = 1000
+    seed: int = 0
+    examples: int = 3
+    diagnostic: bool = True
     iou_thresholds: tuple[float, ...] = COCO_IOU_THRESHOLDS
     area_ranges: tuple[tuple[str, float, float], ...] = COCO_AREA_RANGES
     max_detections: int = 100
@@ -47,9 +62,7 @@ class EvalConfig:
     match_threshold: float = 0.5
     score_threshold: float = 0.5
     mask_threshold: float = 0.5
-    slick_iou: float = 0.1
     sweep_bins: int = 100
-    examples: int = 3
 
     def __post_init__(self) -> None:
         if not self.iou_thresholds or any(not 0.05 - 1e-9 <= t <= 0.95 + 1e-9
@@ -65,12 +78,17 @@ class EvalConfig:
                               f"{', '.join(BACKENDS)}")
         if self.match_metric not in ("dice", "iou"):
             raise ConfigError(f"match metric {self.match_metric!r} is not dice or iou")
-        for name in ("match_threshold", "score_threshold", "mask_threshold", "slick_iou"):
+        for name in ("match_dice", "match_threshold", "score_threshold", "mask_threshold"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ConfigError(f"{name} {value} is outside 0–1")
         if not 2 <= self.sweep_bins <= 1000 or self.max_detections < 1 or self.examples < 0:
             raise ConfigError("sweep_bins must be 2–1000, max_detections ≥ 1, examples ≥ 0")
+        if self.match_dice <= 0:
+            raise ConfigError(f"match_dice {self.match_dice} must be above 0 (at 0 any "
+                              "touching slicks would match)")
+        if not 0 <= self.bootstrap <= 100_000:
+            raise ConfigError(f"bootstrap {self.bootstrap} must be 0–100000 resamples")
 
     @property
     def coco(self) -> CocoSettings:

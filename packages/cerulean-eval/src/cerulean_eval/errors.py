@@ -11,7 +11,10 @@ exception it is, so callers can catch either::
     ├── CategoryMismatchError (ValueError)
     │                                     category ids or class names the dataset lacks
     ├── ChannelError (ValueError)         a tile lacks a channel the model needs
+    ├── GridMismatchError (ValueError)    a dataset cut on another grid than the model's
+    ├── ModelRowError (ValueError)        a serving row an evaluation cannot measure with
     ├── ConfigError (ValueError)          an evaluation setting out of range
+    ├── OutputError (OSError)             the output folder exists or cannot be written
     ├── RunReadError (OSError)            an evaluation folder (metrics.json) is missing or bad
     └── MissingExtraError (ImportError)   an optional dependency (extra) is not installed
 
@@ -53,6 +56,18 @@ class ChannelError(CeruleanEvalError, ValueError):
     """A tile does not carry a channel the model reads."""
 
 
+class GridMismatchError(CeruleanEvalError, ValueError):
+    """A dataset's tiles are not the model's lattice tiles (grid, zoom or tile size)."""
+
+
+class ModelRowError(CeruleanEvalError, ValueError):
+    """A serving row lacks what an evaluation measures the model with (its thresholds)."""
+
+
+class OutputError(CeruleanEvalError, OSError):
+    """The output folder exists (without ``overwrite``) or cannot be written."""
+
+
 class ConfigError(CeruleanEvalError, ValueError):
     """An evaluation setting is out of range or unknown."""
 
@@ -71,7 +86,10 @@ __all__ = [
     "ChannelError",
     "ConfigError",
     "EmptyPredictionsError",
+    "GridMismatchError",
     "MissingExtraError",
+    "ModelRowError",
+    "OutputError",
     "PredictionsError",
     "RunReadError",
     "ShapeMismatchError",

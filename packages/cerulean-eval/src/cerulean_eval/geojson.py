@@ -26,15 +26,16 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from cerulean_eval.classes import EvalClasses
+from cerulean_eval.classes import name_index
 from cerulean_eval.errors import PredictionsError
 from cerulean_eval.slicks import MapSlick
 from cerulean_infer import read_geojson
+from cerulean_tiling import ClassMap
 
 logger = logging.getLogger(__name__)
 
 
-def read_predicted_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
+def read_predicted_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
     """Predicted slicks from a cerulean-infer GeoJSON file, ranked by ``machine_confidence``.
 
     Raises:
@@ -48,14 +49,14 @@ def read_predicted_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
     for n, slick in enumerate(read_geojson(path, classes.names)):
         where = f"{path}: feature {n}"
         geometry = _checked_geometry(slick.geometry, where, n, repaired)
-        out.append(MapSlick(geometry, classes.index_of_name(slick.class_name, where),
+        out.append(MapSlick(geometry, name_index(classes, slick.class_name, where),
                             str(slick.extra.get("scene_id", "")),
                             float(slick.machine_confidence)))
     _say_repaired(path, repaired)
     return out
 
 
-def read_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
+def read_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
     """The slicks of a GeoJSON FeatureCollection that names each feature's ``class``.
 
     Raises:
@@ -77,7 +78,7 @@ def read_slicks(path: Path, classes: EvalClasses) -> list[MapSlick]:
     return slicks
 
 
-def _slick(feature: Any, classes: EvalClasses, where: str, number: int,
+def _slick(feature: Any, classes: ClassMap, where: str, number: int,
            repaired: list[int]) -> MapSlick:
     try:
         props = feature.get("properties") or {}
@@ -95,7 +96,7 @@ def _slick(feature: Any, classes: EvalClasses, where: str, number: int,
     confidence = props.get("machine_confidence", props.get("mean_conf", 1.0))
     if not isinstance(confidence, int | float):
         raise PredictionsError(f"{where}: machine_confidence {confidence!r} is not a number")
-    return MapSlick(geometry, classes.index_of_name(name, where),
+    return MapSlick(geometry, name_index(classes, name, where),
                     str(props.get("scene_id", "")), float(confidence))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from cerulean_eval.evaluate import Example
+from cerulean_eval.evaluation import Example
 
 
 def _figure(width: float, height: float) -> Any:

@@ -1,8 +1,10 @@
-"""What a source of predictions hands the evaluation for each tile.
+"""The records that pass between the evaluation's modules, tile by tile.
 
-Every source (a bundle run through cerulean-infer, COCO results, class rasters) is
-turned into one :class:`TilePrediction` per dataset image, so semantic and instance
-models are scored by the same code:
+:class:`TileTruth` is a dataset tile's truth as scoring needs it. For the diagnostic,
+every source of raw tile outputs (a model run through cerulean-infer, COCO results,
+class rasters) is turned into one :class:`TilePrediction` per dataset image.
+
+A :class:`TilePrediction` holds:
 
 - ``raster``: the predicted class index per pixel (pixel metrics, examples);
 - ``instances``: every predicted instance, ranked by score (COCO AP);
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from cerulean_coco import ImageRecord
 from cerulean_eval.types import BoolArray, Float32Array, UInt8Array
 
 
@@ -122,4 +125,27 @@ class TruthInstance:
     segmentation: dict[str, Any] | None = None
 
 
-__all__ = ["PredInstance", "TilePrediction", "TruthInstance"]
+@dataclass(frozen=True, eq=False)
+class TileTruth:
+    """One dataset tile as scoring needs it.
+
+    Attributes:
+        image: the dataset's record (bounds, size, name).
+        instances: the true instances after the class map, in annotation order.
+        raster: their class raster (later annotations on top).
+        vv: the tile's VV band (0 = no data), for the valid mask and the examples.
+    """
+
+    image: ImageRecord
+    instances: tuple[TruthInstance, ...]
+    raster: UInt8Array
+    vv: UInt8Array
+
+    @property
+    def valid(self) -> BoolArray:
+        """Pixels with data."""
+        valid: BoolArray = self.vv != 0
+        return valid
+
+
+__all__ = ["PredInstance", "TilePrediction", "TileTruth", "TruthInstance"]

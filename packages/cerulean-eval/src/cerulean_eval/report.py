@@ -1,8 +1,10 @@
 """The standalone HTML report: one file, images inlined, no request leaves it.
 
-The page holds the headline numbers, per-class pixel metrics, COCO AP, instance and
-slick counts, the settings, and every figure as a ``data:image/png;base64`` URI, with
-its styles inline, so it opens from disk, by mail or from a bucket, offline.
+The page holds the headline numbers with their intervals, the measured serving row, slick
+counts, the served pixels per class, per-scene counts, the best and worst tiles, the raw
+tile diagnostic (COCO AP, tile instances), the settings, and every figure as a
+``data:image/png;base64`` URI, with its styles inline, so it opens from disk, by mail or
+from a bucket, offline.
 """
 
 from __future__ import annotations
@@ -48,102 +50,140 @@ figure{margin:1em 0}img{max-width:100%;height:auto}
 .row{display:flex;flex-wrap:wrap;gap:1em}.row figure{margin:0;flex:1 1 340px}
 .cards{display:flex;flex-wrap:wrap;gap:0.8em}
 .card{border:1px solid #ddd;border-radius:6px;padding:0.6em 1em;min-width:9em}
-.card b{display:block;font-size:1.4em}.muted{color:#666;font-size:0.85em}
+.card b{display:block;font-size:1.4em}.card span{display:block}.muted{color:#666;font-size:0.85em}
 pre{background:#f6f6f6;padding:0.8em;overflow:auto;font-size:0.8em}
 """
 
-_HEADLINE = (("pixel_f1", "pixel F1 (oil macro)"), ("oil_iou", "oil IoU"),
-             ("pixel_macro_f1", "pixel macro F1"), ("instance_f1", "instance F1"),
-             ("segm_ap", "mask AP"), ("segm_ap50", "mask AP50"), ("bbox_ap", "box AP"),
-             ("slicks_found", "slicks found"), ("slicks_true", "slicks present"),
-             ("slicks_false", "false slicks"))
+_HEADLINE = (("pixel_f1", "pixel F1 (oil classes)"), ("instance_f1", "instance F1 (slicks)"),
+             ("pixel_macro_f1", "pixel macro F1"), ("oil_iou", "oil IoU"),
+             ("slick_precision", "slick precision"), ("slick_recall", "slick recall"),
+             ("slicks_found", "slicks found"), ("slicks_true", "true slicks"),
+             ("slicks_false", "false slicks"), ("slicks_predicted", "slicks served"))
 
 
-def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], title: str) -> str:
+def _interval(intervals: Mapping[str, Any] | None, key: str) -> str:
+    if not intervals or key not in intervals:
+        return ""
+    low, high = intervals[key]
+    return f'<span class="muted">95%: {low:.3f}–{high:.3f}</span>'
+
+
+def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], title: str,
+                  row: Mapping[str, Any] | None = None) -> str:
     """The report page for ``metrics`` (a metrics.json document) and its figures.
 
     Args:
         metrics: the evaluation's metrics document.
         figures: PNG bytes by file name (``cm_count.png``, ``pr_curves.png``, ...).
         title: page title (the run's name).
+        row: the measured serving row, for model runs.
     """
-    summary = metrics["summary"]
+    summary, intervals = metrics["summary"], metrics.get("intervals")
+    source, data = metrics["source"], metrics["data"]
     parts = [f"<h1>{html.escape(title)}</h1>",
-             f'<p class="muted">source: {_fmt(metrics.get("source", {}).get("kind"))} '
-             f'{_fmt(metrics.get("source", {}).get("path"))} · dataset '
-             f'{_fmt(metrics.get("source", {}).get("dataset"))} · '
-             f'{_fmt(metrics["counts"]["images"])} tiles</p>',
-             '<div class="cards">']
+             f'<p class="muted">{_fmt(source["kind"])} {_fmt(source["path"])} · dataset '
+             f'{_fmt(data["dataset"])} · {_fmt(data["tiles"])} tiles of '
+             f'{_fmt(len(data["scenes"]))} scenes</p>', '<div class="cards">']
     for key, label in _HEADLINE:
         if key in summary:
             parts.append(f'<div class="card"><span class="muted">{label}</span>'
-                         f"<b>{_fmt(summary[key])}</b></div>")
+                         f"<b>{_fmt(summary[key])}</b>{_interval(intervals, key)}</div>")
     parts.append("</div>")
-    pixel = metrics.get("pixel")
-    if pixel:
-        parts.append("<h2>Pixels</h2>")
-        parts.append(f'<p class="muted">{_fmt(pixel["valid_pixels"])} valid pixels, '
-                     f'{_fmt(pixel["nodata_pixels"])} nodata pixels (VV = 0) left out.</p>')
-        rows = [[name, v["support"], v["predicted"], v["precision"], v["recall"], v["f1"],
-                 v["iou"]] for name, v in pixel["per_class"].items()]
-        parts.append(_table(["class", "true px", "predicted px", "precision", "recall", "F1",
-                             "IoU"], rows))
-        parts.append(_table(["accuracy", "macro F1", "oil macro F1", "mean IoU", "oil IoU"],
-                            [[pixel["accuracy"], pixel["macro_f1"], pixel["macro_f1_oil"],
-                              pixel["mean_iou"], pixel["oil_iou"]]]))
-        parts.append('<div class="row">')
-        for name, alt in (("cm_count.png", "pixel confusion matrix, counts"),
-                          ("cm_normed_true.png", "pixel confusion matrix normalised by truth"),
-                          ("cm_normed_pred.png", "pixel confusion matrix normalised by "
-                                                 "prediction")):
-            if name in figures:
-                parts.append(_image(figures[name], alt))
-        parts.append("</div>")
-    instance = metrics.get("instance")
-    if instance:
-        parts.append("<h2>Instances</h2>")
-        coco = instance["coco"]
-        rows = [[kind, coco[kind]["ap"], coco[kind]["ap50"], coco[kind]["ap75"],
-                 coco[kind]["ar"]] for kind in ("segm", "bbox")]
-        parts.append(_table(["COCO", "AP", "AP50", "AP75", "AR"], rows))
-        segm = coco["segm"]["per_class"]
-        parts.append(_table(["class", "mask AP", "box AP"],
-                            [[n, segm[n]["ap"], coco["bbox"]["per_class"][n]["ap"]]
-                             for n in segm]))
-        match = instance["matching"]
-        parts.append(f'<p class="muted">matching: mask {match["metric"]} ≥ '
-                     f'{match["threshold"]}, one-to-one, highest score first.</p>')
-        rows = [[n, v["true"], v["predicted"], v["matched"], v["missed"], v["false"],
-                 v["precision"], v["recall"], v["f1"]] for n, v in match["per_class"].items()]
-        rows.append(["all", match["true"], match["predicted"], match["matched"],
-                     match["missed"], match["false"], match["precision"], match["recall"],
-                     match["f1"]])
-        parts.append(_table(["class", "true", "predicted", "matched", "missed", "false",
-                             "precision", "recall", "F1"], rows))
-        if "cm_instances.png" in figures:
-            parts.append(_image(figures["cm_instances.png"], "instance confusion matrix"))
-    if "pr_curves.png" in figures:
-        parts.append("<h2>Precision–recall</h2>")
-        parts.append(_image(figures["pr_curves.png"], "precision-recall curves"))
-    slick = metrics.get("slick")
-    if slick:
-        parts.append("<h2>Slicks (map coordinates)</h2>")
-        parts.append(f'<p class="muted">matched at geodesic IoU ≥ {slick["iou_threshold"]}; '
-                     "areas in km² on the WGS84 ellipsoid.</p>")
-        rows = [[n, v["true"], v["predicted"], v["matched"], v["missed"], v["false"],
-                 v["true_km2"], v["matched_km2"], v["false_km2"], v["f1"]]
-                for n, v in [*slick["per_class"].items(), ("any class", slick["any"])]]
-        parts.append(_table(["class", "true", "predicted", "matched", "missed", "false",
-                             "true km²", "matched km²", "false km²", "F1"], rows))
+    post = metrics.get("postprocess")
+    served = (f"post-processed by cerulean-infer with {html.escape(post['preset'])}, merge "
+              f"{html.escape(post['merge'])}, one tileset per scene (the dataset's tiles)"
+              if post else "slicks scored as given")
+    parts.append(f'<p class="muted">Every number above is measured on the served slicks '
+                 f'({served}); slicks match one-to-one per scene, same class, geodesic '
+                 f'Dice ≥ {metrics["slicks"]["match"]["groundtruth_dice_thresh"]}. '
+                 + (f"Intervals: {intervals['method']}, {intervals['resamples']} resamples "
+                    f"of {intervals['scenes']} scenes." if intervals else "") + "</p>")
+    if row is not None:
+        parts.append("<h2>Serving row (measured)</h2>")
+        parts.append(_table(["name", "type", "pixel_f1", "instance_f1", "thresholds"],
+                            [[row.get("name"), row.get("type"), row.get("pixel_f1"),
+                              row.get("instance_f1"),
+                              ", ".join(f"{k}={v}" for k, v in row["thresholds"].items())]]))
+    slicks = metrics["slicks"]
+    parts.append("<h2>Slicks</h2>")
+    parts.append('<p class="muted">Counts are features of slicks.geojson; areas in km² on '
+                 "the WGS84 ellipsoid.</p>")
+    rows = [[n, v["true"], v["predicted"], v["found"], v["missed"], v["false"], v["true_km2"],
+             v["found_km2"], v["predicted_km2"]] for n, v in slicks["per_class"].items()]
+    rows.append(["all", summary["slicks_true"], summary["slicks_predicted"],
+                 summary["slicks_found"], summary["slicks_missed"], summary["slicks_false"],
+                 slicks["true_km2"], slicks["found_km2"], slicks["predicted_km2"]])
+    parts.append(_table(["class", "true", "served", "found", "missed", "false", "true km²",
+                         "found km²", "served km²"], rows))
+    pixel = metrics["pixel"]
+    parts.append("<h2>Pixels</h2>")
+    parts.append(f'<p class="muted">The served slicks painted onto the tiles: '
+                 f'{_fmt(pixel["valid_pixels"])} valid pixels, {_fmt(pixel["nodata_pixels"])} '
+                 "nodata pixels (VV = 0) left out.</p>")
+    parts.append(_pixel_table(pixel))
+    parts.append('<div class="row">')
+    for name, alt in (("cm_count.png", "pixel confusion matrix, counts"),
+                      ("cm_normed_true.png", "pixel confusion matrix normalised by truth"),
+                      ("cm_normed_pred.png", "pixel confusion matrix normalised by "
+                                             "prediction")):
+        if name in figures:
+            parts.append(_image(figures[name], alt))
+    parts.append("</div>")
+    scenes = metrics.get("scenes") or []
+    if scenes:
+        parts.append("<h2>Scenes</h2>")
+        parts.append(_table(["scene", "tiles", "true", "served", "found"],
+                            [[s["scene_id"], s["tiles"], sum(s["slicks"]["true"]),
+                              sum(s["slicks"]["predicted"]), sum(s["slicks"]["matched"])]
+                             for s in scenes]))
     if "examples.png" in figures:
         parts.append("<h2>Best and worst tiles</h2>")
         parts.append(_image(figures["examples.png"], "best and worst tiles"))
+    diagnostic = (metrics.get("diagnostic") or {}).get("tiles")
+    if diagnostic:
+        parts.append(_diagnostic(diagnostic, figures))
     parts.append("<h2>Settings</h2>")
     settings = "\n".join(f"{k}: {v}" for k, v in metrics["settings"].items())
+    if post:
+        settings += "\n" + "\n".join(f"{k}: {v}" for k, v in post["thresholds"].items())
     parts.append(f"<pre>{html.escape(settings)}</pre>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             + "\n".join(parts) + "</body></html>\n")
+
+
+def _pixel_table(pixel: Mapping[str, Any]) -> str:
+    rows = [[name, v["support"], v["predicted"], v["precision"], v["recall"], v["f1"],
+             v["iou"]] for name, v in pixel["per_class"].items()]
+    return (_table(["class", "true px", "predicted px", "precision", "recall", "F1", "IoU"],
+                   rows)
+            + _table(["accuracy", "macro F1", "oil macro F1", "mean IoU", "oil IoU"],
+                     [[pixel["accuracy"], pixel["macro_f1"], pixel["macro_f1_oil"],
+                       pixel["mean_iou"], pixel["oil_iou"]]]))
+
+
+def _diagnostic(tiles: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
+    parts = ["<h2>Diagnostic: raw tile outputs</h2>",
+             f'<p class="muted">Not what is served: {html.escape(tiles["what"])}.</p>',
+             _pixel_table(tiles["pixel"])]
+    coco = tiles["instance"]["coco"]
+    parts.append(_table(["COCO", "AP", "AP50", "AP75", "AR"],
+                        [[kind, coco[kind]["ap"], coco[kind]["ap50"], coco[kind]["ap75"],
+                          coco[kind]["ar"]] for kind in ("segm", "bbox")]))
+    match = tiles["instance"]["matching"]
+    parts.append(f'<p class="muted">tile instances: mask {match["metric"]} ≥ '
+                 f'{match["threshold"]}, one-to-one per tile, highest score first.</p>')
+    rows = [[n, v["true"], v["predicted"], v["matched"], v["missed"], v["false"], v["f1"]]
+            for n, v in match["per_class"].items()]
+    rows.append(["all", match["true"], match["predicted"], match["matched"], match["missed"],
+                 match["false"], match["f1"]])
+    parts.append(_table(["class", "true", "predicted", "matched", "missed", "false", "F1"],
+                        rows))
+    for name, alt in (("cm_instances.png", "raw tile instance confusion matrix"),
+                      ("pr_curves.png", "raw precision-recall curves")):
+        if name in figures:
+            parts.append(_image(figures[name], alt))
+    return "\n".join(parts)
 
 
 __all__ = ["render_report"]

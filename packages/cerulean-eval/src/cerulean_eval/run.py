@@ -1,206 +1,232 @@
-"""Evaluations end to end: a bundle or saved predictions against a COCO dataset."""
+"""Evaluating a model: its slicks as served, on a dataset's tiles, scene by scene.
+
+:func:`prepare_run` does every cheap check (output folder, model files and row, dataset
+grid and channels, classes, thresholds) and reads nothing heavier than JSON. Then
+:func:`evaluate_model` runs the model over each scene's dataset tiles, stitches them on
+their grid and post-processes them with cerulean-infer's own
+:func:`~cerulean_infer.merge_scene` — the row's thresholds and the serving merge unless
+told otherwise — and scores the slicks that come out. A scene's tiles are one unshifted
+tileset, so the service's tileset ensemble is skipped (it needs several).
+
+The model's raw outputs per scene (``batches``) are kept until the scene is scored, so
+post-processing can be re-run on them with other thresholds without the model.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from cerulean_coco import CocoDataset
-from cerulean_eval.classes import EvalClasses, dataset_classes, model_classes
+from cerulean_eval.checks import check_channels, check_dataset, check_output, check_row
+from cerulean_eval.classes import model_classes
 from cerulean_eval.config import EvalConfig
-from cerulean_eval.errors import EmptyPredictionsError, PredictionsError
-from cerulean_eval.evaluate import EvalResult, Evaluator
-from cerulean_eval.geojson import read_predicted_slicks, read_slicks
-from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
+from cerulean_eval.diagnostic import TileDiagnostic
+from cerulean_eval.document import DataRecord, PostprocessRecord, SourceRecord
+from cerulean_eval.errors import ConfigError
+from cerulean_eval.evaluation import EvalResult, Evaluation
+from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
+from cerulean_eval.prediction import from_instances, from_probabilities
 from cerulean_eval.records import TilePrediction
-from cerulean_eval.slicks import MapSlick, merge_pieces
-from cerulean_eval.sources import (
-    TilePredictor,
-    batches,
-    convert_instances,
-    read_class_rasters,
-    read_coco_results,
+from cerulean_eval.sources import TilePredictor, convert_instances
+from cerulean_eval.truth import model_input, read_bands, tile_truth
+from cerulean_infer import (
+    ModelDescription,
+    PlacedTile,
+    TilePredictions,
+    describe_model,
+    merge_scene,
+    model_lattice,
+    tiles_plan,
 )
-from cerulean_eval.truth import model_input, read_bands, truth_instances, valid_pixels
-from cerulean_infer import BundleManifest
-from cerulean_tiling import VV
+from cerulean_tiling import VV, ClassMap, Lattice
 
 log = logging.getLogger(__name__)
 
-PredictionFormat = Literal["auto", "coco", "rasters", "geojson"]
-FORMATS: tuple[str, ...] = ("auto", "coco", "rasters", "geojson")
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How the model runs and how its outputs become slicks.
 
-def evaluate_predictor(predictor: TilePredictor, dataset: CocoDataset,
-                       config: EvalConfig | None = None, *, preset: str | None = None,
-                       batch_size: int = 8, progress: bool = False) -> EvalResult:
-    """Run a predictor over every tile of ``dataset`` and score it.
-
-    Args:
-        predictor: cerulean-infer's ``Predictor`` (or an object with its interface).
-        dataset: the ground truth.
-        config: scoring settings (defaults when None).
-        preset: remap preset for the truth; None takes the bundle's ``class_preset``.
-        batch_size: tiles per ``predict_tiles`` call.
+    Attributes:
+        postprocess: a cerulean-infer preset replacing the model's (``<arch>-serving``).
+        thresholds: threshold overrides on top of the row's.
+        merge: ``serving`` (the service's scheme) or ``ours``.
+        class_preset: remap preset for the truth; None takes the model's.
+        batch_size: tiles per model call.
+        device, backend: where and with what the model runs.
         progress: show a progress bar.
+    """
+
+    postprocess: str | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+    merge: str = "serving"
+    class_preset: str | None = None
+    batch_size: int = 8
+    device: str = "auto"
+    backend: str = "auto"
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run that passed every cheap check: what to run, on what, with what."""
+
+    model: ModelDescription
+    classes: ClassMap
+    postprocess: PostprocessRecord
+    lattice: Lattice
+    scenes: list[SceneTiles]
+
+
+def prepare_run(bundle: Path | str, dataset: CocoDataset, config: EvalConfig,
+                options: RunOptions, model_row: Path | str | None = None,
+                output: Path | None = None, overwrite: bool = False) -> PreparedRun:
+    """Check everything that can be checked without running the model.
 
     Raises:
-        CategoryMismatchError: the model predicts a category id the dataset lacks.
-        ChannelError: a tile lacks a channel the model reads.
+        OutputError: ``output`` exists (without ``overwrite``) or cannot be written.
+        BundleError: not a bundle, a bare file without a row, a row that contradicts it.
+        ModelRowError: the row lacks a threshold the service post-processes with.
+        GridMismatchError: the dataset was cut on another grid than the model's.
+        ChannelError: the tiles lack a channel the model reads.
+        CategoryMismatchError: the model predicts a category the dataset lacks.
+        ConfigError: a threshold the evaluation sets itself.
     """
-    config = config or EvalConfig()
-    manifest = predictor.manifest
+    if output is not None:
+        check_output(output, overwrite)
+    model = describe_model(bundle, model_row)
+    check_row(model)
+    manifest = model.manifest
+    check_dataset(dataset)
+    lattice = model_lattice(manifest.zoom, manifest.tile_size)
+    check_grid(dataset, manifest.zoom, manifest.tile_size, lattice)
+    check_channels(dataset, manifest.channels)
     classes = model_classes(manifest.classes, manifest.category_ids, dataset.categories,
-                            preset or manifest.class_preset, where=f"bundle {manifest.name}")
-    evaluator = Evaluator(classes, config)
-    channels = tuple(manifest.channels)
-    wanted = tuple(dict.fromkeys((VV, *(c for c in channels if not c.startswith("constant")))))
-    with tqdm(total=len(dataset), unit="tile", disable=not progress) as bar:
-        for batch in batches(dataset, batch_size):
-            bands = [read_bands(s.path, wanted) for s in batch]
-            shape = (batch[0].image.height, batch[0].image.width)
-            inputs = [model_input(b, channels, (s.image.height, s.image.width), str(s.path))
-                      for b, s in zip(bands, batch, strict=True)]
-            if any(x.shape[1:] != shape for x in inputs):
-                groups = [[i] for i in range(len(batch))]
-            else:
-                groups = [list(range(len(batch)))]
-            for group in groups:
-                out = predictor.predict_tiles(np.stack([inputs[i] for i in group]))
-                for pos, i in enumerate(group):
-                    sample = batch[i]
-                    prediction = _tile_prediction(out, pos, manifest.arch, config,
-                                                  (sample.image.height, sample.image.width))
-                    truth = truth_instances(sample, classes)
-                    evaluator.add(sample.image, truth, valid_pixels(bands[i][VV]), prediction,
-                                  bands[i][VV])
-            bar.update(len(batch))
-    result = evaluator.finish()
-    result.metrics["source"] = {"kind": "bundle", "bundle": manifest.name,
-                                "arch": manifest.arch, "dataset": str(dataset.root),
-                                "batch_size": batch_size}
+                            options.class_preset or manifest.class_preset,
+                            where=str(model.source))
+    if "groundtruth_dice_thresh" in options.thresholds:
+        raise ConfigError("groundtruth_dice_thresh is the evaluation's match threshold: "
+                          "set it with --match-dice")
+    preset = model.preset(options.postprocess, options.thresholds)
+    return PreparedRun(model, classes, PostprocessRecord(preset, options.merge), lattice,
+                       dataset_scenes(dataset, lattice, manifest.tile_size))
+
+
+def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: PreparedRun,
+                   config: EvalConfig, options: RunOptions) -> EvalResult:
+    """Run ``predictor`` over every scene of ``prepared`` and score its served slicks."""
+    started = time.perf_counter()
+    manifest = prepared.model.manifest
+    classes = prepared.classes
+    evaluation = Evaluation(classes, config, manifest.name)
+    diagnostic = TileDiagnostic(classes, config) if config.diagnostic else None
+    timings = {"read": 0.0, "model": 0.0, "postprocess": 0.0, "scoring": 0.0,
+               "diagnostic": 0.0}
+    wanted = tuple(dict.fromkeys((VV, *(c for c in manifest.channels
+                                        if not c.startswith("constant")))))
+    with tqdm(total=len(dataset), unit="tile", disable=not options.progress) as bar:
+        for scene in prepared.scenes:
+            t0 = time.perf_counter()
+            plan = tiles_plan(prepared.lattice, manifest.tile_size, scene.windows or ())
+            bands = [read_bands(s.path, wanted) for s in scene.samples]
+            tiles = [tile_truth(s, classes, b[VV]) for s, b in zip(scene.samples, bands,
+                                                                   strict=True)]
+            inputs = [model_input(b, manifest.channels, (s.image.height, s.image.width),
+                                  str(s.path)) for b, s in zip(bands, scene.samples,
+                                                               strict=True)]
+            timings["read"] += time.perf_counter() - t0
+            batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]] = []
+            for start in range(0, len(inputs), options.batch_size):
+                t0 = time.perf_counter()
+                out = predictor.predict_tiles(np.stack(inputs[start:start + options.batch_size]))
+                timings["model"] += time.perf_counter() - t0
+                batches.append((plan.tiles[start:start + options.batch_size], out))
+                bar.update(len(batches[-1][0]))
+            t0 = time.perf_counter()
+            merged = merge_scene(plan, batches, arch=manifest.arch, classes=classes.names,
+                                 preset=prepared.postprocess.preset, merge=options.merge)
+            timings["postprocess"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            evaluation.add_scene(scene.scene_id, tiles, merged.slicks)
+            timings["scoring"] += time.perf_counter() - t0
+            if diagnostic is not None:
+                t0 = time.perf_counter()
+                _diagnose(diagnostic, tiles, batches, manifest.arch, config)
+                timings["diagnostic"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tile_doc = diagnostic.finish() if diagnostic is not None else None
+    timings["diagnostic"] += time.perf_counter() - t0
+    source = SourceRecord(prepared.model.kind, str(prepared.model.source), manifest.name,
+                          manifest.arch, str(prepared.model.row_path)
+                          if prepared.model.row_path else None,
+                          str(getattr(predictor, "device", options.device)),
+                          str(getattr(predictor, "backend", options.backend)),
+                          options.batch_size)
+    t0 = time.perf_counter()
+    result = evaluation.finish(source, DataRecord.of(dataset), prepared.postprocess, tile_doc,
+                               timings)
+    timings["summary"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - started
+    result.model = prepared.model
     return result
 
 
-def _tile_prediction(out: Any, pos: int, arch: str, config: EvalConfig,
-                     shape: tuple[int, int]) -> TilePrediction:
+def _diagnose(diagnostic: TileDiagnostic, tiles: list[Any],
+              batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]], arch: str,
+              config: EvalConfig) -> None:
+    """The raw outputs of one scene's tiles, tile by tile (``diagnostic.tiles``)."""
+    index = 0
+    for placed, out in batches:
+        for pos in range(len(placed)):
+            tile = tiles[index]
+            index += 1
+            diagnostic.add(tile.image, tile.instances, tile.raster, tile.valid,
+                           raw_prediction(out, pos, arch, config, tile.raster.shape))
+
+
+def raw_prediction(out: Any, pos: int, arch: str, config: EvalConfig,
+                   shape: tuple[int, int]) -> TilePrediction:
+    """One tile's raw outputs as the diagnostic scores them."""
     if arch == "unet":
         return from_probabilities(out.probabilities[pos])
     return from_instances(convert_instances(out.instances[pos], config.mask_threshold), shape,
                           config.score_threshold)
 
 
-def run_bundle(bundle: Path, dataset: CocoDataset, config: EvalConfig | None = None, *,
-               preset: str | None = None, batch_size: int = 8, device: str = "auto",
-               backend: str = "auto", progress: bool = False) -> EvalResult:
-    """Load a bundle with cerulean-infer's ``Predictor`` and evaluate it on ``dataset``.
-
-    The bundle's classes are checked against the dataset before the model is loaded.
-    """
-    import cerulean_infer
-
-    manifest = BundleManifest.read(bundle)
-    model_classes(manifest.classes, manifest.category_ids, dataset.categories,
-                  preset or manifest.class_preset, where=f"{bundle}")
-    predictor_cls = getattr(cerulean_infer, "Predictor", None)
-    if predictor_cls is None:
-        raise PredictionsError("this cerulean-infer has no Predictor; install a cerulean-infer "
-                               "that predicts tiles to evaluate bundles")
-    predictor = predictor_cls.from_bundle(bundle, device=device, backend=backend)
-    result = evaluate_predictor(predictor, dataset, config, preset=preset,
-                                batch_size=batch_size, progress=progress)
-    result.metrics["source"]["path"] = str(bundle)
-    result.metrics["source"]["device"] = device
-    return result
-
-
-def detect_format(path: Path) -> str:
-    """``rasters`` for a folder, ``geojson`` for .geojson or a FeatureCollection, else ``coco``."""
-    if path.is_dir():
-        return "rasters"
-    if path.suffix.lower() == ".geojson":
-        return "geojson"
-    if not path.exists():
-        raise PredictionsError(f"{path}: no such predictions file or folder")
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    return "geojson" if b'"FeatureCollection"' in head else "coco"
-
-
-def score_predictions(dataset: CocoDataset, predictions: Path,
-                      config: EvalConfig | None = None, *, fmt: str = "auto",
-                      preset: str | None = None, allow_empty: bool = False,
-                      truth_geojson: Path | None = None, progress: bool = False) -> EvalResult:
-    """Score saved predictions against ``dataset``.
+def run_model(bundle: Path | str, dataset: CocoDataset, config: EvalConfig | None = None,
+              options: RunOptions | None = None, *, model_row: Path | str | None = None,
+              output: Path | None = None, overwrite: bool = False,
+              loaded: Callable[[ModelDescription], TilePredictor] | None = None) -> EvalResult:
+    """Check, load and evaluate a model (a bundle, or a production file and its row).
 
     Args:
-        dataset: the ground truth (and the tiles, for nodata and examples).
-        predictions: COCO results JSON, a folder of class rasters, or GeoJSON slicks.
+        bundle: a bundle folder or a bare TorchScript file (then ``model_row``).
+        dataset: the ground truth.
         config: scoring settings.
-        fmt: ``auto`` (by path), ``coco``, ``rasters`` or ``geojson``.
-        preset: remap preset applied to the truth (class ids of the predictions are
-            then the preset's target ids).
-        allow_empty: score an empty prediction (metrics 0) instead of refusing it.
-        truth_geojson: GeoJSON truth slicks for the slick-level scores, instead of the
-            dataset's annotations.
-        progress: show a progress bar.
+        options: how the model runs and is post-processed.
+        model_row: the serving row (for a bundle: instead of its own).
+        output: the output folder to check before any work (written by the caller).
+        overwrite: whether ``output`` may be replaced.
+        loaded: how to load the model (default: cerulean-infer's ``Predictor``).
 
     Raises:
-        PredictionsError (and its subclasses): the predictions cannot be scored.
-        CategoryMismatchError: predictions name a class the dataset lacks.
+        everything :func:`prepare_run` raises, and the model's loading errors.
     """
     config = config or EvalConfig()
-    predictions = Path(predictions)
-    kind = detect_format(predictions) if fmt == "auto" else fmt
-    if kind not in FORMATS[1:]:
-        raise PredictionsError(f"{predictions}: unknown predictions format {kind!r}")
-    classes = dataset_classes(dataset.categories, preset)
-    evaluator = Evaluator(classes, config, pixels=kind != "geojson")
-    map_predictions = None
-    if kind == "geojson":
-        map_predictions = read_predicted_slicks(predictions, classes)
-        if not map_predictions and not allow_empty:
-            raise EmptyPredictionsError(f"{predictions}: no features (use --allow-empty to "
-                                        "score an empty prediction as such)")
-        for sample in dataset.iter_samples():
-            evaluator.add_truth(sample.image, truth_instances(sample, classes))
-    else:
-        tiles = _saved_tiles(kind, predictions, dataset, classes, config, allow_empty)
-        for sample in tqdm(dataset.iter_samples(), total=len(dataset), unit="tile",
-                           disable=not progress):
-            vv = read_bands(sample.path, (VV,))[VV]
-            evaluator.add(sample.image, truth_instances(sample, classes), valid_pixels(vv),
-                          tiles(sample.image.id, (sample.image.height, sample.image.width)),
-                          vv)
-    truth_slicks = read_slicks(truth_geojson, classes) if truth_geojson else None
-    result = evaluator.finish(map_predictions, truth_slicks)
-    result.metrics["source"] = {"kind": kind, "path": str(predictions),
-                                "dataset": str(dataset.root),
-                                "truth_geojson": str(truth_geojson) if truth_geojson else None}
-    return result
+    options = options or RunOptions()
+    prepared = prepare_run(bundle, dataset, config, options, model_row, output, overwrite)
+    predictor = loaded(prepared.model) if loaded is not None else prepared.model.load(
+        options.device, options.backend)
+    return evaluate_model(predictor, dataset, prepared, config, options)
 
 
-def dataset_slicks(dataset: CocoDataset, classes: EvalClasses) -> list[MapSlick]:
-    """The dataset's true slicks in lon/lat: annotation pieces merged across tiles."""
-    evaluator = Evaluator(classes, EvalConfig(), pixels=False)
-    for sample in dataset.iter_samples():
-        evaluator.add_truth(sample.image, truth_instances(sample, classes))
-    return merge_pieces(evaluator.truth_pieces, evaluator.grid_size)
-
-
-def _saved_tiles(kind: str, path: Path, dataset: CocoDataset, classes: EvalClasses,
-                 config: EvalConfig, allow_empty: bool) -> Any:
-    if kind == "coco":
-        per_image = read_coco_results(path, dataset, classes, allow_empty)
-        return lambda image_id, shape: from_instances(per_image.get(image_id, []), shape,
-                                                      config.score_threshold)
-    rasters = read_class_rasters(path, dataset, classes, allow_empty)
-    return lambda image_id, shape: from_raster(rasters[image_id])
-
-
-__all__ = ["FORMATS", "PredictionFormat", "dataset_slicks", "detect_format",
-           "evaluate_predictor", "run_bundle", "score_predictions"]
+__all__ = ["PreparedRun", "RunOptions", "evaluate_model", "prepare_run", "raw_prediction",
+           "run_model"]

@@ -25,7 +25,7 @@ from pycocotools import mask as mask_utils
 from rasterio.errors import NotGeoreferencedWarning
 
 from cerulean_coco import CocoDataset, Sample
-from cerulean_eval.classes import EvalClasses
+from cerulean_eval.classes import category_index
 from cerulean_eval.errors import (
     EmptyPredictionsError,
     PredictionsError,
@@ -35,6 +35,7 @@ from cerulean_eval.errors import (
 from cerulean_eval.records import PredInstance
 from cerulean_eval.types import BoolArray, UInt8Array
 from cerulean_infer import BundleManifest
+from cerulean_tiling import ClassMap
 
 
 class TilePredictor(Protocol):
@@ -72,7 +73,7 @@ def convert_instances(instances: Any, mask_threshold: float) -> list[PredInstanc
     return out
 
 
-def read_coco_results(path: Path, dataset: CocoDataset, classes: EvalClasses,
+def read_coco_results(path: Path, dataset: CocoDataset, classes: ClassMap,
                       allow_empty: bool = False) -> dict[int, list[PredInstance]]:
     """Read a COCO results file into instances per image id.
 
@@ -108,7 +109,7 @@ def read_coco_results(path: Path, dataset: CocoDataset, classes: EvalClasses,
             raise PredictionsError(f"{where}: not a segmentation result ({exc})") from None
         if image_id not in sizes:
             raise UnknownImageError(f"{where}: image_id {image_id} is not in the dataset")
-        label = classes.index_of_category(category_id, where)
+        label = category_index(classes, category_id, where)
         mask = _decode(segmentation, sizes[image_id], where)
         xywh = None
         if box is not None:
@@ -139,7 +140,7 @@ def _decode(segmentation: Any, shape: tuple[int, int], where: str) -> BoolArray:
     return mask
 
 
-def read_class_rasters(folder: Path, dataset: CocoDataset, classes: EvalClasses,
+def read_class_rasters(folder: Path, dataset: CocoDataset, classes: ClassMap,
                        allow_empty: bool = False) -> dict[int, UInt8Array]:
     """Read one class-index raster per dataset tile from ``folder``.
 
@@ -173,8 +174,9 @@ def read_class_rasters(folder: Path, dataset: CocoDataset, classes: EvalClasses,
         if raster.shape != (image.height, image.width):
             raise ShapeMismatchError(f"{path}: raster is {raster.shape[1]}×{raster.shape[0]}, "
                                      f"the tile {image.width}×{image.height}")
-        if raster.dtype.kind not in "ui" or (raster.size and int(raster.max()) >= classes.n):
-            raise PredictionsError(f"{path}: values must be class indices 0–{classes.n - 1}")
+        k = classes.num_classes
+        if raster.dtype.kind not in "ui" or (raster.size and int(raster.max()) >= k):
+            raise PredictionsError(f"{path}: values must be class indices 0–{k - 1}")
         out[image.id] = raster.astype(np.uint8)
     if not allow_empty and not any(r.any() for r in out.values()):
         raise EmptyPredictionsError(f"{folder}: every raster is background (use --allow-empty "

@@ -1,9 +1,10 @@
 """Ground truth of a tile: class raster, instances and nodata, after the class preset.
 
 The class raster paints the tile's annotations in annotation order, each as its
-class index, so where annotations overlap the later one wins. This is the rule the
-tiler's ``class_raster`` applies and the one the UNet trainer learns from; the class
-preset is applied first (an annotation whose class it removes is not painted).
+class index, so where annotations overlap the later one wins: the rule of the tiler's
+``class_raster``. The class map is applied first (an annotation whose class it removes
+is not painted). (The UNet trainer puts the smallest instance on top instead; the two
+differ only where annotations of two classes overlap.)
 """
 
 from __future__ import annotations
@@ -14,18 +15,17 @@ import numpy as np
 import rasterio
 
 from cerulean_coco import Sample
-from cerulean_eval.classes import EvalClasses
 from cerulean_eval.errors import ChannelError
-from cerulean_eval.records import TruthInstance
+from cerulean_eval.records import TileTruth, TruthInstance
 from cerulean_eval.types import BoolArray, UInt8Array
-from cerulean_tiling import CONSTANT, class_raster
+from cerulean_tiling import CONSTANT, ClassMap, class_raster
 
 
-def truth_instances(sample: Sample, classes: EvalClasses) -> tuple[TruthInstance, ...]:
+def truth_instances(sample: Sample, classes: ClassMap) -> tuple[TruthInstance, ...]:
     """The sample's annotations that the evaluated classes keep, in annotation order."""
     out = []
     for inst in sample.instances:
-        label = classes.truth_index(inst.category_id)
+        label = classes.index(inst.category_id)
         if label is not None:
             ann = inst.annotation
             out.append(TruthInstance(label, inst.mask, ann.id, int(ann.area), ann.bbox,
@@ -71,10 +71,18 @@ def model_input(bands: dict[str, UInt8Array], channels: tuple[str, ...],
     return np.stack(layers)
 
 
+def tile_truth(sample: Sample, classes: ClassMap, vv: UInt8Array) -> TileTruth:
+    """A tile's truth as scoring needs it: instances, their raster and the VV band."""
+    instances = truth_instances(sample, classes)
+    raster = truth_raster(instances, (sample.image.height, sample.image.width))
+    return TileTruth(sample.image, instances, raster, vv)
+
+
 def valid_pixels(vv: UInt8Array) -> BoolArray:
     """Pixels with data: VV = 0 marks nodata (outside the scene footprint)."""
     valid: BoolArray = vv != 0
     return valid
 
 
-__all__ = ["model_input", "read_bands", "truth_instances", "truth_raster", "valid_pixels"]
+__all__ = ["model_input", "read_bands", "tile_truth", "truth_instances", "truth_raster",
+           "valid_pixels"]

@@ -14,36 +14,45 @@ import rasterio
 from cerulean_coco import CocoDataset
 from cerulean_infer import BundleManifest, Runtime
 
-EXPECTED = {"metrics.json", "cm_count.png", "cm_normed_true.png", "cm_normed_pred.png",
-            "cm_instances.png", "pr_curves.png", "examples.png", "report.html"}
+EXPECTED = {"metrics.json", "slicks.geojson", "cm_count.png", "cm_normed_true.png",
+            "cm_normed_pred.png", "cm_instances.png", "pr_curves.png", "examples.png",
+            "report.html"}
 
 
 @pytest.fixture(scope="module")
-def scored(dataset_dir: Path, truth_results: Path,
+def scored(dataset_dir: Path, truth_geojson: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real ``cerulean-eval score`` output folder (the truth scored as prediction)."""
     from cerulean_eval.cli import main
 
     out = tmp_path_factory.mktemp("scored") / "truth-run"
-    assert main(["score", "--coco", str(dataset_dir), "--predictions", str(truth_results),
+    assert main(["score", "--coco", str(dataset_dir), "--predictions", str(truth_geojson),
                  "-o", str(out), "--no-progress", "--examples", "2"]) == 0
     return out
 
 
-def test_score_writes_every_output(scored: Path) -> None:
-    assert {p.name for p in scored.iterdir()} == EXPECTED
+def test_score_writes_every_output(scored: Path, run_cli: Callable[..., Any],
+                                   dataset_dir: Path, truth_results: Path,
+                                   tmp_path: Path) -> None:
+    # GeoJSON slicks: no raw tile outputs, so no diagnostic figures.
+    assert {p.name for p in scored.iterdir()} == EXPECTED - {"cm_instances.png",
+                                                            "pr_curves.png"}
     metrics = json.loads((scored / "metrics.json").read_text())
-    assert metrics["summary"]["pixel_f1"] == 1.0 and metrics["summary"]["segm_ap"] == 1.0
-    assert metrics["settings"]["match_metric"] == "dice"
-    assert metrics["source"]["kind"] == "coco"
-    for name in EXPECTED - {"metrics.json", "report.html"}:
-        assert (scored / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert metrics["summary"]["pixel_f1"] == 1.0 and metrics["summary"]["instance_f1"] == 1.0
+    assert metrics["source"]["kind"] == "geojson"
+    out = tmp_path / "coco"
+    result = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results, "-o", out,
+                     "--no-progress")
+    assert result.code == 0, result.err
+    assert {p.name for p in out.iterdir()} == EXPECTED
+    for name in EXPECTED - {"metrics.json", "slicks.geojson", "report.html"}:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_empty_needs_allow_empty_and_compare_marks_the_better_run(
         run_cli: Callable[..., Any], dataset_dir: Path, scored: Path, tmp_path: Path) -> None:
-    empty = tmp_path / "empty.json"
-    empty.write_text("[]")
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
     refused = run_cli("score", "--coco", dataset_dir, "--predictions", empty,
                       "-o", tmp_path / "refused")
     assert refused.code == 1 and "--allow-empty" in refused.err
@@ -52,13 +61,14 @@ def test_empty_needs_allow_empty_and_compare_marks_the_better_run(
     ok = run_cli("score", "--coco", dataset_dir, "--predictions", empty, "-o", out,
                  "--allow-empty", "--examples", "0")
     assert ok.code == 0, ok.err
-    assert json.loads((out / "metrics.json").read_text())["summary"]["segm_ap"] == 0.0
+    assert json.loads((out / "metrics.json").read_text())["summary"]["pixel_f1"] == 0.0
+    assert json.loads((out / "slicks.geojson").read_text())["features"] == []
     table = run_cli("compare", scored, out)
     assert table.code == 0
     lines = {line.split()[0]: line.split()[1:] for line in table.out.splitlines()[2:]}
-    assert lines["segm_ap"] == ["1.0000*", "0.0000"]
+    assert lines["instance_f1"] == ["1.0000*", "0.0000"]
     assert lines["slicks_missed"][1] != "0" and lines["slicks_missed"][0] == "0*"
-    assert lines["pixel_iou.infra_slick"] == ["1.0000*", "0.0000"]
+    assert lines["pixel_f1_per_class.infra_slick"] == ["1.0000*", "0.0000"]
 
 
 def write_results(path: Path, results: list[dict[str, object]]) -> Path:
@@ -100,10 +110,14 @@ def test_bad_inputs_are_one_line_and_write_nothing(run_cli: Callable[..., Any],
         assert not out.exists()
     exists = run_cli("score", "--coco", dataset_dir, "--predictions", cases[
         "category id 99 is not in the dataset"], "-o", scored)
-    assert exists.code == 1
+    assert exists.code == 1 and "already exists" in exists.err
     usage = run_cli("score", "--coco", dataset_dir, "--predictions", tmp_path / "cat.json",
                     "-o", out, "--iou-thresholds", "0.01,0.5")
     assert usage.code == 2 and "0.05–0.95" in usage.err
+    preset = run_cli("score", "--coco", dataset_dir, "--predictions",
+                     write_results(tmp_path / "ok.json", [one_result(dataset)]), "-o", out,
+                     "--postprocess", "unet-serving")
+    assert preset.code == 1 and "coco predictions are maskrcnn outputs" in preset.err
     assert not out.exists()
 
 
@@ -167,6 +181,9 @@ def test_help_of_every_command(run_cli: Callable[..., Any]) -> None:
     for command in ("run", "score", "compare"):
         result = run_cli(command, "--help")
         assert result.code == 0 and "Example: cerulean-eval" in result.out
+    run = run_cli("run", "--help").out
+    assert all(flag in run for flag in ("--model-row", "--postprocess", "--threshold",
+                                         "--merge", "--match-dice", "--bootstrap"))
 
 
 def test_settings_from_toml_with_command_line_overrides(run_cli: Callable[..., Any],
@@ -174,7 +191,7 @@ def test_settings_from_toml_with_command_line_overrides(run_cli: Callable[..., A
                                                         tmp_path: Path) -> None:
     settings = tmp_path / "eval.toml"
     settings.write_text('match_metric = "iou"\nmatch_threshold = 0.7\nexamples = 0\n'
-                        "iou_thresholds = [0.1, 0.5]\n")
+                        "iou_thresholds = [0.1, 0.5]\nbootstrap = 10\nmatch_dice = 0.3\n")
     out = tmp_path / "toml-run"
     result = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results, "-o", out,
                      "--config", settings, "--match-threshold", "0.3")
@@ -182,6 +199,7 @@ def test_settings_from_toml_with_command_line_overrides(run_cli: Callable[..., A
     saved = json.loads((out / "metrics.json").read_text())["settings"]
     assert (saved["match_metric"], saved["match_threshold"], saved["examples"]) == ("iou", 0.3, 0)
     assert saved["iou_thresholds"] == [0.1, 0.5]
+    assert (saved["bootstrap"], saved["match_dice"]) == (10, 0.3)
     settings.write_text("match_metrik = 'iou'\n")
     bad = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results,
                   "-o", tmp_path / "bad", "--config", settings)

@@ -41,16 +41,32 @@ from cerulean_infer.serving_row import ServingRow
 from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:
+    from cerulean_infer.cli.options import model_options, parse_thresholds, postprocess_options
+    from cerulean_infer.description import ModelDescription, describe_model
+    from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
     from cerulean_infer.predictor import Predictor, TilePredictions
     from cerulean_infer.scene import SceneResult, predict_scene
+    from cerulean_infer.tilesets import PlacedTile, TilePlan, model_lattice
 
 # The prediction machinery pulls in shapely, rasterio and (when a model loads) torch;
 # a service that only reads bundle descriptions should not pay for it at import.
 _LAZY = {
     "Predictor": "cerulean_infer.predictor",
     "TilePredictions": "cerulean_infer.predictor",
+    "ModelDescription": "cerulean_infer.description",
+    "describe_model": "cerulean_infer.description",
     "SceneResult": "cerulean_infer.scene",
     "predict_scene": "cerulean_infer.scene",
+    "MergedScene": "cerulean_infer.merging",
+    "merge_scene": "cerulean_infer.merging",
+    "tiles_plan": "cerulean_infer.merging",
+    "PlacedTile": "cerulean_infer.tilesets",
+    "TilePlan": "cerulean_infer.tilesets",
+    "model_lattice": "cerulean_infer.tilesets",
+    # The command-line options other packages' commands share (click loads with them).
+    "model_options": "cerulean_infer.cli.options",
+    "postprocess_options": "cerulean_infer.cli.options",
+    "parse_thresholds": "cerulean_infer.cli.options",
 }
 
 
@@ -69,10 +85,13 @@ __all__ = [
     "CeruleanInferError",
     "ChannelMismatchError",
     "InstancePrediction",
+    "MergedScene",
     "MissingExtraError",
+    "ModelDescription",
     "ModelLoadError",
     "OutputError",
     "PlacedInstance",
+    "PlacedTile",
     "PostprocessPreset",
     "Predictor",
     "Runtime",
@@ -80,21 +99,29 @@ __all__ = [
     "SceneResult",
     "ServingRow",
     "Slick",
+    "TilePlan",
     "TilePredictions",
     "__version__",
+    "describe_model",
     "feature_collection",
     "join_fragments",
     "label_regions",
     "load_state_file",
     "merge_instances",
+    "merge_scene",
     "merge_tilesets_serving",
+    "model_lattice",
+    "model_options",
+    "parse_thresholds",
     "polygon_nms",
+    "postprocess_options",
     "predict_scene",
     "read_geojson",
     "region_boxes",
     "serving_tile_slicks",
     "serving_tileset_slicks",
     "tile_instances",
+    "tiles_plan",
     "unet_slicks",
     "write_geojson",
 ]

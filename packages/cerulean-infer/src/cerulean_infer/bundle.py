@@ -82,7 +82,10 @@ class BundleManifest:
         runtime: the torch build ``model.ts`` targets.
         has_onnx: whether the bundle ships ``model.onnx``.
         training: summary of the training run (epochs, datasets, seed, config, ...).
-        metrics: validation metrics of the exported weights (name → value).
+        metrics: the trainer's validation numbers of the exported weights, under its own
+            ``val_*`` names (``val_oil_iou``, ``val_segm_ap`` ...). They are computed on
+            raw tile outputs, not through the served post-processing, and never become a
+            serving row's ``pixel_f1`` / ``instance_f1`` (cerulean-eval measures those).
         versions: package versions that made the bundle.
         format_version: :data:`FORMAT_VERSION`.
     """

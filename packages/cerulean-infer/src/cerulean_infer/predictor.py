@@ -200,6 +200,8 @@ class Predictor:
 
         Raises:
             ChannelMismatchError: the batch does not have the model's channel count.
+            BundleError: a UNet returns another number of classes than its description
+                (a serving row whose ``cls_map`` does not fit the model).
             SceneError: the batch is not a uint8 4-D array.
         """
         from cerulean_infer.errors import SceneError
@@ -215,6 +217,11 @@ class Predictor:
         scaled *= np.float32(self.manifest.input_scale)
         if self.manifest.arch == "unet":
             probs = self.runner.semantic(scaled)
+            if probs.shape[1] != len(self.manifest.classes):
+                raise BundleError(
+                    f"{self.source}: the model returns {probs.shape[1]} classes, its "
+                    f"description names {len(self.manifest.classes)} "
+                    f"({', '.join(self.manifest.classes)})")
             probs[:, 1:] *= (batch[:, :1] != 0)
             return TilePredictions(probabilities=probs)
         detections = self.runner.detect(list(scaled))

@@ -29,8 +29,9 @@ class PostprocessPreset:
         pixel_nms_thresh: Mask R-CNN: in-class mask Dice above which the lower-scored
             instance is suppressed (unused by the UNet).
         poly_nms_thresh: polygon IoU above which the lower-confidence polygon goes.
-        groundtruth_dice_thresh: Dice at which a prediction matches ground truth when
-            the service scores a model (recorded in the row, not used to predict).
+        groundtruth_dice_thresh: geodesic polygon Dice at which a predicted slick
+            matches a true one when a model is scored (cerulean-eval writes the value it
+            matched with into the row it measures; not used to predict).
         join_distance_m: Mask R-CNN: fragments of one class closer than this are joined.
         nodata_fraction: polygons more than this fraction inside the no-data border go.
         nodata_buffer_deg: width of that border around no-data pixels, in degrees.

@@ -6,7 +6,8 @@
 2. The tiles of every tileset that meet the footprint (:mod:`cerulean_infer.tilesets`)
    are cut from that window in batches by a reader thread, so the next batch is ready
    while the model runs on this one.
-3. Predictions are merged:
+3. Predictions are merged by :func:`cerulean_infer.merging.merge_scene`, the path
+   cerulean-eval measures models through:
 
    - ``merge="ours"`` (default): UNet probabilities blended across tiles and tilesets
      into one scene raster (:class:`cerulean_infer.mosaic.BlendedRaster`), then
@@ -14,7 +15,8 @@
      tiles and tilesets by mask overlap, then fragments joined.
    - ``merge="serving"``: the service's steps: per tileset, UNet tiles pasted into one
      array and polygonised, or Mask R-CNN instances filtered and polygonised per tile
-     and stitched per tileset; then the three tilesets merged by polygon overlap.
+     and stitched per tileset; then the three tilesets merged by polygon overlap (with
+     one tileset there is nothing to merge, and that step is skipped).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from cerulean_infer.errors import ChannelMismatchError, SceneError
-from cerulean_infer.merging import SceneMerger
+from cerulean_infer.merging import MERGE_MODES, merge_scene
 from cerulean_infer.records import Slick
 from cerulean_infer.sources import SceneSource, open_source
 from cerulean_infer.tilesets import (
@@ -47,13 +49,12 @@ from cerulean_infer.tilesets import (
 if TYPE_CHECKING:
     from affine import Affine
 
-    from cerulean_infer.predictor import Predictor
+    from cerulean_infer.predictor import Predictor, TilePredictions
     from cerulean_tiling import ChannelSpec, Lattice, Window
 
 log = logging.getLogger(__name__)
 
 MergeMode = Literal["ours", "serving"]
-MERGE_MODES = ("ours", "serving")
 QUEUE_BATCHES = 2
 
 
@@ -146,11 +147,13 @@ def predict_scene(
         "aux": [str(s) for s in specs if s is not None], "decimation": source.decimation,
         "predictor": {**predictor.describe(), "preset": vars(chosen)},
     }
-    merger = SceneMerger(manifest, chosen, plan, merge)
     model_s = 0.0
     empty = 0
+    last_tile = 0.0
     bar = _progress(len(plan.tiles), progress, source.scene_id)
-    try:
+
+    def predicted() -> Iterator[tuple[list[PlacedTile], TilePredictions]]:
+        nonlocal model_s, empty, last_tile
         for batch in _prefetch(_batches(plan, canvas, batch_size)):
             keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
             empty += len(batch.tiles) - len(keep)
@@ -158,16 +161,21 @@ def predict_scene(
                 t0 = time.perf_counter()
                 preds = predictor.predict_tiles(batch.pixels[keep])
                 model_s += time.perf_counter() - t0
-                merger.add([batch.tiles[i] for i in keep], preds)
+                yield [batch.tiles[i] for i in keep], preds
             if bar is not None:
                 bar.update(len(batch.tiles))
+        last_tile = time.perf_counter()
+
+    try:
+        merged = merge_scene(plan, predicted(), arch=manifest.arch, classes=manifest.classes,
+                             preset=chosen, merge=merge)
     finally:
         if bar is not None:
             bar.close()
     timings["model"] = model_s
-    t0 = time.perf_counter()
-    slicks, probabilities = merger.finish()
-    timings["postprocess"] = time.perf_counter() - t0
+    timings["postprocess"] = time.perf_counter() - last_tile
+    settings["ensemble"] = merged.ensemble
+    slicks, probabilities = merged.slicks, merged.probabilities
     timings["total"] = time.perf_counter() - started
     return SceneResult(
         scene_id=source.scene_id, slicks=slicks, probabilities=probabilities,

@@ -112,7 +112,9 @@ class ServingRow:
 
         Layers and classes are translated back to our names (``VV`` → ``vv``,
         ``INFRA`` → ``infra_distance``, ``NATURAL`` → ``natural_seep`` ...); the
-        runtime is the service's (torch 2.0.1 / torchvision 0.15.2).
+        runtime is the service's (torch 2.0.1 / torchvision 0.15.2). A row with the
+        service's own four classes takes the ``cloud4`` class preset and its category
+        ids, so its outputs meet annotations of the full class table through it.
 
         Raises:
             BundleError: a layer or class the service does not define, a ``cls_map``
@@ -131,11 +133,12 @@ class ServingRow:
                         for i in range(len(self.cls_map)))
         if self.tile_width_px <= 0:
             raise BundleError(f"{where}: tile_width_px {self.tile_width_px} must be positive")
+        class_preset, category_ids = _serving_classes(classes)
         return BundleManifest(
             name=name or self.name or Path(self.file_path).stem or "serving-model",
             arch=self.arch,  # type: ignore[arg-type]
             backbone=f"resnet{self.backbone_size}" if self.backbone_size else "unknown",
-            classes=classes, category_ids=tuple(range(len(classes))),
+            classes=classes, category_ids=category_ids, class_preset=class_preset,
             channels=tuple(channels), postprocess=f"{self.arch}-serving",
             runtime=Runtime(torch="2.0.1", torchvision="0.15.2"),
             tile_size=self.tile_width_px, zoom=self.zoom,
@@ -151,8 +154,14 @@ class ServingRow:
 
     @classmethod
     def from_manifest(cls, manifest: BundleManifest, postprocess: PostprocessPreset,
-                      file_path: str = "model.ts") -> ServingRow:
-        """The row that registers ``manifest``'s model with the service."""
+                      file_path: str = "model.ts", pixel_f1: float | None = None,
+                      instance_f1: float | None = None) -> ServingRow:
+        """The row that registers ``manifest``'s model with the service.
+
+        ``pixel_f1`` and ``instance_f1`` stay null unless given: a row carries only
+        numbers cerulean-eval measured through the served post-processing, on named
+        data (never the trainer's validation numbers).
+        """
         backbone_digits = "".join(ch for ch in manifest.backbone if ch.isdigit())
         return cls(
             type=ROW_TYPES[manifest.arch],
@@ -165,8 +174,8 @@ class ServingRow:
             thresholds=postprocess.serving_thresholds(),
             epochs=manifest.training.get("epochs"),
             backbone_size=int(backbone_digits) if backbone_digits else None,
-            pixel_f1=manifest.metrics.get("pixel_f1"),
-            instance_f1=manifest.metrics.get("instance_f1"),
+            pixel_f1=pixel_f1,
+            instance_f1=instance_f1,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -234,6 +243,21 @@ class ServingRow:
         from cerulean_tiling import write_json
 
         write_json(Path(path), self.to_json(), indent=2, what="model row")
+
+
+def _serving_classes(classes: tuple[str, ...]) -> tuple[str | None, tuple[int, ...]]:
+    """The class preset and category ids of a row's classes.
+
+    A row whose classes are exactly ``cloud4``'s (the service's table) names the preset,
+    so its outputs are compared with annotations through it (the three vessel classes
+    as ``vessel``); other tables get category ids 0…K−1 and no preset.
+    """
+    from cerulean_tiling import CLASSES, ClassMap
+
+    cloud4 = ClassMap.build(CLASSES, "cloud4")
+    if classes == cloud4.names:
+        return cloud4.preset, cloud4.category_ids
+    return None, tuple(range(len(classes)))
 
 
 def _layer(channel: str) -> str:

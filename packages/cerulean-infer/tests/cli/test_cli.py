@@ -72,6 +72,20 @@ def test_serving_model_on_the_cli(dark_bundle: Path, small_scenes: list[Syntheti
     assert json.loads(out.read_text())["features"]
 
 
+def test_one_serving_tileset_keeps_its_slicks(dark_bundle: Path,
+                                              small_scenes: list[SyntheticScene],
+                                              tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "one.geojson"
+    code, stdout, err = _run(["predict", str(small_scenes[0].path), "--bundle",
+                              str(dark_bundle), "--merge", "serving", "--tilesets", "1",
+                              "-o", str(out), "--no-progress"], capsys)
+    assert code == 0, err
+    assert "one tileset: the service's tileset ensemble was skipped" in stdout
+    assert json.loads(out.read_text())["features"]
+    assert json.loads((tmp_path / "one.settings.json").read_text())["ensemble"] is False
+
+
 def _preset():  # type: ignore[no-untyped-def]
     from cerulean_infer.presets import preset
 

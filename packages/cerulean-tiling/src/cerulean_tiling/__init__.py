@@ -41,6 +41,7 @@ from cerulean_tiling.classes import (
     normalise_name,
     preset,
 )
+from cerulean_tiling.classmap import CategoryLike, ClassMap, already_remapped
 from cerulean_tiling.config import (
     CONSTANT,
     INFRA_DISTANCE,
@@ -145,8 +146,10 @@ __all__ = [
     "VV",
     "AuxChannelError",
     "Bounds",
+    "CategoryLike",
     "CeruleanTilingError",
     "ChannelSpec",
+    "ClassMap",
     "ClassNameError",
     "ConfigError",
     "DownloadResult",
@@ -190,6 +193,7 @@ __all__ = [
     "UnsafePathError",
     "Window",
     "__version__",
+    "already_remapped",
     "atomic_path",
     "aux_channel",
     "by_id",

@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 
 from cerulean_coco import CocoDataset
+from cerulean_tiling import ClassMap
 from cerulean_train.augment import Augmenter
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.instances import InstanceDataset, collate_detection
 
 CHANNELS = ("vv", "infra_distance", "constant")

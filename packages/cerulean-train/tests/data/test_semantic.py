@@ -12,8 +12,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from cerulean_coco import CocoDataset
+from cerulean_tiling import ClassMap
 from cerulean_train.augment import Augmenter
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import worker_init
 from cerulean_train.data.semantic import IGNORE_INDEX, SemanticDataset, target_raster
 from cerulean_train.errors import ChannelError, DatasetError

@@ -48,6 +48,10 @@ def test_round_trip(run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture)
     row = ServingRow.read(bundle / "cerulean-cloud-model.json")
     assert row.type == "FASTAIUNET" and row.layers == ("VV", "INFRA", "ALL_255")
     assert row.cls_map == {0: "BACKGROUND", 1: "INFRA", 2: "NATURAL", 3: "VESSEL"}
+    # Only cerulean-eval measures the row's numbers; the trainer's keep val_* names.
+    assert row.pixel_f1 is None and row.instance_f1 is None
+    assert "val_oil_iou" in manifest.metrics and "val_loss" in manifest.metrics
+    assert not any(k in manifest.metrics for k in ("pixel_f1", "oil_iou", "instance_f1"))
 
     state = torch.load(bundle / "weights.pt", weights_only=True)
     config = UNetConfig.load(run / "config.yaml")

@@ -9,90 +9,108 @@ from typing import Any
 import click
 
 from cerulean_coco import CocoDataset
-from cerulean_eval.cli.options import config_from, device_option, eval_options, preset_from
+from cerulean_eval.checks import check_output
+from cerulean_eval.cli.options import config_from, eval_options, preset_from
 from cerulean_eval.compare import compare_table, format_table
-from cerulean_eval.outputs import write_outputs
-from cerulean_eval.run import FORMATS, run_bundle, score_predictions
+from cerulean_eval.evaluation import EvalResult
+from cerulean_eval.outputs import SERVING_ROW, write_outputs
+from cerulean_eval.run import RunOptions, run_model
+from cerulean_eval.score import FORMATS, ScoreOptions, score_predictions
+from cerulean_infer import model_options, parse_thresholds, postprocess_options
 
 
 def _progress(value: bool | None) -> bool:
     return sys.stderr.isatty() if value is None else value
 
 
-def _report(output: Path, summary: dict[str, Any]) -> None:
-    keys = ("pixel_f1", "oil_iou", "instance_f1", "segm_ap", "segm_ap50", "slicks_found",
-            "slicks_true")
-    shown = " ".join(f"{k}={summary[k]:.4f}" if isinstance(summary.get(k), float)
-                     else f"{k}={summary.get(k)}" for k in keys if k in summary)
-    click.echo(f"{output}: {shown}")
+def _report(output: Path, result: EvalResult) -> None:
+    s = result.summary
+    line = (f"{output}: pixel_f1={s['pixel_f1']:.4f} instance_f1={s['instance_f1']:.4f} "
+            f"slicks: {s['slicks_found']} of {s['slicks_true']} found, {s['slicks_false']} "
+            f"false ({s['slicks_predicted']} served)")
+    if result.model is not None:
+        line += f"; measured row → {output / SERVING_ROW}"
+    click.echo(line)
 
 
 @click.command("run")
-@click.option("--bundle", required=True, type=click.Path(exists=True, file_okay=False,
-                                                         path_type=Path),
-              help="Model bundle folder (<name>.bundle).")
+@model_options
+@postprocess_options(merge_default="serving", preset_flags=("--postprocess",))
 @click.option("--coco", "coco", required=True, type=click.Path(exists=True, path_type=Path),
-              help="COCO dataset folder (annotations.json + tiles/).")
+              help="COCO dataset folder (annotations.json + tiles/), cut on the model's grid.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
               help="Tiles per model call.")
-@click.option("--device", default="auto", show_default=True, callback=device_option,
-              help="Torch device for the model (auto, cpu, cuda, cuda:1).")
-@click.option("--backend", default="auto", show_default=True,
-              type=click.Choice(["auto", "torch", "onnx"]),
-              help="Model runtime: auto (ONNX when the bundle has it, on CPU), torch or onnx.")
 @eval_options
-def run_command(bundle: Path, coco: Path, batch_size: int, device: str, backend: str,
-                **options: Any) -> None:
-    """Run a model bundle over a COCO dataset's tiles and evaluate it.
+def run_command(bundle: Path, model_row: Path | None, device: str, backend: str,
+                postprocess: str | None, thresholds: tuple[str, ...], merge: str, coco: Path,
+                batch_size: int, **options: Any) -> None:
+    """Evaluate a model on a COCO dataset through the post-processing it is served with.
 
-    The truth goes through the bundle's class preset (or --preset) when the dataset
-    carries more classes than the model predicts. Writes metrics.json, confusion
-    matrices, PR curves, example tiles and report.html into -o DIR.
+    The model is a bundle, or a production TorchScript file with its serving row
+    (--bundle model.pt --model-row row.json), as cerulean-infer predict takes it. Each
+    scene's tiles are stitched on the model's grid and turned into slicks by
+    cerulean-infer with the row's thresholds and the serving merge (change them with
+    --postprocess, --threshold, --merge); those slicks are scored. Writes metrics.json,
+    slicks.geojson, the measured serving row, the model card, plots and report.html
+    into -o DIR.
 
     Example: cerulean-eval run --bundle models/unet.bundle --coco datasets/val -o eval/unet
     """
     output, overwrite = options.pop("output"), options.pop("overwrite")
+    check_output(output, overwrite)
     preset, progress = preset_from(options.pop("preset")), _progress(options.pop("progress"))
     config = config_from(options)
+    run = RunOptions(postprocess=postprocess, thresholds=parse_thresholds(thresholds),
+                     merge=merge, class_preset=preset, batch_size=batch_size, device=device,
+                     backend=backend, progress=progress)
     dataset = CocoDataset.open(coco)
-    result = run_bundle(bundle, dataset, config, preset=preset, batch_size=batch_size,
-                        device=device, backend=backend, progress=progress)
+    result = run_model(bundle, dataset, config, run, model_row=model_row, output=output,
+                       overwrite=overwrite)
     write_outputs(result, output, overwrite=overwrite, title=f"{bundle.name} on {coco.name}")
-    _report(output, result.summary)
+    _report(output, result)
 
 
 @click.command("score")
 @click.option("--coco", "coco", required=True, type=click.Path(exists=True, path_type=Path),
               help="COCO dataset folder (the ground truth).")
 @click.option("--predictions", required=True, type=click.Path(exists=True, path_type=Path),
-              help="COCO results JSON, a folder of <tile>.tif/.png class rasters, or "
-                   "GeoJSON slicks.")
+              help="GeoJSON slicks (each with its scene_id), COCO results JSON, or a folder "
+                   "of <tile>.tif/.png class rasters.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto",
               show_default=True, help="Predictions format (auto: by path).")
+@postprocess_options(merge_default="serving", preset_flags=("--postprocess",))
 @click.option("--truth-geojson", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="GeoJSON truth slicks for the slick-level scores.")
+              default=None, help="GeoJSON truth slicks (with scene_id) for the slick scores.")
 @click.option("--allow-empty", is_flag=True,
               help="Score empty predictions (metrics 0) instead of refusing them.")
 @eval_options
-def score_command(coco: Path, predictions: Path, fmt: str, truth_geojson: Path | None,
+def score_command(coco: Path, predictions: Path, fmt: str, postprocess: str | None,
+                  thresholds: tuple[str, ...], merge: str, truth_geojson: Path | None,
                   allow_empty: bool, **options: Any) -> None:
     """Score saved predictions against a COCO dataset.
 
-    Category ids (COCO results) and class indices (rasters) are those of the
-    dataset's categories, or of --preset's classes when given.
+    GeoJSON slicks are scored as they are. COCO results and class rasters are raw tile
+    outputs: they are stitched per scene and post-processed by cerulean-infer as a
+    Mask R-CNN's (COCO) or a UNet's (rasters) would be (--postprocess, --threshold,
+    --merge), then scored. Category ids (COCO results) and class indices (rasters) are
+    those of the dataset's categories, or of --preset's classes when given.
 
-    Example: cerulean-eval score --coco datasets/val --predictions results.json -o eval/run1
+    Example: cerulean-eval score --coco datasets/val --predictions slicks.geojson -o eval/run1
     """
     output, overwrite = options.pop("output"), options.pop("overwrite")
+    check_output(output, overwrite)
     preset, progress = preset_from(options.pop("preset")), _progress(options.pop("progress"))
     config = config_from(options)
+    score = ScoreOptions(fmt=fmt, class_preset=preset, postprocess=postprocess,
+                         thresholds=parse_thresholds(thresholds), merge=merge,
+                         allow_empty=allow_empty, truth_geojson=truth_geojson,
+                         progress=progress)
     dataset = CocoDataset.open(coco)
-    result = score_predictions(dataset, predictions, config, fmt=fmt, preset=preset,
-                               allow_empty=allow_empty, truth_geojson=truth_geojson,
-                               progress=progress)
+    result = score_predictions(dataset, predictions, config, score, output=output,
+                               overwrite=overwrite)
     write_outputs(result, output, overwrite=overwrite,
                   title=f"{predictions.name} on {coco.name}")
-    _report(output, result.summary)
+    _report(output, result)
 
 
 @click.command("compare")

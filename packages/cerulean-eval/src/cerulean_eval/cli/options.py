@@ -1,8 +1,12 @@
-"""Options shared by ``run`` and ``score``: the scoring settings and the output folder."""
+"""Options shared by ``run`` and ``score``: the scoring settings and the output folder.
+
+The model and post-processing options (``--bundle``, ``--model-row``, ``--postprocess``,
+``--threshold``, ``--merge`` ...) are cerulean-infer's own, so an evaluation takes what
+``cerulean-infer predict`` takes.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -46,24 +50,33 @@ def eval_options(func: F) -> F:
         click.option("--preset", default=None,
                      type=click.Choice([*sorted(PRESETS), "none"], case_sensitive=False),
                      help="Class remap preset applied to the truth (e.g. cloud4). run: "
-                          "default the bundle's class_preset; score: default none."),
-        click.option("--iou-thresholds", callback=_thresholds, default=None,
-                     help="COCO IoU thresholds, 'a,b,c' or 'start:step:stop' "
-                          "(default 0.5:0.05:0.95; as low as 0.05)."),
-        click.option("--coco-backend", type=click.Choice(BACKENDS), default="pycocotools",
-                     show_default=True, help="COCOeval implementation."),
-        click.option("--match-metric", type=click.Choice(["dice", "iou"]), default="dice",
-                     show_default=True, help="Mask overlap used to match instances."),
-        click.option("--match-threshold", type=float, default=0.5, show_default=True,
-                     help="Overlap at which a predicted instance matches a true one."),
-        click.option("--score-threshold", type=float, default=0.5, show_default=True,
-                     help="Instance models: lowest score counted as a detection."),
-        click.option("--mask-threshold", type=float, default=0.5, show_default=True,
-                     help="Instance models: mask probability at which a pixel is in."),
-        click.option("--slick-iou", type=float, default=0.1, show_default=True,
-                     help="Geodesic IoU at which a predicted slick matches a true one."),
+                          "default the model's class_preset; score: default none."),
+        click.option("--match-dice", type=float, default=0.2, show_default=True,
+                     help="Geodesic polygon Dice at which a served slick matches a true one "
+                          "(the row's groundtruth_dice_thresh)."),
+        click.option("--bootstrap", type=click.IntRange(min=0), default=1000,
+                     show_default=True,
+                     help="Scene resamples behind the 95% intervals (0: none)."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of the bootstrap resamples."),
         click.option("--examples", type=int, default=3, show_default=True,
                      help="Best and worst tiles shown in the examples grid."),
+        click.option("--diagnostic/--no-diagnostic", default=True, show_default=True,
+                     help="Also score the raw per-tile outputs (COCO AP, tile instances); "
+                          "never a headline number."),
+        click.option("--iou-thresholds", callback=_thresholds, default=None,
+                     help="Diagnostic: COCO IoU thresholds, 'a,b,c' or 'start:step:stop' "
+                          "(default 0.5:0.05:0.95; as low as 0.05)."),
+        click.option("--coco-backend", type=click.Choice(BACKENDS), default="pycocotools",
+                     show_default=True, help="Diagnostic: COCOeval implementation."),
+        click.option("--match-metric", type=click.Choice(["dice", "iou"]), default="dice",
+                     show_default=True, help="Diagnostic: mask overlap matching tile instances."),
+        click.option("--match-threshold", type=float, default=0.5, show_default=True,
+                     help="Diagnostic: overlap at which a tile instance matches a true one."),
+        click.option("--score-threshold", type=float, default=0.5, show_default=True,
+                     help="Diagnostic: lowest raw instance score painted into a tile."),
+        click.option("--mask-threshold", type=float, default=0.5, show_default=True,
+                     help="Diagnostic: mask probability at which a pixel is in."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar (default: when stderr is a terminal)."),
     ]
@@ -72,8 +85,9 @@ def eval_options(func: F) -> F:
     return func
 
 
-_SETTINGS = ("iou_thresholds", "coco_backend", "match_metric", "match_threshold",
-             "score_threshold", "mask_threshold", "slick_iou", "examples")
+_SETTINGS = ("match_dice", "bootstrap", "seed", "examples", "diagnostic", "iou_thresholds",
+             "coco_backend", "match_metric", "match_threshold", "score_threshold",
+             "mask_threshold")
 
 
 def config_from(options: dict[str, Any]) -> EvalConfig:
@@ -95,17 +109,9 @@ def config_from(options: dict[str, Any]) -> EvalConfig:
         raise click.BadParameter(str(exc)) from None
 
 
-def device_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``--device``: auto, cpu, cuda or cuda:N (whether CUDA is there is checked later)."""
-    if re.fullmatch(r"auto|cpu|cuda(:\d+)?", value) is None:
-        raise click.BadParameter(f"{value!r} is not auto, cpu, cuda or cuda:N",
-                                 ctx=ctx, param=param)
-    return value
-
-
 def preset_from(value: str | None) -> str | None:
     """``--preset`` value: None when absent or 'none'."""
     return None if value is None or value.lower() == "none" else value
 
 
-__all__ = ["config_from", "device_option", "eval_options", "preset_from"]
+__all__ = ["config_from", "eval_options", "preset_from"]

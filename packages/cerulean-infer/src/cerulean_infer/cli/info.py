@@ -15,7 +15,8 @@ from cerulean_infer.presets import preset
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print bundle.json as JSON.")
 def info(bundle: Path, as_json: bool) -> None:
-    """Describe BUNDLE: model, classes, channels, grid, preset, files and metrics."""
+    """Describe BUNDLE: model, classes, channels, grid, preset, files and the trainer's
+    validation numbers (cerulean-eval measures what a serving row reports)."""
     manifest = BundleManifest.read(bundle)
     if as_json:
         click.echo(json.dumps(manifest.to_json(), indent=2))
@@ -37,7 +38,7 @@ def info(bundle: Path, as_json: bool) -> None:
         size = f"{path.stat().st_size:,} bytes" if path.is_file() else "absent"
         lines.append(f"{name + ':':<26}{size}")
     for key, value in sorted(manifest.metrics.items()):
-        lines.append(f"metric {key}: {value:.4g}")
+        lines.append(f"training validation {key}: {value:.4g}")
     click.echo("\n".join(lines))
 
 

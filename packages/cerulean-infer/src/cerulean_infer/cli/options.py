@@ -1,7 +1,13 @@
-"""Options shared by ``predict`` and ``predict-many``."""
+"""Options shared by ``predict`` and ``predict-many``, and by other packages' commands.
+
+``model_options`` and ``postprocess_options`` are public (``cerulean_infer.model_options``):
+``cerulean-eval run`` takes a model and its post-processing with the same options, so
+whatever ``cerulean-infer predict`` accepts, an evaluation accepts too.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -39,8 +45,16 @@ def parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
+def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--device``: auto, cpu, cuda or cuda:N (whether CUDA is there is checked later)."""
+    if re.fullmatch(r"auto|cpu|cuda(:\d+)?", value) is None:
+        raise click.BadParameter(f"{value!r} is not auto, cpu, cuda or cuda:N",
+                                 ctx=ctx, param=param)
+    return value
+
+
 def model_options(func: F) -> F:
-    """--bundle, --model-row, --device, --backend, --preset, --threshold."""
+    """--bundle, --model-row, --device, --backend."""
     decorators = [
         click.option("--bundle", "bundle", required=True,
                      type=click.Path(exists=True, path_type=Path),
@@ -51,25 +65,50 @@ def model_options(func: F) -> F:
                      help="The serving service's model row (JSON): runs a production "
                           "model file as the service would, or overrides a bundle's "
                           "thresholds."),
-        click.option("--device", default="auto", show_default=True,
+        click.option("--device", default="auto", show_default=True, callback=_device,
                      help="auto, cpu, cuda or cuda:N."),
         click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]),
                      default="auto", show_default=True,
                      help="auto uses model.onnx on CPU when the bundle has one."),
-        click.option("--preset", "postprocess", type=click.Choice(sorted(PRESETS)),
-                     default=None,
-                     help="Post-processing preset (default: the bundle's, e.g. unet-serving)."),
-        click.option("--threshold", "thresholds", multiple=True, metavar="KEY=VALUE",
-                     help="Override one preset threshold, e.g. poly_score_thresh=0.6 "
-                          "(repeatable)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
 
 
+def postprocess_options(merge_default: str = "ours",
+                        preset_flags: tuple[str, ...] = ("--preset", "--postprocess"),
+                        ) -> Callable[[F], F]:
+    """--preset/--postprocess, --threshold and --merge (passed as ``postprocess``,
+    ``thresholds`` and ``merge``).
+
+    Args:
+        merge_default: ``ours`` (inference) or ``serving`` (what evaluation measures).
+        preset_flags: the option names of the post-processing preset.
+    """
+    decorators = [
+        click.option(*preset_flags, "postprocess", type=click.Choice(sorted(PRESETS)),
+                     default=None,
+                     help="Post-processing preset (default: the bundle's, e.g. unet-serving)."),
+        click.option("--threshold", "thresholds", multiple=True, metavar="KEY=VALUE",
+                     help="Override one preset threshold, e.g. poly_score_thresh=0.6 "
+                          "(repeatable)."),
+        click.option("--merge", type=click.Choice(["ours", "serving"]),
+                     default=merge_default, show_default=True,
+                     help="ours: blended probabilities and mask-overlap merging; serving: "
+                          "the serving service's per-tileset steps, exactly."),
+    ]
+
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
 def scene_options(func: F) -> F:
-    """--aux, --batch-size, --merge, --georef, --tilesets, --land, --progress."""
+    """--aux, --batch-size, --georef, --tilesets, --land, --progress."""
     decorators = [
         click.option("--aux", multiple=True, metavar="NAME=PATH",
                      help="Source of an auxiliary channel the model takes, as in "
@@ -78,10 +117,6 @@ def scene_options(func: F) -> F:
         click.option("--batch-size", type=click.IntRange(min=1), default=None,
                      help="Tiles per model call [default: 8 on CUDA, 1 on CPU, where a "
                           "bigger batch is no faster and costs ~300 MB a tile]."),
-        click.option("--merge", type=click.Choice(["ours", "serving"]), default="ours",
-                     show_default=True,
-                     help="ours: blended probabilities and mask-overlap merging; serving: "
-                          "the serving service's per-tileset steps, exactly."),
         click.option("--georef", type=click.Choice(["spline", "affine"]), default="spline",
                      show_default=True,
                      help="spline: thin-plate spline through the GCPs; affine: the "
@@ -97,4 +132,4 @@ def scene_options(func: F) -> F:
     return func
 
 
-__all__ = ["model_options", "parse_thresholds", "scene_options"]
+__all__ = ["model_options", "parse_thresholds", "postprocess_options", "scene_options"]

@@ -9,7 +9,12 @@ from typing import Any
 
 import click
 
-from cerulean_infer.cli.options import model_options, parse_thresholds, scene_options
+from cerulean_infer.cli.options import (
+    model_options,
+    parse_thresholds,
+    postprocess_options,
+    scene_options,
+)
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
 from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
 
@@ -19,6 +24,7 @@ from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outp
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The slicks GeoJSON to write (settings go to OUTPUT's .settings.json).")
 @model_options
+@postprocess_options()
 @scene_options
 @click.option("--overlay", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the scene with slicks coloured by class (PNG).")
@@ -58,6 +64,9 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
     write_scene_outputs(result, outputs, predictor.manifest,
                         {"outputs": {"geojson": str(output), "overlay": _str(overlay),
                                      "probabilities": _str(probabilities)}})
+    if merge == "serving" and not result.settings["ensemble"]:
+        click.echo("one tileset: the service's tileset ensemble was skipped (it keeps only "
+                   "slicks another tileset confirms); the slicks are the tileset's own")
     click.echo(f"{result.scene_id}: {len(result.slicks)} slicks from {result.tiles} tiles "
                f"in {result.timings['total']:.1f} s → {output}")
 
@@ -67,6 +76,7 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for one GeoJSON per scene, predict-many.json and summary.json.")
 @model_options
+@postprocess_options()
 @scene_options
 @click.option("--overwrite", is_flag=True,
               help="Replace the predictions in OUTPUT made with other settings (without "

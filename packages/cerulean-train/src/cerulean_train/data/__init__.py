@@ -1,4 +1,7 @@
-"""Torch datasets over cerulean-coco datasets: channels, classes, seeding, rasters."""
+"""Torch datasets over cerulean-coco datasets: channels, seeding, rasters.
+
+Classes come from cerulean-tiling's :class:`~cerulean_tiling.ClassMap`, the one class map
+every stage shares."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from cerulean_train.data.channels import (
     read_channels,
     read_tile,
 )
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import (
     epoch_seed,
     sample_rng,
@@ -29,7 +31,6 @@ from cerulean_train.data.semantic import (
 __all__ = [
     "IGNORE_INDEX",
     "ChannelPlan",
-    "ClassMap",
     "SemanticDataset",
     "check_dataset",
     "constant_value",

@@ -26,9 +26,9 @@ from torch.nn import functional
 from torch.utils.data import Dataset
 
 from cerulean_coco import CocoDataset, Sample
+from cerulean_tiling import ClassMap
 from cerulean_train.augment import Augmenter, InstanceTargets, instance_targets
 from cerulean_train.data.channels import read_channels
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import sample_seed, torch_seeded
 from cerulean_train.data.semantic import check_dataset, select_tiles
 from cerulean_train.errors import DatasetError

@@ -2,7 +2,7 @@
 
 Each item is ``(image, target)``: ``image`` float32 ``[C, H, W]`` = uint8 tile / 255 in
 the run's channel order (what the serving service feeds the model), ``target`` int64
-``[H, W]`` of model class indexes (0 = background, see :class:`ClassMap`).
+``[H, W]`` of model class indexes (0 = background, see :class:`~cerulean_tiling.ClassMap`).
 
 **No data.** Pixels without data (VV = 0: outside the scene footprint) are
 :data:`IGNORE_INDEX` in the target: the losses and the validation metrics skip them, as
@@ -40,11 +40,10 @@ from torch.nn import functional
 from torch.utils.data import Dataset
 
 from cerulean_coco import CocoDataset, Sample
-from cerulean_tiling import class_raster
+from cerulean_tiling import ClassMap, class_raster
 from cerulean_train.augment import Augmenter
 from cerulean_train.config import CropMode
 from cerulean_train.data.channels import plan_channels, read_tile
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import sample_rng, sample_seed, torch_seeded
 from cerulean_train.errors import DatasetError
 

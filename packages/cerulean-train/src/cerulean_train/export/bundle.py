@@ -5,7 +5,9 @@ folder (so ``NAME.bundle`` appears complete or not at all), lets the family's ex
 write and verify ``model.ts`` (and ``model.onnx``), then writes ``weights.pt``,
 ``bundle.json`` (cerulean-infer's :class:`~cerulean_infer.BundleManifest`) and
 ``cerulean-cloud-model.json`` (its :class:`~cerulean_infer.ServingRow`) and renames the
-folder into place.
+folder into place. The row's ``pixel_f1`` and ``instance_f1`` stay null: a row carries
+only numbers cerulean-eval measured through the served post-processing; the trainer's
+validation numbers go into ``bundle.json`` under ``val_*`` names.
 """
 
 from __future__ import annotations
@@ -106,11 +108,8 @@ def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
 def build_manifest(config: RunConfig, summary: dict[str, Any], name: str,
                    exported: ModelExport) -> BundleManifest:
     """The ``bundle.json`` of a run."""
-    metrics = {k: float(v) for k, v in summary.get("metrics", {}).items()
+    metrics = {validation_name(k): float(v) for k, v in summary.get("metrics", {}).items()
                if isinstance(v, (int, float)) and math.isfinite(v)}
-    if "oil_iou" in metrics and "pixel_f1" not in metrics:
-        # F1 of "any oil" against background, from its IoU: F1 = 2·IoU / (1 + IoU).
-        metrics["pixel_f1"] = 2 * metrics["oil_iou"] / (1 + metrics["oil_iou"])
     grid = summary.get("grid", {})
     return BundleManifest(
         name=name, arch=config.arch, backbone=str(getattr(config, "backbone", "")),  # type: ignore[arg-type]
@@ -125,6 +124,21 @@ def build_manifest(config: RunConfig, summary: dict[str, Any], name: str,
                   "stopped_early": summary.get("stopped_early", False),
                   "config": config.to_dict()},
         metrics=metrics, versions=_versions())
+
+
+def validation_name(name: str) -> str:
+    """The bundle's name for a number the trainer reported: ``val_`` + its own name.
+
+    The trainer's validation numbers come from raw tile outputs on its validation tiles,
+    not from the served post-processing; under ``val_*`` names they cannot be taken for
+    a serving row's ``pixel_f1`` / ``instance_f1``, which only cerulean-eval measures.
+    fastai's ``valid_loss`` becomes ``val_loss``; the training loss keeps its name.
+    """
+    if name.startswith("val_") or name.startswith("train_"):
+        return name
+    if name == "valid_loss":
+        return "val_loss"
+    return f"val_{name}"
 
 
 def _export_model(config: RunConfig, run_dir: Path, staged: Path,
@@ -159,4 +173,5 @@ def _versions() -> dict[str, str]:
     return found
 
 
-__all__ = ["BUNDLE_SUFFIX", "ExportResult", "ModelExport", "build_manifest", "export_bundle"]
+__all__ = ["BUNDLE_SUFFIX", "ExportResult", "ModelExport", "build_manifest", "export_bundle",
+           "validation_name"]

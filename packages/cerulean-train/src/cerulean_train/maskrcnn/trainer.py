@@ -34,8 +34,8 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from cerulean_coco import CocoDataset
 from cerulean_infer import load_state_file
+from cerulean_tiling import ClassMap
 from cerulean_train.augment import Augmenter
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.instances import Batch, InstanceDataset, collate_detection
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.data.semantic import require_slicks

@@ -31,8 +31,8 @@ from torch import nn
 
 from cerulean_coco import CeruleanCocoError, CocoDataset
 from cerulean_infer import load_state_file
+from cerulean_tiling import ClassMap
 from cerulean_train.config import Stage, UNetConfig
-from cerulean_train.data.classes import ClassMap
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.data.semantic import SemanticDataset, require_slicks
 from cerulean_train.devices import Processes, init_process_group, processes, resolve_device

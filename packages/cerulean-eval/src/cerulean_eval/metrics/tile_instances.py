@@ -1,4 +1,10 @@
-"""Instance matching, the instance confusion matrix and instance F1.
+"""Diagnostic: instance matching on single tiles, the tile instance confusion matrix.
+
+This scores a model's *raw* per-tile outputs (a UNet's argmax components, a Mask R-CNN's
+instances above ``score_threshold``) tile by tile, before any of the served
+post-processing and before slicks cut by tile edges are put back together. It shows how
+the network behaves; it is never a headline number (those are slick-level, see
+:mod:`cerulean_eval.metrics`), and it lives under ``diagnostic.tiles`` in metrics.json.
 
 On each tile, predictions are taken in descending score order; each is matched to
 the still unmatched true instance it overlaps most, provided the overlap (mask Dice,
@@ -8,11 +14,8 @@ wrong class shows up off the diagonal instead of as one miss plus one false alar
 The instance confusion matrix is ``(K) × (K)`` like the pixel one, with index 0
 standing for "no instance": ``M[t, p]`` counts matches of a true class-``t``
 instance with a class-``p`` prediction, ``M[t, 0]`` true instances nobody matched
-(missed) and ``M[0, p]`` predictions that matched nothing (false).
-
-Instance F1 counts a match as a true positive only when the classes agree:
-``F1 = 2·TP / (2·TP + FP + FN)`` with FP = predictions − TP and FN = truths − TP.
-At Dice ≥ 0.5 this is the ``instance_f1`` of a serving row.
+(missed) and ``M[0, p]`` predictions that matched nothing (false). Its F1 counts a match
+as a true positive only when the classes agree.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Definitions (``C`` is the K × K count matrix, rows truth, columns prediction):
   an absent class are undefined (``None`` in JSON) and it is left out of every average,
   as scikit-learn does when it takes its labels from the data.
 - ``macro_f1``: mean F1 over present classes, background included; ``macro_f1_oil``:
-  the same over the oil classes (index ≥ 1). This is the ``pixel_f1`` of a serving row.
+  the same over the oil classes (index ≥ 1). On the served slicks painted onto the
+  tiles these are the headline ``pixel_macro_f1`` and ``pixel_f1``.
 - ``oil_iou``: IoU of "any oil class" against background, i.e. of the 2 × 2 matrix
   that merges every oil class (an oil pixel predicted as another oil class counts).
 - ``normed_true``: each row divided by its sum (recall on the diagonal);
@@ -100,7 +101,7 @@ class PixelMetrics:
 
     @property
     def macro_f1_oil(self) -> float:
-        """Mean F1 over present oil classes (the serving row's ``pixel_f1``)."""
+        """Mean F1 over present oil classes (``pixel_f1`` when the pixels are served slicks)."""
         return self._macro(self.f1, 1)
 
     @property

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cerulean_eval import PixelMetrics, ThresholdSweep, confusion_counts, score_histogram
+from cerulean_eval import confusion_counts, score_histogram
+from cerulean_eval.metrics import PixelMetrics, ThresholdSweep
 
 metrics_mod = pytest.importorskip("sklearn.metrics")
 

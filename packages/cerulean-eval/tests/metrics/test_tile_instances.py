@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cerulean_eval import InstanceConfusion, PredInstance, TruthInstance, match
+from cerulean_eval import PredInstance, TruthInstance
+from cerulean_eval.metrics import InstanceConfusion, match
 
 NAMES = ("background", "a", "b")
 

@@ -1,0 +1,150 @@
+"""One evaluation, scene by scene: served slicks in, metrics.json and slicks.geojson out.
+
+An :class:`Evaluation` receives each scene's tiles and the slicks served for it
+(:meth:`Evaluation.add_scene`), scores them (:func:`~cerulean_eval.scoring.score_scene`),
+keeps the scene's statistics, the scored slicks as GeoJSON features and the best and
+worst tiles, and assembles the result (:meth:`Evaluation.finish`). It holds one scene's
+rasters at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cerulean_eval.config import EvalConfig
+from cerulean_eval.document import DataRecord, MetricsDocument, PostprocessRecord, SourceRecord
+from cerulean_eval.metrics.bootstrap import bootstrap
+from cerulean_eval.metrics.pixel import PixelMetrics
+from cerulean_eval.metrics.scenes import SceneStats, Totals, summarise
+from cerulean_eval.records import TileTruth
+from cerulean_eval.scoring import SceneScore, score_scene
+from cerulean_eval.slicks import MapSlick
+from cerulean_eval.types import UInt8Array
+from cerulean_infer import ModelDescription, Slick, feature_collection
+from cerulean_tiling import ClassMap
+
+
+@dataclass(frozen=True, eq=False)
+class Example:
+    """A tile kept for the examples grid: its served slicks painted against its truth."""
+
+    name: str
+    score: float
+    image: UInt8Array
+    truth: UInt8Array
+    prediction: UInt8Array
+
+
+@dataclass(eq=False)
+class EvalResult:
+    """What an evaluation produced.
+
+    Attributes:
+        document: metrics.json.
+        slicks: the scored slicks as a GeoJSON FeatureCollection (``slicks.geojson``).
+        best, worst: example tiles by oil IoU of the painted slicks.
+        model: the model that was evaluated (None for saved predictions).
+    """
+
+    document: MetricsDocument
+    slicks: dict[str, Any]
+    best: list[Example] = field(default_factory=list)
+    worst: list[Example] = field(default_factory=list)
+    model: ModelDescription | None = None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json as JSON data."""
+        return self.document.to_json()
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers."""
+        return self.document.summary.to_json()
+
+
+class Evaluation:
+    """Scores scenes as they come (see the module docstring).
+
+    Args:
+        classes: the evaluated classes.
+        config: the settings.
+        model_name: the ``model`` property of the written slicks.
+    """
+
+    def __init__(self, classes: ClassMap, config: EvalConfig, model_name: str) -> None:
+        self.classes = classes
+        self.config = config
+        self.model_name = model_name
+        self.scenes: list[SceneStats] = []
+        self.features: list[dict[str, Any]] = []
+        self.nodata_pixels = 0
+        self._best: list[tuple[float, int, Example]] = []
+        self._worst: list[tuple[float, int, Example]] = []
+        self._tick = itertools.count()
+
+    def add_scene(self, scene_id: str, tiles: Sequence[TileTruth], slicks: Sequence[Slick],
+                  truth: Sequence[MapSlick] | None = None) -> SceneScore:
+        """Score one scene's slicks (their ``inf_idx`` are evaluated class indices).
+
+        Args:
+            scene_id: the scene.
+            tiles: its dataset tiles.
+            slicks: the slicks served for it, in the order the merge left them.
+            truth: its true slicks when not the dataset's annotations.
+        """
+        predictions = [MapSlick(s.geometry, s.inf_idx, scene_id, s.machine_confidence)
+                       for s in slicks]
+        score = score_scene(scene_id, tiles, predictions, self.classes,
+                            self.config.match_dice, truth)
+        self.scenes.append(score.stats)
+        self.nodata_pixels += sum(int(t.vv.size - (t.vv != 0).sum()) for t in tiles)
+        dice = {m.prediction: m.dice for m in score.matches}
+        features = feature_collection(list(slicks), scene_id, self.model_name)["features"]
+        for j, feature in enumerate(features):
+            feature["properties"]["matched"] = j in dice
+            feature["properties"]["match_dice"] = round(dice[j], 6) if j in dice else None
+        self.features.extend(features)
+        for tile in score.tiles:
+            self._keep_example(tile.tile, tile.painted, tile.counts)
+        return score
+
+    def _keep_example(self, tile: TileTruth, painted: UInt8Array, counts: Any) -> None:
+        k = self.config.examples
+        tp, fp, fn = PixelMetrics(self.classes.names, counts).oil
+        if k == 0 or tp + fp + fn == 0:
+            return
+        example = Example(tile.image.name, tp / (tp + fp + fn), tile.vv, tile.raster, painted)
+        tick = next(self._tick)
+        heapq.heappush(self._best, (example.score, tick, example))
+        heapq.heappush(self._worst, (-example.score, tick, example))
+        if len(self._best) > k:
+            heapq.heappop(self._best)
+        if len(self._worst) > k:
+            heapq.heappop(self._worst)
+
+    def finish(self, source: SourceRecord, data: DataRecord,
+               postprocess: PostprocessRecord | None, diagnostic: dict[str, Any] | None,
+               timings: dict[str, float]) -> EvalResult:
+        """The headline numbers, their intervals, and the result."""
+        summary = summarise(self.classes.names, Totals.of(self.scenes))
+        intervals = (bootstrap(self.classes.names, self.scenes, self.config.bootstrap,
+                               self.config.seed) if self.config.bootstrap else None)
+        document = MetricsDocument(source, data, self.classes, postprocess, self.config,
+                                   summary, intervals, self.scenes, self.nodata_pixels,
+                                   {"tiles": diagnostic} if diagnostic is not None else None,
+                                   timings)
+        best = [e for _, _, e in sorted(self._best, key=lambda x: (-x[0], x[1]))]
+        # With few tiles the two heaps overlap: a tile shown as best is not also worst.
+        shown = {id(e) for e in best}
+        worst = [e for _, _, e in sorted(self._worst, key=lambda x: (-x[0], x[1]))
+                 if id(e) not in shown]
+        return EvalResult(document, {"type": "FeatureCollection", "features": self.features},
+                          best, worst)
+
+
+__all__ = ["EvalResult", "Evaluation", "Example"]
