@@ -43,6 +43,7 @@ class ManyOptions:
     merge: str = "ours"
     georef: str = "spline"
     land: str | None = None
+    sea_ice: str | None = None
     batch_size: int | None = None
 
 
@@ -112,7 +113,7 @@ def run_scene(scene: str, target: str, options: ManyOptions) -> SceneOutcome:
         result = predictor.predict_scene(
             scene, aux=options.aux, tilesets=options.tilesets,
             merge=options.merge, georef=options.georef,
-            land=options.land, batch_size=options.batch_size,
+            land=options.land, sea_ice=options.sea_ice, batch_size=options.batch_size,
             thresholds=options.thresholds)
         write_geojson_outputs(result, Path(target), predictor.manifest.name)
     except (CeruleanInferError, OSError) as exc:

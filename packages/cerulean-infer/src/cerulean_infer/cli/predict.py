@@ -34,7 +34,7 @@ from cerulean_infer.outputs import (
 def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, device: str,
             backend: str, postprocess: str | None, thresholds: tuple[str, ...],
             aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str, tilesets: int,
-            land: Path | None, progress: bool, overlay: Path | None,
+            land: Path | None, sea_ice: str | None, progress: bool, overlay: Path | None,
             probabilities: Path | None, probabilities_dtype: str) -> None:
     """Predict slick polygons over SCENE.
 
@@ -45,20 +45,21 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
     Examples:
       cerulean-infer predict S1A_IW_GRDH_...tif --bundle unet.bundle -o slicks.geojson
       cerulean-infer predict scene/ --bundle model.pt --model-row row.json \\
-          --merge serving --georef affine -o production.geojson
+          --merge serving --georef serving -o production.geojson
     """
     for target in (output, overlay, probabilities):
         if target is not None:
             check_output_path(target)
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
-                       batch_size, merge, georef, tilesets, land)
+                       batch_size, merge, georef, tilesets, land, sea_ice)
     predictor = open_predictor(options)
     if probabilities is not None and (predictor.arch != "unet" or merge != "ours"):
         raise click.BadParameter("only a UNet with --merge ours has a merged probability "
                                  "raster", param_hint="--probabilities")
     result = predictor.predict_scene(
         scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
-        batch_size=batch_size, progress=progress, thresholds=options.thresholds)
+        sea_ice=sea_ice, batch_size=batch_size, progress=progress,
+        thresholds=options.thresholds)
     if probabilities is not None and result.probabilities is not None:
         write_probabilities(probabilities, result.probabilities, result.transform,
                             predictor.manifest.classes, probabilities_dtype)  # type: ignore[arg-type]
@@ -85,8 +86,8 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
                          model_row: Path | None, device: str, backend: str,
                          postprocess: str | None, thresholds: tuple[str, ...],
                          aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str,
-                         tilesets: int, land: Path | None, progress: bool,
-                         scheduler: str | None, workers: int) -> None:
+                         tilesets: int, land: Path | None, sea_ice: str | None,
+                         progress: bool, scheduler: str | None, workers: int) -> None:
     """Predict many SCENES on dask; scenes whose GeoJSON exists in OUTPUT are skipped.
 
     \b
@@ -94,7 +95,7 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
       cerulean-infer predict-many scenes/*.tif --bundle unet.bundle -o predictions/
     """
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
-                       batch_size, merge, georef, tilesets, land)
+                       batch_size, merge, georef, tilesets, land, sea_ice)
     open_predictor(options)
     if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
         # The scheduler runs in this process; its start/stop chatter (INFO, and WARNING
@@ -115,11 +116,11 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
 def _options(bundle: Path, model_row: Path | None, device: str, backend: str,
              postprocess: str | None, thresholds: tuple[str, ...], aux: tuple[str, ...],
              batch_size: int | None, merge: str, georef: str, tilesets: int,
-             land: Path | None) -> ManyOptions:
+             land: Path | None, sea_ice: str | None) -> ManyOptions:
     return ManyOptions(
         bundle=str(bundle), model_row=_str(model_row), device=device, backend=backend,
         postprocess=postprocess, thresholds=parse_thresholds(thresholds), aux=aux,
-        tilesets=tilesets, merge=merge, georef=georef, land=_str(land),
+        tilesets=tilesets, merge=merge, georef=georef, land=_str(land), sea_ice=sea_ice,
         batch_size=batch_size)
 
 
