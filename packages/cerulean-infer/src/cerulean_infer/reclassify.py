@@ -217,8 +217,10 @@ def _on_ice_raster(slicks: Sequence[Slick], path: Path) -> list[bool]:
         full = Window(0, 0, src.width, src.height)
         for slick in slicks:
             geometry = shape(transform_geom("EPSG:4326", src.crs, mapping(slick.geometry)))
-            window = from_bounds(*geometry.bounds, transform=src.transform)
-            window = window.round_offsets("floor").round_lengths("ceil")
+            near = from_bounds(*geometry.bounds, transform=src.transform)
+            col0, row0 = math.floor(near.col_off), math.floor(near.row_off)
+            window = Window(col0, row0, math.ceil(near.col_off + near.width) - col0,
+                            math.ceil(near.row_off + near.height) - row0)
             try:
                 window = window.intersection(full)
             except rasterio.errors.WindowError:
