@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from infer_scene import FULL, QUICK, SCENE_ID, _peak_mb, write_bundle, write_grd  # noqa: E402
+from infer_scene import FULL, QUICK, SCENE_ID, _peak_mb, write_bundle, write_grd
 
 QUARTER = (12_500, 8_500)
 OFFSETS = (0.0, 0.33, 0.66)
@@ -157,6 +157,7 @@ def main() -> None:
             proc.start()
             rows[way] = queue.get()
             proc.join()
+            print(f"{way}: {json.dumps(rows[way])}", flush=True)
         print(f"scene {width}x{height} uint16, 210 GCPs, UNet-ResNet34 ({args.backend}) at "
               f"zoom 9 / 512 px, the service's 3 tilesets, batch 1")
         print(f"{'way':<10}{'tiles':>6}{'slicks':>7}{'total s':>10}{'peak MB':>9}")

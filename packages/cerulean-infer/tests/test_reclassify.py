@@ -145,7 +145,7 @@ def test_land_and_ice_on_a_predicted_scene(dark_bundle: Path,
     shapes = [shape(f["geometry"]) for f in features]
     near = max(range(len(shapes)), key=lambda i: shapes[i].bounds[2])  # the eastmost
     on_ice = next(i for i in range(len(shapes)) if i != near)
-    west, south, east, north = shapes[near].bounds
+    _, south, east, north = shapes[near].bounds
     gap = 500.0 / (111_320.0 * np.cos(np.radians(north)))
     land = box(east + gap, south, east + gap + 0.05, north)
     assert all(g.distance(land) > 2 * gap for i, g in enumerate(shapes) if i != near)
