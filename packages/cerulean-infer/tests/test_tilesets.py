@@ -91,3 +91,5 @@ def test_service_bounds_are_exact_and_base_tiles_follow_given_bounds() -> None:
             transform = plan.transform(tile.window, k)
             assert (transform.c, transform.f) == pytest.approx(
                 (plan.service_bounds(tile)[0], plan.service_bounds(tile)[3]), abs=1e-12)
+            np.testing.assert_allclose(lattice.bounds(tile.window), plan.service_bounds(tile),
+                                       atol=0.5 * lattice.res, rtol=0)
