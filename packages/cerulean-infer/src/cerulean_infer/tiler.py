@@ -66,27 +66,36 @@ class ServingTiler:
     """
 
     def __init__(self, path: Path, dataset: Any, stack: ExitStack, margin: float) -> None:
-        reader_class = _rio_tiler()
+        self._reader = _rio_tiler()
         self.path = path
+        self.dataset = dataset
         self._stack = stack
+        with self._open() as reader:
+            self.bounds: Bounds = tuple(  # type: ignore[assignment]
+                float(v) for v in reader.get_geographic_bounds("EPSG:4326"))
+        self.footprint: Polygon = _outline(dataset).buffer(margin)
+
+    def _open(self) -> Any:
         with warnings.catch_warnings():
             # rio-tiler warns that a raster without overviews is slow; GRDs have none.
             warnings.simplefilter("ignore")
-            self.reader = stack.enter_context(reader_class(None, dataset=dataset))
-        self.bounds: Bounds = tuple(float(v) for v in self.reader.get_geographic_bounds(
-            "EPSG:4326"))  # type: ignore[assignment]
-        self.footprint: Polygon = _outline(dataset).buffer(margin)
+            return self._reader(None, dataset=self.dataset)
 
     def render(self, bounds: Bounds, width: int, height: int) -> np.ndarray:
         """VV (uint8, 0 = no data) over ``bounds`` (west, south, east, north), as the
-        service's tiler renders a ``width`` × ``height`` tile of them."""
+        service's tiler renders a ``width`` × ``height`` tile of them.
+
+        A ``Reader`` (and so its GCP ``WarpedVRT``) is made for each tile, as each of
+        the tiler's requests makes one: the warped blocks go with it, and GDAL's cache
+        keeps only the source blocks between tiles.
+        """
         from rasterio.crs import CRS
 
         wgs84 = CRS.from_epsg(4326)
-        with warnings.catch_warnings():
+        with self._open() as reader, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = self.reader.part(bounds, dst_crs=wgs84, bounds_crs=wgs84, width=width,
-                                     height=height, nodata=TILER_NODATA, indexes=1)
+            image = reader.part(bounds, dst_crs=wgs84, bounds_crs=wgs84, width=width,
+                                height=height, nodata=TILER_NODATA, indexes=1)
         image.rescale(in_range=(RESCALE,))
         out: np.ndarray = np.asarray(image.data[0], dtype=np.uint8)
         return out
