@@ -6,8 +6,9 @@
    rendered up front: each tile is rendered by the service's tiler at the service's
    bounds for it (:mod:`cerulean_infer.tiler`), aux channels on the tile's window.
 2. The tiles of every tileset that meet the footprint (:mod:`cerulean_infer.tilesets`)
-   are cut from that window (or rendered) in batches by a reader thread, so the next
-   batch is ready while the model runs on this one.
+   are cut from that window in batches by a reader thread, so the next batch is ready
+   while the model runs on this one (tiles the service's tiler renders are rendered
+   between model calls instead: its warp would compete with the model for the cores).
 3. Predictions are merged:
 
    - ``merge="ours"`` (default): UNet probabilities blended across tiles and tilesets
@@ -180,8 +181,14 @@ def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: n
     model_s = 0.0
     empty = 0
     bar = _progress(len(plan.tiles), progress, source.scene_id)
+    batches = _batches(plan, canvas, batch_size)
+    if source.tiler is None:
+        # Cutting tiles from the rendered canvas is cheap and overlaps the model well.
+        # The tiler's GCP warp is CPU work of its own: on a thread beside the model it
+        # slowed the model's calls more than it saved (measured on 2 cores).
+        batches = _prefetch(batches)
     try:
-        for batch in _prefetch(_batches(plan, canvas, batch_size)):
+        for batch in batches:
             keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
             empty += len(batch.tiles) - len(keep)
             if keep:
