@@ -4,9 +4,9 @@ The same GRD-like GeoTIFF (uint16, 210 GCPs; ``bench/infer_scene.py`` writes it)
 same UNet-ResNet34 bundle, each way in a fresh child process, in the same run:
 
 1. **ours**: ``predict_scene(merge="serving", georef="serving")``: every tile of the
-   service's three tilesets rendered by rio-tiler at the service's bounds on a reader
-   thread while the model runs (the file opened once, a ``Reader`` per tile), tiles
-   beyond the footprint not read, then the service's post-processing;
+   service's three tilesets rendered by rio-tiler at the service's bounds between model
+   calls (the file opened once, a ``Reader`` per tile), tiles beyond the footprint not
+   read, then the service's post-processing;
 2. **baseline**: the service's way minus HTTP: for each tile of its tilesets (morecantile
    base tiles over the tiler's bounds, offset tiles by its rule), a rio-tiler ``Reader``
    opened on the GRD (as each tiler request opens it), ``part`` at 512 × 512 with nodata
