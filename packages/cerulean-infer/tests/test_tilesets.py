@@ -73,3 +73,23 @@ def test_tileset_counts() -> None:
         tileset_offsets(0)
     with pytest.raises(SceneError, match="at most 3"):
         tileset_offsets(4, serving=True)
+
+
+def test_service_bounds_are_exact_and_base_tiles_follow_given_bounds() -> None:
+    """With the tiler's bounds, the plan's tiles are the service's, at its exact bounds
+    (the lattice windows are within half a pixel of them)."""
+    bounds = (55.1, 24.2, 57.9, 26.05)
+    lattice = model_lattice(ZOOM, SIZE)
+    offsets = tileset_offsets(3, serving=True)
+    swath = box(55.5, 24.5, 57.5, 25.8)  # the data: smaller than the tiler's bounds
+    plan = plan_tiles(lattice, SIZE, swath, offsets, bounds=bounds, exact=True)
+    for k, service in enumerate(_service_tilesets(bounds, offsets)):
+        expected = sorted(b for b in service if box(*b).intersects(swath))
+        exact = sorted(plan.service_bounds(t) for t in plan.tileset(k))
+        np.testing.assert_allclose(exact, expected, atol=1e-9, rtol=0)
+        for tile in plan.tileset(k):
+            transform = plan.transform(tile.window, k)
+            assert (transform.c, transform.f) == pytest.approx(
+                (plan.service_bounds(tile)[0], plan.service_bounds(tile)[3]), abs=1e-12)
+            np.testing.assert_allclose(lattice.bounds(tile.window), plan.service_bounds(tile),
+                                       atol=0.5 * lattice.res, rtol=0)

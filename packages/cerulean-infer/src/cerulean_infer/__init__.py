@@ -36,6 +36,13 @@ from cerulean_infer.postprocess import (
     write_geojson,
 )
 from cerulean_infer.presets import PRESETS, PostprocessPreset
+from cerulean_infer.reclassify import (
+    LAND_DISTANCE_M,
+    SeaIce,
+    read_polygons,
+    read_sea_ice,
+    reclassify_slicks,
+)
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
 from cerulean_infer.weights import load_state_file
@@ -79,6 +86,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "LAND_DISTANCE_M",
     "PRESETS",
     "BundleError",
     "BundleManifest",
@@ -97,6 +105,7 @@ __all__ = [
     "Runtime",
     "SceneError",
     "SceneResult",
+    "SeaIce",
     "ServingRow",
     "Slick",
     "TilePlan",
@@ -117,6 +126,9 @@ __all__ = [
     "postprocess_options",
     "predict_scene",
     "read_geojson",
+    "read_polygons",
+    "read_sea_ice",
+    "reclassify_slicks",
     "region_boxes",
     "serving_tile_slicks",
     "serving_tileset_slicks",

@@ -47,6 +47,7 @@ class ManyOptions:
     merge: str = "ours"
     georef: str = "spline"
     land: str | None = None
+    sea_ice: str | None = None
     batch_size: int | None = None
 
 
@@ -139,7 +140,8 @@ def run_scene(scene: str, target: str, options: ManyOptions,
             result = predictor.predict_scene(
                 scene, aux=options.aux, tilesets=options.tilesets,
                 merge=options.merge, georef=options.georef,
-                land=options.land, batch_size=options.batch_size,
+                land=options.land, sea_ice=options.sea_ice,
+                batch_size=options.batch_size,
                 thresholds=options.thresholds)
         write_scene_outputs(result, outputs, predictor.manifest, {"run": settings})
     except (CeruleanInferError, OSError) as exc:

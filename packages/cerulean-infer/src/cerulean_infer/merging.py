@@ -190,7 +190,7 @@ class SceneMerger:
         extent = grid_extent(self._pasted_tiles)
         rows, cols = extent.slices_in(self._pasted.window)
         raster = self._pasted.values[:, rows, cols]
-        transform = self.plan.lattice.transform(extent)
+        transform = self.plan.transform(extent, self._tileset)
         slicks = post.unet_slicks(raster, transform, self.classes, self.preset)
         self._per_tileset[self._tileset] = slicks
         self._pasted = None
@@ -202,7 +202,7 @@ class SceneMerger:
             self._instances.extend(PlacedInstance(i, tile.window.row, tile.window.col,
                                                   tile.tileset) for i in kept)
             return
-        transform = self.plan.lattice.transform(tile.window)
+        transform = self.plan.transform(tile.window, tile.tileset)
         self._per_tileset.setdefault(tile.tileset, []).extend(
             post.serving_tile_slicks(found, transform, self.classes, self.preset))
 

@@ -4,8 +4,8 @@ Settings travel with the outputs, as in cerulean-tiling and cerulean-coco builds
 
 - ``OUT/predict-many.json`` (written before any scene) holds the run's settings, all
   that decides a scene's GeoJSON: the model (by the SHA-256 of the file run), backend,
-  device kind, precision, classes, thresholds, merge, georef, tilesets, aux and land
-  sources. A rerun with other settings is refused, naming the keys that differ, unless
+  device kind, precision, classes, thresholds, merge, georef, tilesets, aux, land
+  and sea-ice sources. A rerun with other settings is refused, naming the keys that differ, unless
   ``overwrite``, which first removes the outputs the earlier run recorded (nothing else).
 - A scene is finished when its settings file (``<scene>.settings.json``, written after
   its GeoJSON) parses, carries this run's settings and the SHA-256 of the GeoJSON beside
@@ -48,6 +48,7 @@ def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
         "merge": options.merge, "georef": options.georef, "tilesets": options.tilesets,
         "aux": [_absolute_source(text) for text in options.aux],
         "land": None if options.land is None else str(Path(options.land).absolute()),
+        "sea_ice": None if options.sea_ice is None else str(Path(options.sea_ice).absolute()),
     }
     loaded: dict[str, Any] = json.loads(json.dumps(settings))
     return loaded

@@ -2,10 +2,13 @@
 
 1. The scene is opened at the model's resolution (:mod:`cerulean_infer.sources`) and
    rendered once onto the lattice window holding it, with any auxiliary channels the
-   model takes computed over the same window.
+   model takes computed over the same window. With ``georef="serving"`` nothing is
+   rendered up front: each tile is rendered by the service's tiler at the service's
+   bounds for it (:mod:`cerulean_infer.tiler`), aux channels on the tile's window.
 2. The tiles of every tileset that meet the footprint (:mod:`cerulean_infer.tilesets`)
    are cut from that window in batches by a reader thread, so the next batch is ready
-   while the model runs on this one.
+   while the model runs on this one (tiles the service's tiler renders are rendered
+   between model calls instead: its warp would compete with the model for the cores).
 3. Predictions are merged by :func:`cerulean_infer.merging.merge_scene`, the path
    cerulean-eval measures models through:
 
@@ -17,6 +20,8 @@
      array and polygonised, or Mask R-CNN instances filtered and polygonised per tile
      and stitched per tileset; then the three tilesets merged by polygon overlap (with
      one tileset there is nothing to merge, and that step is skipped).
+4. With a land mask or a sea-ice source, slicks are marked with the class the service
+   stores for them (:mod:`cerulean_infer.reclassify`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import numpy as np
 
 from cerulean_infer.errors import ChannelMismatchError, SceneError
 from cerulean_infer.merging import MERGE_MODES, merge_scene
+from cerulean_infer.reclassify import SeaIce, read_sea_ice, reclassify_slicks
 from cerulean_infer.records import Slick
 from cerulean_infer.sources import SceneSource, open_source
 from cerulean_infer.tilesets import (
@@ -48,8 +54,10 @@ from cerulean_infer.tilesets import (
 
 if TYPE_CHECKING:
     from affine import Affine
+    from shapely.geometry.base import BaseGeometry
 
     from cerulean_infer.predictor import Predictor, TilePredictions
+    from cerulean_infer.presets import PostprocessPreset
     from cerulean_tiling import ChannelSpec, Lattice, Window
 
 log = logging.getLogger(__name__)
@@ -103,7 +111,7 @@ def predict_scene(
     predictor: Predictor, scene: Path | str, *, aux: Sequence[ChannelSpec | str] = (),
     tilesets: int = 3, merge: str = "ours", georef: str = "spline",
     land: Path | str | None = None, batch_size: int | None = None, progress: bool = False,
-    thresholds: dict[str, float] | None = None,
+    thresholds: dict[str, float] | None = None, sea_ice: Path | str | None = None,
 ) -> SceneResult:
     """Predict the slicks of one scene.
 
@@ -113,14 +121,17 @@ def predict_scene(
         aux: sources of the model's auxiliary channels (``NAME=PATH``), by channel name.
         tilesets: how many offset tilesets (3 as the service; 1 = the base grid only).
         merge: ``ours`` (blended rasters, mask-overlap merging) or ``serving``.
-        georef: ``spline`` (GCP thin-plate spline) or ``affine`` (the service's placement).
-        land: a GeoJSON of land polygons; tiles wholly on land are skipped.
+        georef: ``spline`` (GCP thin-plate spline) or ``serving`` (the service's tiler).
+        land: a GeoJSON of land polygons; tiles wholly on land are skipped and slicks
+            within 1 km of land are marked ``LAND``, as the service stores them.
         batch_size: tiles per model call (None: the predictor's, 8 on CUDA, 1 on CPU).
         progress: show a progress bar.
         thresholds: overrides of the predictor's post-processing preset.
+        sea_ice: a sea-ice mask for the scene's date (raster or GeoJSON polygons, the
+            path may hold ``{date}``); slicks on it are marked ``SEA_ICE``.
 
     Raises:
-        SceneError: the scene, the land mask or an option is unusable.
+        SceneError: the scene, the land mask, the sea-ice mask or an option is unusable.
         ChannelMismatchError: the model needs an aux channel that was not given.
     """
     started = time.perf_counter()
@@ -136,17 +147,37 @@ def predict_scene(
     lattice = model_lattice(manifest.zoom, manifest.tile_size)
     land_geometry = read_land(Path(land)) if land is not None else None
     source = open_source(scene, lattice.res, georef)
-    plan = plan_tiles(lattice, manifest.tile_size, source.footprint,
-                      tileset_offsets(tilesets, serving=merge == "serving"), land_geometry)
-    image, canvas = _render(source, plan, specs)
+    try:
+        ice = read_sea_ice(sea_ice, source.parsed_id) if sea_ice is not None else None
+        plan = plan_tiles(lattice, manifest.tile_size, source.footprint,
+                          tileset_offsets(tilesets, serving=merge == "serving"),
+                          land_geometry, bounds=source.bounds,
+                          exact=source.tiler is not None)
+        image, canvas = (_tiler_canvas if source.tiler is not None else _render)(
+            source, plan, specs)
+        return _predict(predictor, source, plan, image, canvas, started, batch_size, progress,
+                        chosen, land_geometry, ice, {
+                            "scene": str(scene), "scene_id": source.scene_id,
+                            "merge": merge, "georef": georef, "tilesets": tilesets,
+                            "offsets": list(plan.offsets), "batch_size": batch_size,
+                            "land": str(land) if land is not None else None,
+                            "sea_ice": str(ice.path) if ice is not None else None,
+                            "aux": [str(s) for s in specs if s is not None],
+                            "decimation": source.decimation,
+                            "predictor": {**predictor.describe(), "preset": vars(chosen)}})
+    finally:
+        source.close()
+
+
+def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: np.ndarray,
+             canvas: _Canvas | _TilerCanvas, started: float, batch_size: int, progress: bool,
+             chosen: PostprocessPreset, land: BaseGeometry | None, ice: SeaIce | None,
+             settings: dict[str, Any]) -> SceneResult:
+    """Run the planned tiles through the model and merge them (see the module docstring)."""
+    manifest = predictor.manifest
+    lattice = plan.lattice
+    merge = settings["merge"]
     timings = {"read": time.perf_counter() - started}
-    settings = {
-        "scene": str(scene), "scene_id": source.scene_id, "merge": merge, "georef": georef,
-        "tilesets": tilesets, "offsets": list(plan.offsets), "batch_size": batch_size,
-        "land": str(land) if land is not None else None,
-        "aux": [str(s) for s in specs if s is not None], "decimation": source.decimation,
-        "predictor": {**predictor.describe(), "preset": vars(chosen)},
-    }
     model_s = 0.0
     empty = 0
     last_tile = 0.0
@@ -154,7 +185,13 @@ def predict_scene(
 
     def predicted() -> Iterator[tuple[list[PlacedTile], TilePredictions]]:
         nonlocal model_s, empty, last_tile
-        for batch in _prefetch(_batches(plan, canvas, batch_size)):
+        batches = _batches(plan, canvas, batch_size)
+        if source.tiler is None:
+            # Cutting tiles from the rendered canvas is cheap and overlaps the model well.
+            # The tiler's GCP warp is CPU work of its own: on a thread beside the model
+            # it slowed the model's calls more than it saved (measured on 2 cores).
+            batches = _prefetch(batches)
+        for batch in batches:
             keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
             empty += len(batch.tiles) - len(keep)
             if keep:
@@ -173,9 +210,11 @@ def predict_scene(
         if bar is not None:
             bar.close()
     timings["model"] = model_s
-    timings["postprocess"] = time.perf_counter() - last_tile
     settings["ensemble"] = merged.ensemble
     slicks, probabilities = merged.slicks, merged.probabilities
+    if land is not None or ice is not None:
+        slicks = reclassify_slicks(slicks, land=land, sea_ice=ice)
+    timings["postprocess"] = time.perf_counter() - last_tile
     timings["total"] = time.perf_counter() - started
     return SceneResult(
         scene_id=source.scene_id, slicks=slicks, probabilities=probabilities,
@@ -217,13 +256,13 @@ class _Canvas:
     window: Window
     planes: np.ndarray
 
-    def cut(self, tile: Window) -> np.ndarray:
-        rows, cols = tile.slices_in(self.window)
+    def cut(self, tile: PlacedTile) -> np.ndarray:
+        rows, cols = tile.window.slices_in(self.window)
         return self.planes[:, rows, cols]
 
 
-def _render(source: SceneSource, plan: TilePlan,
-            specs: list[ChannelSpec | None]) -> tuple[np.ndarray, _Canvas]:
+def _render(source: SceneSource, plan: TilePlan, specs: list[ChannelSpec | None]
+            ) -> tuple[np.ndarray, _Canvas | _TilerCanvas]:
     """The scene's VV on its own window, and every channel over all tiles' window."""
     from cerulean_tiling import CeruleanTilingError, aux_channel, parse_scene_id
 
@@ -253,16 +292,67 @@ def _render(source: SceneSource, plan: TilePlan,
 _ANONYMOUS_SCENE_ID = "S1A_IW_GRDH_1SDV_20200101T000000_20200101T000001_000000_000000_0000"
 
 
-def _batches(plan: TilePlan, canvas: _Canvas, batch_size: int) -> Iterator[_Batch]:
+class _TilerCanvas:
+    """Tiles rendered one by one by the service's tiler, at the service's bounds.
+
+    ``image`` (the scene's VV on its window, for overlays) fills with tileset 0's tiles
+    as they are rendered; it is complete once every tile has been cut.
+    """
+
+    def __init__(self, source: SceneSource, plan: TilePlan,
+                 specs: list[ChannelSpec | None]) -> None:
+        self.source = source
+        self.plan = plan
+        self.specs = specs
+        self.image = np.zeros((plan.scene_window.height, plan.scene_window.width),
+                              dtype=np.uint8)
+
+    def cut(self, tile: PlacedTile) -> np.ndarray:
+        from cerulean_tiling import CeruleanTilingError, aux_channel, parse_scene_id
+
+        assert self.source.tiler is not None
+        size = self.plan.tile_size
+        vv = self.source.tiler.render(self.plan.service_bounds(tile), size, size)
+        planes = np.empty((len(self.specs), size, size), dtype=np.uint8)
+        scene_id = self.source.parsed_id or parse_scene_id(_ANONYMOUS_SCENE_ID)
+        for index, spec in enumerate(self.specs):
+            if spec is None:
+                planes[index] = vv
+                continue
+            try:
+                planes[index] = aux_channel(spec, self.plan.lattice, tile.window, scene_id)
+            except CeruleanTilingError as exc:
+                raise SceneError(str(exc)) from None
+        if tile.tileset == 0:
+            part = tile.window.intersection(self.plan.scene_window)
+            if part is not None:
+                self.image[part.slices_in(self.plan.scene_window)] = \
+                    vv[part.slices_in(tile.window)]
+        return planes
+
+
+def _tiler_canvas(source: SceneSource, plan: TilePlan, specs: list[ChannelSpec | None]
+                  ) -> tuple[np.ndarray, _Canvas | _TilerCanvas]:
+    for spec in specs:
+        if spec is not None and spec.source and "{" in spec.source \
+                and source.parsed_id is None:
+            raise SceneError(f"{source.path}: aux path {spec.source} needs a Sentinel-1 "
+                             "scene id, and the scene's name is not one")
+    canvas = _TilerCanvas(source, plan, specs)
+    return canvas.image, canvas
+
+
+def _batches(plan: TilePlan, canvas: _Canvas | _TilerCanvas,
+             batch_size: int) -> Iterator[_Batch]:
     """The plan's tiles in order, ``batch_size`` at a time, each batch one tileset's."""
     current: list[PlacedTile] = []
     for tile in plan.tiles:
         if current and (len(current) == batch_size or current[-1].tileset != tile.tileset):
-            yield _Batch(current, np.stack([canvas.cut(t.window) for t in current]))
+            yield _Batch(current, np.stack([canvas.cut(t) for t in current]))
             current = []
         current.append(tile)
     if current:
-        yield _Batch(current, np.stack([canvas.cut(t.window) for t in current]))
+        yield _Batch(current, np.stack([canvas.cut(t) for t in current]))
 
 
 _DONE = object()

@@ -15,10 +15,11 @@ window of the model's lattice (the WorldCRS84Quad pixel grid at the model's zoom
 - **Georeferenced raster** (a CRS and a transform, no GCPs): reprojected onto each window.
 
 Radar-geometry scenes are placed by cerulean-tiling's thin-plate-spline georeference of
-the GCPs (``georef="spline"``, within a pixel of the GCPs), or by one affine transform
-fitted to the GCPs by least squares (``georef="affine"``), the ``from_gcps`` placement
-the serving service's tiler uses: kilometres off at the corners of a real scene, kept
-for comparing with production.
+the GCPs (``georef="spline"``, the default: within a pixel of every GCP), or exactly as
+the serving service places them (``georef="serving"``): every tile rendered by rio-tiler
+at the service's tile bounds, which GDAL warps through a polynomial fitted to the GCPs
+(:mod:`cerulean_infer.tiler`). A serving source renders tiles on demand and holds no
+image of its own.
 """
 
 from __future__ import annotations
@@ -36,12 +37,15 @@ from cerulean_infer.errors import SceneError
 if TYPE_CHECKING:
     from shapely.geometry import Polygon
 
-    from cerulean_tiling import GCPSet, Georeference, Lattice, SceneId, Window
+    from cerulean_infer.tiler import ServingTiler
+    from cerulean_tiling import Bounds, GCPSet, Georeference, Lattice, SceneId, Window
 
 log = logging.getLogger(__name__)
 
-GeorefMode = Literal["spline", "affine"]
-GEOREF_MODES = ("spline", "affine")
+GeorefMode = Literal["spline", "serving"]
+GEOREF_MODES = ("spline", "serving")
+SERVING_MARGIN_PIXELS = 64
+"""Lattice pixels the serving footprint is grown by before tiles beyond it go unread."""
 STRIP_ROWS = 256
 GDAL_CACHE_MB = 64
 _RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".jp2")
@@ -60,6 +64,8 @@ class SceneSource:
         georef: the georeference of ``image`` (radar scenes), else None.
         decimation: how many source pixels one pixel of ``image`` averages, per axis.
         raster_path: the georeferenced raster to reproject (raster scenes), else None.
+        tiler: the service's tiler over the scene (``georef="serving"``), else None;
+            close the source when done with it.
     """
 
     path: Path
@@ -70,20 +76,31 @@ class SceneSource:
     georef: Georeference | None = None
     decimation: int = 1
     raster_path: Path | None = None
+    tiler: ServingTiler | None = None
 
     @property
-    def bounds(self) -> tuple[float, float, float, float]:
+    def bounds(self) -> Bounds:
+        """The scene's lon/lat bounds: the service tiler's for a serving source."""
+        if self.tiler is not None:
+            return self.tiler.bounds
         west, south, east, north = self.footprint.bounds
         return (float(west), float(south), float(east), float(north))
 
     def render(self, lattice: Lattice, window: Window) -> np.ndarray:
         """VV (uint8, 0 = no data) of this scene on ``window`` of ``lattice``."""
+        if self.tiler is not None:
+            return self.tiler.render(lattice.bounds(window), window.width, window.height)
         if self.image is not None and self.georef is not None:
             from cerulean_tiling import warp_image
 
             return warp_image(self.image, self.georef, lattice, window)
         assert self.raster_path is not None
         return _reproject(self.raster_path, lattice, window)
+
+    def close(self) -> None:
+        """Release the files a serving source holds open (a no-op otherwise)."""
+        if self.tiler is not None:
+            self.tiler.close()
 
 
 def open_source(path: Path | str, resolution: float, georef: str = "spline") -> SceneSource:
@@ -92,38 +109,30 @@ def open_source(path: Path | str, resolution: float, georef: str = "spline") -> 
     Args:
         path: a GRD GeoTIFF with GCPs, a scene folder, or a georeferenced raster.
         resolution: the model lattice's pixel size in degrees.
-        georef: ``spline`` (TPS through the GCPs) or ``affine`` (the service's placement).
+        georef: ``spline`` (TPS through the GCPs) or ``serving`` (the service's tiler).
 
     Raises:
         SceneError: the scene cannot be read or georeferenced (the message names it).
+        MissingExtraError: ``serving`` without rio-tiler installed.
     """
     from cerulean_tiling import CeruleanTilingError
 
+    if georef == "affine":
+        raise SceneError("georef 'affine' matched no real placement and is gone: the "
+                         "service's tiler warps through the GCPs; use georef 'serving'")
     if georef not in GEOREF_MODES:
         raise SceneError(f"georef {georef!r} is not one of {', '.join(GEOREF_MODES)}")
     path = Path(path)
     try:
+        if georef == "serving":
+            return _serving_source(path, resolution * SERVING_MARGIN_PIXELS)
         if path.is_dir():
-            return _open_folder(path, resolution, georef)
+            return _open_folder(path, resolution)
         if not path.is_file():
             raise SceneError(f"{path}: no such scene file or folder")
-        return _open_raster(path, resolution, georef)
+        return _open_raster(path, resolution)
     except CeruleanTilingError as exc:
         raise SceneError(str(exc)) from None
-
-
-def affine_gcps(gcps: GCPSet) -> GCPSet:
-    """The GCPs moved onto the least-squares affine fit through them.
-
-    A thin-plate spline through points that lie on an affine map is that affine map
-    (its bending weights vanish), so :class:`cerulean_tiling.Georeference` fitted to
-    these GCPs places the raster exactly as one affine geotransform would, the way
-    GDAL's and rasterio's ``from_gcps`` compute it.
-    """
-    design = np.column_stack([np.ones(len(gcps)), gcps.cols, gcps.rows])
-    coef, *_ = np.linalg.lstsq(design, np.column_stack([gcps.lon, gcps.lat]), rcond=None)
-    fitted = design @ coef
-    return replace(gcps, lon=fitted[:, 0], lat=fitted[:, 1])
 
 
 def decimation_factor(gcps: GCPSet, resolution: float) -> int:
@@ -143,24 +152,19 @@ def decimation_factor(gcps: GCPSet, resolution: float) -> int:
     return max(1, math.floor(math.sqrt(gcps.width * gcps.height / lattice_pixels)))
 
 
-def _georeference(gcps: GCPSet, mode: str) -> Georeference:
-    from cerulean_tiling import Georeference
-
-    return Georeference.from_gcps(affine_gcps(gcps) if mode == "affine" else gcps)
-
-
-def _radar_source(path: Path, image: np.ndarray, gcps: GCPSet, factor: int,
-                  mode: str) -> SceneSource:
+def _radar_source(path: Path, image: np.ndarray, gcps: GCPSet, factor: int) -> SceneSource:
     from shapely.geometry import Polygon
 
-    georef = _georeference(gcps, mode)
+    from cerulean_tiling import Georeference
+
+    georef = Georeference.from_gcps(gcps)
     footprint = Polygon(georef.footprint())
     scene_id, parsed = _scene_id(path)
     return SceneSource(path, scene_id, parsed, footprint, image=image, georef=georef,
                        decimation=factor)
 
 
-def _open_folder(path: Path, resolution: float, mode: str) -> SceneSource:
+def _open_folder(path: Path, resolution: float) -> SceneSource:
     from PIL import Image, UnidentifiedImageError
 
     from cerulean_tiling import open_scene
@@ -180,7 +184,7 @@ def _open_folder(path: Path, resolution: float, mode: str) -> SceneSource:
         raise SceneError(f"{folder.background}: unreadable background ({exc})") from None
     if factor > 1:
         gcps = _reduced(gcps, image.shape[1], image.shape[0], factor)
-    return _radar_source(path, image, gcps, factor, mode)
+    return _radar_source(path, image, gcps, factor)
 
 
 def _reduced(gcps: GCPSet, width: int, height: int, factor: int) -> GCPSet:
@@ -188,7 +192,7 @@ def _reduced(gcps: GCPSet, width: int, height: int, factor: int) -> GCPSet:
                    width=width, height=height)
 
 
-def _open_raster(path: Path, resolution: float, mode: str) -> SceneSource:
+def _open_raster(path: Path, resolution: float) -> SceneSource:
     import rasterio
     from rasterio.errors import RasterioIOError
 
@@ -197,7 +201,7 @@ def _open_raster(path: Path, resolution: float, mode: str) -> SceneSource:
             has_gcps = bool(src.gcps[0])
             georeferenced = src.crs is not None and not src.transform.is_identity
             if has_gcps:
-                return _open_grd(path, src, resolution, mode)
+                return _open_grd(path, src, resolution)
     except RasterioIOError as exc:
         raise SceneError(f"{path}: cannot open raster ({_first_line(exc)})") from None
     if not georeferenced:
@@ -205,7 +209,7 @@ def _open_raster(path: Path, resolution: float, mode: str) -> SceneSource:
     return _georeferenced_source(path)
 
 
-def _open_grd(path: Path, src: Any, resolution: float, mode: str) -> SceneSource:
+def _open_grd(path: Path, src: Any, resolution: float) -> SceneSource:
     import rasterio
     from rasterio.enums import Resampling
     from rasterio.windows import Window
@@ -226,7 +230,33 @@ def _open_grd(path: Path, src: Any, resolution: float, mode: str) -> SceneSource
             np.clip(strip, 0, 255, out=strip)
             image[row:row + rows] = strip
     log.info("%s: read %dx%d at 1/%d resolution", path, width, height, factor)
-    return _radar_source(path, image, _reduced(gcps, width, height, factor), factor, mode)
+    return _radar_source(path, image, _reduced(gcps, width, height, factor), factor)
+
+
+def _serving_source(path: Path, margin: float) -> SceneSource:
+    """The scene opened by the service's tiler: the GRD or raster itself, or a folder's
+    Background.png at its own resolution with the GCPs scaled to it."""
+    from PIL import Image, UnidentifiedImageError
+
+    from cerulean_infer.tiler import open_tiler
+    from cerulean_tiling import open_scene
+
+    if path.is_dir():
+        folder = open_scene(path)
+        try:
+            with Image.open(folder.background) as png:
+                image = np.asarray(png if png.mode == "L" else png.convert("L"),
+                                   dtype=np.uint8)
+        except (OSError, UnidentifiedImageError) as exc:
+            raise SceneError(f"{folder.background}: unreadable background ({exc})") from None
+        gcps = folder.gcps.scaled_to(image.shape[1], image.shape[0])
+        tiler = open_tiler(path, image, gcps, margin=margin)
+    elif path.is_file():
+        tiler = open_tiler(path, margin=margin)
+    else:
+        raise SceneError(f"{path}: no such scene file or folder")
+    scene_id, parsed = _scene_id(path)
+    return SceneSource(path, scene_id, parsed, tiler.footprint, tiler=tiler)
 
 
 def _georeferenced_source(path: Path) -> SceneSource:
@@ -270,5 +300,5 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-__all__ = ["GEOREF_MODES", "GeorefMode", "SceneSource", "affine_gcps", "decimation_factor",
-           "open_source"]
+__all__ = ["GEOREF_MODES", "SERVING_MARGIN_PIXELS", "GeorefMode", "SceneSource",
+           "decimation_factor", "open_source"]

@@ -8,26 +8,31 @@ the base tiles: each offset tile's longitudes run from ``o`` into tile ``x − 1
 ``o`` into tile ``x`` (east by ``o``, starting one column west of the base tiles), its
 latitudes ``o`` of a tile north of base row ``y``, rows running one past the last base
 row. Shifts are rounded to whole lattice pixels (the service's 0.33 of 512 px is
-168.96 px, 0.66 is 337.92 px; its tiler resamples those 0.04 and 0.08 px away).
+168.96 px, 0.66 is 337.92 px): predictions are placed on the lattice at the rounded
+windows, while the service's tiler renders each tile at its exact bounds
+(:meth:`TilePlan.service_bounds`), 0.04 and 0.08 px away.
 
-Tiles that do not meet the scene footprint (the swath, not its bounding box), or lie
-wholly on land when a land mask is given, are skipped: they hold no data to predict.
+The base tiles are those meeting the scene's bounds: the footprint's, or the bounds the
+service's tiler reports (``bounds``, with ``georef="serving"``). Tiles that do not meet
+the scene footprint (the swath, not its bounding box), or lie wholly on land when a land
+mask is given, are skipped: they hold no data to predict (the service drops tiles with
+no data after reading them, and tiles on land before).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cerulean_infer.errors import SceneError
 
 if TYPE_CHECKING:
+    from affine import Affine
     from shapely.geometry import Polygon
     from shapely.geometry.base import BaseGeometry
 
-    from cerulean_tiling import Lattice, Window
+    from cerulean_tiling import Bounds, Lattice, Window
 
 SERVING_OFFSETS = (0.0, 0.33, 0.66)
 """The service's tileset offsets, in tiles."""
@@ -54,6 +59,8 @@ class TilePlan:
         tiles: the tiles kept, tileset-major, row-major inside a tileset.
         scene_window: the lattice window holding the scene's bounds (the merged raster).
         skipped: tiles dropped as outside the footprint or on land.
+        exact: tiles are rendered at the service's exact bounds (``georef="serving"``),
+            not cut from the lattice at their rounded windows.
     """
 
     lattice: Lattice
@@ -62,9 +69,35 @@ class TilePlan:
     tiles: tuple[PlacedTile, ...]
     scene_window: Window
     skipped: int
+    exact: bool = False
 
     def tileset(self, k: int) -> list[PlacedTile]:
         return [t for t in self.tiles if t.tileset == k]
+
+    def service_bounds(self, tile: PlacedTile) -> Bounds:
+        """The tile's exact bounds as the service asks its tiler for them.
+
+        The lattice window is shifted by ``round(o · tile_size)`` pixels; the service's
+        tile by ``o · tile_size``: the difference moves it east and north alike.
+        """
+        delta = self._delta(tile.tileset)
+        west, south, east, north = self.lattice.bounds(tile.window)
+        return (west + delta, south + delta, east + delta, north + delta)
+
+    def transform(self, window: Window, tileset: int) -> Affine:
+        """Pixel → lon/lat of ``window`` of tileset ``tileset`` as its tiles were made:
+        the lattice's, or (``exact``) moved onto the service's bounds."""
+        from affine import Affine
+
+        transform = self.lattice.transform(window)
+        if not self.exact:
+            return transform
+        delta = self._delta(tileset)
+        return Affine.translation(delta, delta) * transform
+
+    def _delta(self, tileset: int) -> float:
+        shift = self.offsets[tileset] * self.tile_size
+        return (shift - round(shift)) * self.lattice.res
 
 
 def tileset_offsets(count: int, serving: bool = False) -> tuple[float, ...]:
@@ -92,14 +125,25 @@ def model_lattice(zoom: int, tile_size: int) -> Lattice:
 
 
 def plan_tiles(lattice: Lattice, tile_size: int, footprint: Polygon,
-               offsets: tuple[float, ...], land: BaseGeometry | None = None) -> TilePlan:
-    """The tiles of every tileset that meet ``footprint`` and are not wholly on land."""
+               offsets: tuple[float, ...], land: BaseGeometry | None = None,
+               bounds: Bounds | None = None, exact: bool = False) -> TilePlan:
+    """The tiles of every tileset that meet ``footprint`` and are not wholly on land.
+
+    Args:
+        lattice: the model's pixel grid.
+        tile_size: tile side in pixels.
+        footprint: the scene's outline; tiles not meeting it are skipped.
+        offsets: each tileset's shift in tiles.
+        land: land polygons; tiles wholly inside are skipped.
+        bounds: the bounds the base tiles are laid over (default: the footprint's).
+        exact: the tiles will be rendered at the service's exact bounds.
+    """
     from shapely import prepared
     from shapely.geometry import box
 
     from cerulean_tiling import Window
 
-    west, south, east, north = footprint.bounds
+    west, south, east, north = bounds if bounds is not None else footprint.bounds
     scene = lattice.window_for((west, south, east, north))
     x0, y0 = scene.col // tile_size, scene.row // tile_size
     x1 = (scene.col + scene.width - 1) // tile_size
@@ -122,7 +166,7 @@ def plan_tiles(lattice: Lattice, tile_size: int, footprint: Polygon,
                     skipped += 1
                     continue
                 tiles.append(PlacedTile(k, i, j, window))
-    return TilePlan(lattice, tile_size, tuple(offsets), tuple(tiles), scene, skipped)
+    return TilePlan(lattice, tile_size, tuple(offsets), tuple(tiles), scene, skipped, exact)
 
 
 def read_land(path: Path) -> BaseGeometry:
@@ -131,29 +175,9 @@ def read_land(path: Path) -> BaseGeometry:
     Raises:
         SceneError: the file is missing, not GeoJSON, or holds no polygon.
     """
-    from shapely.geometry import shape
-    from shapely.ops import unary_union
+    from cerulean_infer.reclassify import read_polygons
 
-    try:
-        doc: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SceneError(f"{path}: no such land mask file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SceneError(f"{path}: not a readable GeoJSON land mask ({exc})") from None
-    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        geometries = [f.get("geometry") for f in doc.get("features", [])]
-    elif isinstance(doc, dict) and doc.get("type") == "Feature":
-        geometries = [doc.get("geometry")]
-    else:
-        geometries = [doc]
-    try:
-        shapes = [shape(g) for g in geometries if g]
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise SceneError(f"{path}: not a GeoJSON geometry ({exc})") from None
-    polygons = [s for s in shapes if s.geom_type in ("Polygon", "MultiPolygon")]
-    if not polygons:
-        raise SceneError(f"{path}: the land mask holds no polygon")
-    return unary_union(polygons)
+    return read_polygons(path, "land mask")
 
 
 def grid_extent(tiles: list[PlacedTile]) -> Window:

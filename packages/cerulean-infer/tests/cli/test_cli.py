@@ -64,11 +64,11 @@ def test_serving_model_on_the_cli(dark_bundle: Path, small_scenes: list[Syntheti
     out = tmp_path / "prod.geojson"
     code, _, err = _run(["predict", str(small_scenes[0].path), "--bundle",
                          str(dark_bundle / "model.ts"), "--model-row", str(row), "--merge",
-                         "serving", "--georef", "affine", "-o", str(out), "--no-progress"],
+                         "serving", "--georef", "serving", "-o", str(out), "--no-progress"],
                         capsys)
     assert code == 0, err
     settings = json.loads((tmp_path / "prod.settings.json").read_text())
-    assert settings["georef"] == "affine" and settings["offsets"] == [0.0, 0.33, 0.66]
+    assert settings["georef"] == "serving" and settings["offsets"] == [0.0, 0.33, 0.66]
     assert json.loads(out.read_text())["features"]
 
 
@@ -84,6 +84,18 @@ def test_one_serving_tileset_keeps_its_slicks(dark_bundle: Path,
     assert "one tileset: the service's tileset ensemble was skipped" in stdout
     assert json.loads(out.read_text())["features"]
     assert json.loads((tmp_path / "one.settings.json").read_text())["ensemble"] is False
+
+
+def test_affine_georef_is_refused_pointing_at_serving(
+        dark_bundle: Path, small_scenes: list[SyntheticScene], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x.geojson"
+    code, _, err = _run(["predict", str(small_scenes[0].path), "--bundle", str(dark_bundle),
+                         "--georef", "affine", "-o", str(out), "--no-progress"], capsys)
+    assert code == 2
+    lines = [line for line in err.strip().splitlines() if line]
+    assert len(lines) == 1 and "--georef serving" in lines[0]
+    assert not out.exists()
 
 
 def _preset():  # type: ignore[no-untyped-def]

@@ -53,6 +53,17 @@ def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def check_georef(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``spline`` or ``serving``; the old ``affine`` is refused with where to go instead."""
+    if value == "affine":
+        raise click.BadParameter("'affine' matched no real placement and is gone: the "
+                                 "service's tiler warps through the GCPs; use "
+                                 "--georef serving")
+    if value not in ("spline", "serving"):
+        raise click.BadParameter(f"{value!r} is not one of 'spline', 'serving'")
+    return value
+
+
 def model_options(func: F) -> F:
     """--bundle, --model-row, --device, --backend."""
     decorators = [
@@ -108,7 +119,7 @@ def postprocess_options(merge_default: str = "ours",
 
 
 def scene_options(func: F) -> F:
-    """--aux, --batch-size, --georef, --tilesets, --land, --progress."""
+    """--aux, --batch-size, --georef, --tilesets, --land, --sea-ice, --progress."""
     decorators = [
         click.option("--aux", multiple=True, metavar="NAME=PATH",
                      help="Source of an auxiliary channel the model takes, as in "
@@ -117,14 +128,20 @@ def scene_options(func: F) -> F:
         click.option("--batch-size", type=click.IntRange(min=1), default=None,
                      help="Tiles per model call [default: 8 on CUDA, 1 on CPU, where a "
                           "bigger batch is no faster and costs ~300 MB a tile]."),
-        click.option("--georef", type=click.Choice(["spline", "affine"]), default="spline",
-                     show_default=True,
-                     help="spline: thin-plate spline through the GCPs; affine: the "
-                          "service's affine GCP fit (km off at scene corners)."),
+        click.option("--georef", default="spline", show_default=True, callback=check_georef,
+                     metavar="[spline|serving]",
+                     help="spline: thin-plate spline through the GCPs; serving: each tile "
+                          "rendered by rio-tiler as the service's tiler renders it "
+                          "(GDAL's GCP polynomial; needs cerulean-infer[serving])."),
         click.option("--tilesets", type=click.IntRange(min=1), default=3, show_default=True,
                      help="Offset tilesets (shifted by 1/N of a tile; the service runs 3)."),
         click.option("--land", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="GeoJSON land polygons: tiles wholly on land are skipped."),
+                     help="GeoJSON land polygons: tiles wholly on land are skipped, and "
+                          "slicks within 1 km of land get stored_class LAND."),
+        click.option("--sea-ice", metavar="PATH",
+                     help="Sea-ice mask for the scene's date (GeoJSON polygons, or a "
+                          "raster with a CRS whose nonzero pixels are ice; {date} is "
+                          "the scene's YYYYMMDD): slicks on it get stored_class SEA_ICE."),
         progress_option,
     ]
     for decorator in reversed(decorators):
@@ -132,4 +149,5 @@ def scene_options(func: F) -> F:
     return func
 
 
-__all__ = ["model_options", "parse_thresholds", "postprocess_options", "scene_options"]
+__all__ = ["check_georef", "model_options", "parse_thresholds", "postprocess_options",
+           "scene_options"]

@@ -36,7 +36,8 @@ from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outp
 def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, device: str,
             backend: str, postprocess: str | None, thresholds: tuple[str, ...],
             aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str, tilesets: int,
-            land: Path | None, progress: bool | None, overlay: Path | None,
+            land: Path | None, sea_ice: str | None, progress: bool | None,
+            overlay: Path | None,
             probabilities: Path | None, probabilities_dtype: str) -> None:
     """Predict slick polygons over SCENE.
 
@@ -47,10 +48,10 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
     Examples:
       cerulean-infer predict S1A_IW_GRDH_...tif --bundle unet.bundle -o slicks.geojson
       cerulean-infer predict scene/ --bundle model.pt --model-row row.json \\
-          --merge serving --georef affine -o production.geojson
+          --merge serving --georef serving -o production.geojson
     """
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
-                       batch_size, merge, georef, tilesets, land)
+                       batch_size, merge, georef, tilesets, land, sea_ice)
     outputs = SceneOutputs(output, overlay, probabilities,
                            probabilities_dtype)  # type: ignore[arg-type]
     check_outputs(outputs)
@@ -60,7 +61,8 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
                                  "raster", param_hint="--probabilities")
     result = predictor.predict_scene(
         scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
-        batch_size=batch_size, progress=_progress(progress), thresholds=options.thresholds)
+        sea_ice=sea_ice, batch_size=batch_size, progress=_progress(progress),
+        thresholds=options.thresholds)
     write_scene_outputs(result, outputs, predictor.manifest,
                         {"outputs": {"geojson": str(output), "overlay": _str(overlay),
                                      "probabilities": _str(probabilities)}})
@@ -89,7 +91,8 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
                          model_row: Path | None, device: str, backend: str,
                          postprocess: str | None, thresholds: tuple[str, ...],
                          aux: tuple[str, ...], batch_size: int | None, merge: str, georef: str,
-                         tilesets: int, land: Path | None, progress: bool | None,
+                         tilesets: int, land: Path | None, sea_ice: str | None,
+                         progress: bool | None,
                          overwrite: bool, scheduler: str | None, workers: int) -> None:
     """Predict many SCENES on dask into the folder OUTPUT.
 
@@ -103,7 +106,7 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
       cerulean-infer predict-many scenes/*.tif --bundle unet.bundle -o predictions/
     """
     options = _options(bundle, model_row, device, backend, postprocess, thresholds, aux,
-                       batch_size, merge, georef, tilesets, land)
+                       batch_size, merge, georef, tilesets, land, sea_ice)
     _quiet_dask()
     outcomes = predict_many(list(scenes), output, options, overwrite=overwrite,
                             scheduler=scheduler, workers=workers,
@@ -138,11 +141,11 @@ def _progress(progress: bool | None) -> bool:
 def _options(bundle: Path, model_row: Path | None, device: str, backend: str,
              postprocess: str | None, thresholds: tuple[str, ...], aux: tuple[str, ...],
              batch_size: int | None, merge: str, georef: str, tilesets: int,
-             land: Path | None) -> ManyOptions:
+             land: Path | None, sea_ice: str | None) -> ManyOptions:
     return ManyOptions(
         bundle=str(bundle), model_row=_str(model_row), device=device, backend=backend,
         postprocess=postprocess, thresholds=parse_thresholds(thresholds), aux=aux,
-        tilesets=tilesets, merge=merge, georef=georef, land=_str(land),
+        tilesets=tilesets, merge=merge, georef=georef, land=_str(land), sea_ice=sea_ice,
         batch_size=batch_size)
 
 
