@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
-from infer_doubles import TEST_TILE, TEST_ZOOM, grd_gcps, scene_as_grd, write_grd
+from infer_doubles import TEST_TILE, TEST_ZOOM, scene_as_grd, write_grd
 from rasterio.transform import from_bounds
 
 from cerulean_infer import SceneError, merge_tilesets_serving, unet_slicks
 from cerulean_infer.scene import _TilerCanvas
 from cerulean_infer.sources import open_source
 from cerulean_infer.tilesets import SERVING_OFFSETS, model_lattice, plan_tiles
-from cerulean_tiling import GCPSet, Georeference, SyntheticScene
+from cerulean_tiling import GCPSet, Georeference, SyntheticScene, grd_gcps
 
 rio_tiler = pytest.importorskip("rio_tiler", reason="the serving extra (rio-tiler)")
 morecantile = pytest.importorskip("morecantile")

@@ -156,12 +156,14 @@ def _score_geojson(dataset: CocoDataset, path: Path, classes: ClassMap, config: 
 
 
 def _geojson_slicks(path: Path, classes: ClassMap) -> list[tuple[MapSlick, Slick]]:
-    """Each feature as scored (class index, scene) and as written (every property)."""
+    """Each feature as scored (class index, scene, checked and repaired geometry) and as
+    written (every property); the written slick carries the geometry that is scored."""
     scored = read_predicted_slicks(path, classes)
     written = read_geojson(path, classes.names)
     if len(scored) != len(written):
         raise PredictionsError(f"{path}: {len(written)} features read, {len(scored)} scored")
-    return [(m, replace(s, inf_idx=m.label, class_name=classes.names[m.label]))
+    return [(m, replace(s, geometry=m.geometry, inf_idx=m.label,
+                        class_name=classes.names[m.label]))
             for m, s in zip(scored, written, strict=True)]
 
 

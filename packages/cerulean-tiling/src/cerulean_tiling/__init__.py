@@ -90,7 +90,7 @@ from cerulean_tiling.geo.warp import warp_image, warp_mask
 from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relative, utf8_path
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
-from cerulean_tiling.synthetic.grd import write_synthetic_grd
+from cerulean_tiling.synthetic.grd import grd_gcps, write_synthetic_grd
 from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
 from cerulean_tiling.tiles.aux_channels import aux_channel
 from cerulean_tiling.tiles.pipeline import tile_scene
@@ -204,6 +204,7 @@ __all__ = [
     "configure_logging",
     "discover_scenes",
     "download_scenes",
+    "grd_gcps",
     "is_temp",
     "json_text",
     "link_or_copy",
