@@ -20,10 +20,9 @@ from cerulean_infer.outputs import (
     SceneOutputs,
     check_outputs,
     settings_path,
-    sha256_file,
     write_scene_outputs,
 )
-from cerulean_tiling import SyntheticScene
+from cerulean_tiling import SyntheticScene, sha256_file
 
 
 def _all_outputs(folder: Path) -> SceneOutputs:

@@ -24,9 +24,7 @@ Every count of slicks counts features of ``slicks.geojson`` written next to it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +35,7 @@ from cerulean_eval.metrics.bootstrap import Intervals
 from cerulean_eval.metrics.pixel import PixelMetrics
 from cerulean_eval.metrics.scenes import SceneStats, Summary, Totals
 from cerulean_infer import PostprocessPreset
-from cerulean_tiling import ClassMap
+from cerulean_tiling import ClassMap, sha256_file
 
 FORMAT_VERSION = 2
 """Version of metrics.json (2: headline numbers from the served slicks)."""
@@ -96,7 +94,7 @@ class DataRecord:
         built = dataset.manifest.scenes if dataset.manifest is not None else {}
         scenes = {sid: {"tiles": n, "input_sha256": built[sid].input_sha256
                         if sid in built else None} for sid, n in sorted(tiles.items())}
-        return cls(str(dataset.root), sha256(dataset.root / "annotations.json"),
+        return cls(str(dataset.root), sha256_file(dataset.root / "annotations.json"),
                    len(dataset.images), scenes)
 
     def to_json(self) -> dict[str, Any]:
@@ -200,14 +198,5 @@ class MetricsDocument:
         }
 
 
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 __all__ = ["FORMAT_VERSION", "DataRecord", "MetricsDocument", "PostprocessRecord",
-           "SourceRecord", "sha256"]
+           "SourceRecord"]

@@ -23,7 +23,6 @@ the file, never a traceback.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -35,6 +34,7 @@ import numpy as np
 
 from cerulean_infer.errors import OutputError
 from cerulean_infer.output_checks import check_output_path, probe_path, probe_slick
+from cerulean_tiling import sha256_file
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -153,15 +153,6 @@ def write_scene_outputs(result: SceneResult, outputs: SceneOutputs, manifest: Bu
         for path in written:
             path.unlink(missing_ok=True)
         raise
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes (what a settings file records of its GeoJSON)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_probabilities(path: Path, probabilities: np.ndarray, transform: Affine,
@@ -288,4 +279,4 @@ def _versions() -> dict[str, str]:
 
 __all__ = ["UINT8_NODATA", "UINT8_SCALE", "ProbabilityDtype", "SceneOutputs",
            "check_output_path", "check_outputs", "class_colour", "guarded", "settings_path",
-           "sha256_file", "write_overlay", "write_probabilities", "write_scene_outputs"]
+           "write_overlay", "write_probabilities", "write_scene_outputs"]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cerulean_infer import __version__
 from cerulean_infer.errors import OutputError, PredictionsError
+from cerulean_tiling import setting_differences, sha256_file
 
 if TYPE_CHECKING:
     from cerulean_infer.many import ManyOptions
@@ -34,8 +35,6 @@ RUN_SETTINGS = "predict-many.json"
 
 def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
     """What decides a scene's GeoJSON in this run (as JSON types, for comparison)."""
-    from cerulean_infer.outputs import sha256_file
-
     described = predictor.describe()
     chosen = predictor.preset.override(**options.thresholds)
     settings = {
@@ -56,7 +55,7 @@ def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
 
 def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
     """Why ``target`` is not a finished output of a run with ``settings`` (None: it is)."""
-    from cerulean_infer.outputs import settings_path, sha256_file
+    from cerulean_infer.outputs import settings_path
     from cerulean_infer.postprocess import read_geojson
 
     record = settings_path(target)
@@ -95,7 +94,7 @@ def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
             recorded = None
         if recorded != settings:
             if not overwrite:
-                what = "unreadable" if recorded is None else _differences(recorded, settings)
+                what = "unreadable" if recorded is None else setting_differences(recorded, settings)
                 raise OutputError(f"{out_dir}: holds predictions made with other settings "
                                   f"({what}); use --overwrite to replace them")
             _remove_recorded_outputs(out_dir)
@@ -125,23 +124,6 @@ def _remove_recorded_outputs(out_dir: Path) -> None:
             record.unlink(missing_ok=True)
             removed += 1
     log.warning("%s: removed %d prediction(s) of other settings", out_dir, removed)
-
-
-def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """``key: old -> new`` for each differing setting (dotted keys)."""
-    before, after = _flatten(old), _flatten(new)
-    keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    return ", ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _absolute_source(text: str) -> str:

@@ -71,6 +71,7 @@ from cerulean_tiling.errors import (
     SceneReadError,
     UnsafePathError,
 )
+from cerulean_tiling.fingerprints import setting_differences, sha256_file
 from cerulean_tiling.geo.gcps import (
     GCPSet,
     metres_per_degree,
@@ -226,6 +227,8 @@ __all__ = [
     "safe_name",
     "safe_relative",
     "search_scenes",
+    "setting_differences",
+    "sha256_file",
     "split_s3",
     "staged_folder",
     "tile_scene",

@@ -6,16 +6,9 @@ import hashlib
 import os
 from pathlib import Path
 
+from cerulean_tiling import sha256_file
+
 _CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sha256_folder(path: Path) -> str:

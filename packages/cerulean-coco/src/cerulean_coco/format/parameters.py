@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
-from cerulean_tiling import CeruleanTilingError, TilingConfig
+from cerulean_tiling import CeruleanTilingError, TilingConfig, setting_differences
 
 
 @dataclass(frozen=True)
@@ -61,19 +61,7 @@ class BuildParameters:
 
     def differences(self, other: BuildParameters) -> str:
         """``key: old -> new`` for every setting that differs (dotted keys), for messages."""
-        old, new = _flatten(self.to_json()), _flatten(other.to_json())
-        keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-        return ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys)
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+        return setting_differences(self.to_json(), other.to_json())
 
 
 __all__ = ["BuildParameters"]
