@@ -13,7 +13,9 @@ each block's pixels with data; 0, drawn black, where none has) and drawn in grey
 Which slick is which is the scorer's own match (:class:`~cerulean_eval.scoring.SceneScore`
 ``matches``), never recomputed. Colours are Okabe and Ito's colour-blind-safe palette,
 drawn without anti-aliasing so each outline is its exact colour. The map fills a known box
-of the image (:func:`map_box`), so pixels can be traced back to lon/lat.
+of the image (:func:`map_box`), so pixels can be traced back to lon/lat. The PNG is a
+palette image whose greys are rounded to :data:`GREY_STEP`: radar speckle in 256 greys
+compresses poorly, and the report inlines every map.
 
 An evaluation draws at most ``EvalConfig.maps`` scenes: those with the most true and
 served slicks (ties: the earlier scene), kept as they come (:class:`MapKeeper`).
@@ -22,6 +24,7 @@ served slicks (ties: the earlier scene), kept as they come (:class:`MapKeeper`).
 from __future__ import annotations
 
 import heapq
+import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ from cerulean_tiling import Bounds
 MAP_PIXELS = 640
 """Longest side of a scene's image on its map, in pixels."""
 DPI = 90
+GREY_STEP = 4
+"""Greys of a map's PNG are rounded to multiples of this (and white stays white)."""
 _TITLE_PX = 30
 _LEGEND_PX = 64
 _MARGIN_PX = 8
@@ -176,7 +181,7 @@ def scene_map_png(scene: SceneMap) -> bytes:
     from matplotlib.lines import Line2D
     from matplotlib.patches import PathPatch
 
-    from cerulean_eval.plots import figure, png
+    from cerulean_eval.plots import figure
 
     width, height = _canvas(scene)
     x0, y0, x1, y1 = map_box(scene)
@@ -196,10 +201,34 @@ def scene_map_png(scene: SceneMap) -> bytes:
     fig.text(0.5, 1 - 0.5 * _TITLE_PX / height, scene.scene_id, ha="center", va="center",
              fontsize=8)
     handles = [Line2D([], [], color=s.colour, linewidth=s.width + 1, linestyle=s.dashes,
-                      label=f"{s.label} ({scene.counts[s.label]})") for s in STYLES]
+                      antialiased=False, label=f"{s.label} ({scene.counts[s.label]})")
+               for s in STYLES]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False,
                handlelength=2.5, columnspacing=1.2)
-    return png(fig)
+    return _palette_png(fig)
+
+
+def _palette_png(fig: Any) -> bytes:
+    """The figure as a palette PNG: greys rounded to GREY_STEP, other colours exact
+    (the outlines are drawn without anti-aliasing, so they are few)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas: Any = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    grey = (rgb[..., 0] == rgb[..., 1]) & (rgb[..., 1] == rgb[..., 2])
+    nearest = np.minimum((rgb.astype(np.int32) + GREY_STEP // 2) // GREY_STEP * GREY_STEP, 255)
+    rounded = np.where(grey[..., None], nearest, rgb).astype(np.uint8)
+    colours, index = np.unique(rounded.reshape(-1, 3), axis=0, return_inverse=True)
+    if len(colours) > 256:
+        image = Image.fromarray(rounded, "RGB")
+    else:
+        image = Image.fromarray(index.reshape(rgb.shape[:2]).astype(np.uint8), "P")
+        image.putpalette(colours.astype(np.uint8).tobytes())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _path(polygon: Polygon) -> Any:
