@@ -78,9 +78,9 @@ def test_report_renders_offline_in_chromium(report: Path, tmp_path: Path) -> Non
     assert not refused, f"requests left the file: {refused}"
     assert all(url.startswith(("file://", "data:")) for url in requested), requested
     assert title.startswith("cerulean-eval")
-    assert {"Slicks", "Pixels", "Scenes", "Best and worst tiles",
+    assert {"Slicks", "Pixels", "Scenes", "Slicks on the map", "Best and worst tiles",
             "Diagnostic: raw tile outputs", "Settings"} <= set(headings)
-    pngs = sorted(report.parent.glob("*.png"))
-    assert len(images) == len(pngs) == 6 and all(i["complete"] and i["width"] > 0 and i["data"]
+    pngs = sorted(report.parent.rglob("*.png"))
+    assert len(images) == len(pngs) == 8 and all(i["complete"] and i["width"] > 0 and i["data"]
                                     for i in images), images
     assert cards >= 8 and tables >= 6

@@ -43,12 +43,14 @@ from cerulean_eval.metrics import (
     resampled,
     summarise,
 )
-from cerulean_eval.outputs import figures, write_outputs
+from cerulean_eval.not_oil import NotOilSources, is_not_oil
+from cerulean_eval.outputs import figures, map_pngs, write_outputs
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
 from cerulean_eval.records import PredInstance, TilePrediction, TileTruth, TruthInstance
 from cerulean_eval.row import measured_row
 from cerulean_eval.run import PreparedRun, RunOptions, evaluate_model, prepare_run, run_model
+from cerulean_eval.scene_maps import SceneMap, scene_map, scene_map_png
 from cerulean_eval.score import (
     FORMATS,
     ScoreOptions,
@@ -76,12 +78,14 @@ __all__ = [
     "Intervals",
     "MapSlick",
     "MetricsDocument",
+    "NotOilSources",
     "Piece",
     "PixelMetrics",
     "PostprocessRecord",
     "PredInstance",
     "PreparedRun",
     "RunOptions",
+    "SceneMap",
     "SceneScore",
     "SceneStats",
     "SceneTiles",
@@ -113,7 +117,9 @@ __all__ = [
     "from_instances",
     "from_probabilities",
     "from_raster",
+    "is_not_oil",
     "label_components",
+    "map_pngs",
     "match",
     "match_slicks",
     "measured_row",
@@ -132,6 +138,8 @@ __all__ = [
     "resample_weights",
     "resampled",
     "run_model",
+    "scene_map",
+    "scene_map_png",
     "score_histogram",
     "score_predictions",
     "score_scene",

@@ -32,6 +32,8 @@ class EvalConfig:
         bootstrap: scene resamples behind the 95% intervals (0: no intervals).
         seed: the resamples' seed (same seed and scenes, same intervals).
         examples: tiles shown for each of best and worst in the examples grid.
+        maps: scenes drawn on maps in the report (those with the most true and served
+            slicks; 0: none).
         diagnostic: also score the raw per-tile outputs (``diagnostic.tiles``: the
             settings below); off, an evaluation does only what the headline needs.
 
@@ -53,6 +55,7 @@ class EvalConfig:
     bootstrap: int = 1000
     seed: int = 0
     examples: int = 3
+    maps: int = 12
     diagnostic: bool = True
     iou_thresholds: tuple[float, ...] = COCO_IOU_THRESHOLDS
     area_ranges: tuple[tuple[str, float, float], ...] = COCO_AREA_RANGES
@@ -82,8 +85,10 @@ class EvalConfig:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ConfigError(f"{name} {value} is outside 0–1")
-        if not 2 <= self.sweep_bins <= 1000 or self.max_detections < 1 or self.examples < 0:
-            raise ConfigError("sweep_bins must be 2–1000, max_detections ≥ 1, examples ≥ 0")
+        if not 2 <= self.sweep_bins <= 1000 or self.max_detections < 1 or self.examples < 0 \
+                or self.maps < 0:
+            raise ConfigError("sweep_bins must be 2–1000, max_detections ≥ 1, examples ≥ 0, "
+                              "maps ≥ 0")
         if self.match_dice <= 0:
             raise ConfigError(f"match_dice {self.match_dice} must be above 0 (at 0 any "
                               "touching slicks would match)")

@@ -18,8 +18,11 @@
     scenes           SceneStats per scene: the sufficient statistics of every number
     diagnostic       {"tiles": raw per-tile outputs}, or null (see cerulean_eval.diagnostic)
     timings_s        seconds: model, postprocess, scoring, diagnostic, total
+    reclassified     served slicks stored as not oil (LAND, SEA_ICE): the land and sea-ice
+                     sources, and how many there were in all and per scene
 
-Every count of slicks counts features of ``slicks.geojson`` written next to it.
+Every count of slicks counts features of ``slicks.geojson`` written next to it, less those
+stored as ``LAND`` or ``SEA_ICE`` (``matched`` null), which no count includes.
 """
 
 from __future__ import annotations
@@ -141,6 +144,7 @@ class MetricsDocument:
     nodata_pixels: int
     diagnostic: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    reclassified: dict[str, Any] = field(default_factory=dict)
 
     @property
     def totals(self) -> Totals:
@@ -195,6 +199,7 @@ class MetricsDocument:
             "scenes": [s.to_json() for s in self.scenes],
             "diagnostic": self.diagnostic,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "reclassified": self.reclassified,
         }
 
 

@@ -17,11 +17,14 @@ full or not at all::
     cm_instances.png           diagnostic: raw tile instances' confusion matrix
     pr_curves.png              diagnostic: raw mask precision–recall; pixel confidence sweep
     examples.png               best and worst tiles: image, truth, served slicks
+    maps/<scene>.png           scenes on the map: VV, true and served slicks by how they
+                               matched (the scenes with the most slicks, ``--maps``)
     report.html                all of the above in one standalone page
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from cerulean_eval.evaluation import EvalResult
 from cerulean_eval.plots import confusion_png, examples_png, pr_png
 from cerulean_eval.report import render_report
 from cerulean_eval.row import measured_row
+from cerulean_eval.scene_maps import scene_map_png
 from cerulean_tiling import staged_folder, write_bytes, write_json, write_text
 
 METRICS_JSON = "metrics.json"
@@ -38,6 +42,17 @@ SERVING_ROW = "cerulean-cloud-model.json"
 CARD_JSON = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
 REPORT_HTML = "report.html"
+MAPS_DIR = "maps"
+
+
+def map_file(scene_id: str) -> str:
+    """A scene map's path in the output folder (characters unsafe in a file name → _)."""
+    return f"{MAPS_DIR}/{re.sub(r'[^A-Za-z0-9._-]', '_', scene_id)}.png"
+
+
+def map_pngs(result: EvalResult) -> dict[str, bytes]:
+    """The drawn scenes' maps as PNG bytes by scene id, in scene order."""
+    return {m.scene_id: scene_map_png(m) for m in result.maps}
 
 
 def figures(result: EvalResult) -> dict[str, bytes]:
@@ -76,6 +91,7 @@ def write_outputs(result: EvalResult, output: Path, *, overwrite: bool = False,
     output = Path(output)
     metrics = result.metrics
     pngs = figures(result)
+    maps = map_pngs(result)
     extra: dict[str, Any] = {}
     if result.model is not None:
         assert result.document.postprocess is not None
@@ -84,7 +100,7 @@ def write_outputs(result: EvalResult, output: Path, *, overwrite: bool = False,
         card = model_card(result.model, result.document, row)
         extra = {"row": row.to_json(), "card": card}
     page = render_report(metrics, pngs, title or f"cerulean-eval: {output.name}",
-                         extra.get("row"))
+                         extra.get("row"), maps)
     with staged_folder(output, overwrite=overwrite) as staged:
         write_json(staged / METRICS_JSON, metrics, indent=2, what="metrics")
         write_json(staged / SLICKS_GEOJSON, result.slicks, what="scored slicks")
@@ -94,9 +110,13 @@ def write_outputs(result: EvalResult, output: Path, *, overwrite: bool = False,
             write_text(staged / CARD_MD, card_markdown(extra["card"]), what="model card")
         for name, png in pngs.items():
             write_bytes(staged / name, png, what=name)
+        if maps:
+            (staged / MAPS_DIR).mkdir()
+        for scene_id, png in maps.items():
+            write_bytes(staged / map_file(scene_id), png, what=f"map of {scene_id}")
         write_text(staged / REPORT_HTML, page, what="report")
     return output
 
 
-__all__ = ["CARD_JSON", "CARD_MD", "METRICS_JSON", "REPORT_HTML", "SERVING_ROW",
-           "SLICKS_GEOJSON", "figures", "write_outputs"]
+__all__ = ["CARD_JSON", "CARD_MD", "MAPS_DIR", "METRICS_JSON", "REPORT_HTML", "SERVING_ROW",
+           "SLICKS_GEOJSON", "figures", "map_file", "map_pngs", "write_outputs"]

@@ -15,13 +15,15 @@ import numpy as np
 from cerulean_eval.evaluation import Example
 
 
-def _figure(width: float, height: float) -> Any:
+def figure(width: float, height: float) -> Any:
+    """A matplotlib figure (Agg, no pyplot state) of ``width`` × ``height`` inches."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=90)
 
 
-def _png(fig: Any) -> bytes:
+def png(fig: Any) -> bytes:
+    """The figure as PNG bytes (no software tag, so equal figures give equal bytes)."""
     # Margins are set by each figure: a tight bounding box would draw everything twice.
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
@@ -34,7 +36,7 @@ def confusion_png(matrix: Sequence[Sequence[float]], names: Sequence[str], title
     data = np.asarray(matrix, dtype=float)
     k = len(names)
     width, height = 2.6 + 0.8 * k, 2.2 + 0.7 * k
-    fig = _figure(width, height)
+    fig = figure(width, height)
     fig.subplots_adjust(left=1.9 / width, bottom=1.7 / height, right=1 - 0.2 / width,
                         top=1 - 0.45 / height)
     ax = fig.add_subplot()
@@ -52,12 +54,12 @@ def confusion_png(matrix: Sequence[Sequence[float]], names: Sequence[str], title
     ax.set_xlabel(cols)
     ax.set_ylabel(rows)
     ax.set_title(title, fontsize=10)
-    return _png(fig)
+    return png(fig)
 
 
 def pr_png(segm: dict[str, Any] | None, sweep: dict[str, Any] | None) -> bytes:
     """Left: COCO mask precision–recall per class; right: the pixel threshold sweep."""
-    fig = _figure(11, 4.2)
+    fig = figure(11, 4.2)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.92, wspace=0.2)
     left, right = fig.subplots(1, 2)
     if segm is not None:
@@ -89,7 +91,7 @@ def pr_png(segm: dict[str, Any] | None, sweep: dict[str, Any] | None) -> bytes:
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png(fig)
 
 
 def examples_png(best: Sequence[Example], worst: Sequence[Example],
@@ -104,10 +106,10 @@ def examples_png(best: Sequence[Example], worst: Sequence[Example],
                "#bcbd22", "#17becf", "#9467bd", "#8c564b"]
     cmap = ListedColormap([palette[i % len(palette)] for i in range(k)])
     height = 2.6 * max(len(rows), 1) + 0.7
-    fig = _figure(8, height)
+    fig = figure(8, height)
     if not rows:
         fig.add_subplot().set_title("no tile holds oil in truth or prediction")
-        return _png(fig)
+        return png(fig)
     fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.3 / height, bottom=0.75 / height,
                         hspace=0.25, wspace=0.05)
     axes = np.atleast_2d(fig.subplots(len(rows), 3))
@@ -126,7 +128,7 @@ def examples_png(best: Sequence[Example], worst: Sequence[Example],
                 ax.set_ylabel(f"{kind}\n{_short(ex.name)}", fontsize=7)
     fig.legend(handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(names)],
                loc="lower center", ncol=min(k, 4), fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 def _short(name: str) -> str:
@@ -134,4 +136,4 @@ def _short(name: str) -> str:
     return name if len(name) <= 28 else f"{name[:12]}…{name[-14:]}"
 
 
-__all__ = ["confusion_png", "examples_png", "pr_png"]
+__all__ = ["confusion_png", "examples_png", "figure", "png", "pr_png"]

@@ -1,8 +1,8 @@
 """The standalone HTML report: one file, images inlined, no request leaves it.
 
 The page holds the headline numbers with their intervals, the measured serving row, slick
-counts, the served pixels per class, per-scene counts, the best and worst tiles, the raw
-tile diagnostic (COCO AP, tile instances), the settings, and every figure as a
+counts, the served pixels per class, per-scene counts, the scenes on the map, the best and
+worst tiles, the raw tile diagnostic (COCO AP, tile instances), the settings, and every figure as a
 ``data:image/png;base64`` URI, with its styles inline, so it opens from disk, by mail or
 from a bucket, offline.
 """
@@ -69,7 +69,8 @@ def _interval(intervals: Mapping[str, Any] | None, key: str) -> str:
 
 
 def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], title: str,
-                  row: Mapping[str, Any] | None = None) -> str:
+                  row: Mapping[str, Any] | None = None,
+                  maps: Mapping[str, bytes] | None = None) -> str:
     """The report page for ``metrics`` (a metrics.json document) and its figures.
 
     Args:
@@ -77,6 +78,7 @@ def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], titl
         figures: PNG bytes by file name (``cm_count.png``, ``pr_curves.png``, ...).
         title: page title (the run's name).
         row: the measured serving row, for model runs.
+        maps: the drawn scenes' maps, PNG bytes by scene id.
     """
     summary, intervals = metrics["summary"], metrics.get("intervals")
     source, data = metrics["source"], metrics["data"]
@@ -115,6 +117,7 @@ def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], titl
                  slicks["true_km2"], slicks["found_km2"], slicks["predicted_km2"]])
     parts.append(_table(["class", "true", "served", "found", "missed", "false", "true km²",
                          "found km²", "served km²"], rows))
+    parts.append(_reclassified(metrics.get("reclassified") or {}))
     pixel = metrics["pixel"]
     parts.append("<h2>Pixels</h2>")
     parts.append(f'<p class="muted">The served slicks painted onto the tiles: '
@@ -136,6 +139,8 @@ def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], titl
                             [[s["scene_id"], s["tiles"], sum(s["slicks"]["true"]),
                               sum(s["slicks"]["predicted"]), sum(s["slicks"]["matched"])]
                              for s in scenes]))
+    if maps:
+        parts.append(_maps(maps, len(scenes)))
     if "examples.png" in figures:
         parts.append("<h2>Best and worst tiles</h2>")
         parts.append(_image(figures["examples.png"], "best and worst tiles"))
@@ -150,6 +155,34 @@ def render_report(metrics: Mapping[str, Any], figures: Mapping[str, bytes], titl
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             + "\n".join(parts) + "</body></html>\n")
+
+
+def _reclassified(doc: Mapping[str, Any]) -> str:
+    """What the service stores as not oil, and from which masks."""
+    counts = doc.get("slicks") or {}
+    sources = [f"{name} {html.escape(str(doc[key]))}" for key, name in
+               (("land", "land"), ("sea_ice", "sea ice")) if doc.get(key)]
+    if not sum(counts.values()) and not sources:
+        return ""
+    stored = ", ".join(f"{_fmt(n)} {html.escape(c)}" for c, n in counts.items())
+    return (f'<p class="muted">Not counted: served slicks the service stores as not oil '
+            f"({stored}); they are in slicks.geojson with matched null"
+            + (f" (from {'; '.join(sources)})" if sources else " (their stored_class)")
+            + ".</p>")
+
+
+def _maps(maps: Mapping[str, bytes], scenes: int) -> str:
+    """The scenes on the map, saying which were drawn when not all were."""
+    drawn = ", ".join(html.escape(scene_id) for scene_id in maps)
+    which = (f"all {scenes} scenes" if len(maps) == scenes else
+             f"{len(maps)} of {scenes} scenes, those with the most true and served slicks: "
+             f"{drawn}")
+    parts = ["<h2>Slicks on the map</h2>",
+             f'<p class="muted">Each scene\'s tiles (VV) on the model grid with its true '
+             f"slicks (thick: found or missed) and served slicks (thin: matched or false) "
+             f"as the scorer matched them; {which}.</p>"]
+    parts += [_image(png, f"map of {scene_id}") for scene_id, png in maps.items()]
+    return "\n".join(parts)
 
 
 def _pixel_table(pixel: Mapping[str, Any]) -> str:

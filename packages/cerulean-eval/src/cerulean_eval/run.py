@@ -32,6 +32,7 @@ from cerulean_eval.diagnostic import TileDiagnostic
 from cerulean_eval.document import DataRecord, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import ConfigError
 from cerulean_eval.evaluation import EvalResult, Evaluation
+from cerulean_eval.not_oil import NotOilSources
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities
 from cerulean_eval.records import TilePrediction
@@ -62,6 +63,9 @@ class RunOptions:
         class_preset: remap preset for the truth; None takes the model's.
         batch_size: tiles per model call.
         device, backend: where and with what the model runs.
+        land: GeoJSON land polygons: served slicks within 1 km are stored as ``LAND``.
+        sea_ice: a sea-ice mask (GeoJSON or a raster with a CRS; ``{date}`` is each
+            scene's YYYYMMDD): served slicks on it are stored as ``SEA_ICE``.
         progress: show a progress bar.
     """
 
@@ -72,6 +76,8 @@ class RunOptions:
     batch_size: int = 8
     device: str = "auto"
     backend: str = "auto"
+    land: Path | None = None
+    sea_ice: str | None = None
     progress: bool = False
 
 
@@ -84,6 +90,7 @@ class PreparedRun:
     postprocess: PostprocessRecord
     lattice: Lattice
     scenes: list[SceneTiles]
+    not_oil: NotOilSources
 
 
 def prepare_run(bundle: Path | str, dataset: CocoDataset, config: EvalConfig,
@@ -99,6 +106,8 @@ def prepare_run(bundle: Path | str, dataset: CocoDataset, config: EvalConfig,
         ChannelError: the tiles lack a channel the model reads.
         CategoryMismatchError: the model predicts a category the dataset lacks.
         ConfigError: a threshold the evaluation sets itself.
+        SceneError: a land or sea-ice file that cannot be used (no polygon, no CRS, a
+            ``{date}`` path for a scene whose id gives no date).
     """
     if output is not None:
         check_output(output, overwrite)
@@ -116,8 +125,10 @@ def prepare_run(bundle: Path | str, dataset: CocoDataset, config: EvalConfig,
         raise ConfigError("groundtruth_dice_thresh is the evaluation's match threshold: "
                           "set it with --match-dice")
     preset = model.preset(options.postprocess, options.thresholds)
+    scenes = dataset_scenes(dataset, lattice, manifest.tile_size)
+    not_oil = NotOilSources.read(options.land, options.sea_ice, (s.scene_id for s in scenes))
     return PreparedRun(model, classes, PostprocessRecord(preset, options.merge), lattice,
-                       dataset_scenes(dataset, lattice, manifest.tile_size))
+                       scenes, not_oil)
 
 
 def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: PreparedRun,
@@ -126,7 +137,7 @@ def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: Pre
     started = time.perf_counter()
     manifest = prepared.model.manifest
     classes = prepared.classes
-    evaluation = Evaluation(classes, config, manifest.name)
+    evaluation = Evaluation(classes, config, manifest.name, prepared.not_oil)
     diagnostic = TileDiagnostic(classes, config) if config.diagnostic else None
     timings = {"read": 0.0, "model": 0.0, "postprocess": 0.0, "scoring": 0.0,
                "diagnostic": 0.0}

@@ -10,7 +10,9 @@
   A class raster holds no probabilities; it is read as a softmax that is 1 for the
   pixel's class and puts 10⁻⁶ on oil wherever the tile has data, because the service
   takes an oil probability of exactly 0 for no data. Their tiles are also scored raw, as
-  a diagnostic.
+  a diagnostic. With a land or sea-ice mask their slicks are reclassified as the service
+  stores them; a GeoJSON feature's own ``stored_class`` is honoured
+  (:mod:`cerulean_eval.not_oil`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from cerulean_eval.document import DataRecord, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import ConfigError, EmptyPredictionsError, PredictionsError
 from cerulean_eval.evaluation import EvalResult, Evaluation
 from cerulean_eval.geojson import read_predicted_slicks, read_slicks
+from cerulean_eval.not_oil import NotOilSources
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_raster
 from cerulean_eval.records import PredInstance, TileTruth
@@ -73,6 +76,10 @@ class ScoreOptions:
         merge: tile outputs: ``serving`` or ``ours``.
         allow_empty: score an empty prediction (metrics 0) instead of refusing it.
         truth_geojson: GeoJSON truth slicks instead of the dataset's annotations.
+        land: tile outputs: GeoJSON land polygons; served slicks within 1 km are stored
+            as ``LAND``.
+        sea_ice: tile outputs: a sea-ice mask (``{date}``: each scene's YYYYMMDD);
+            served slicks on it are stored as ``SEA_ICE``.
         progress: show a progress bar.
     """
 
@@ -83,6 +90,8 @@ class ScoreOptions:
     merge: str = "serving"
     allow_empty: bool = False
     truth_geojson: Path | None = None
+    land: Path | None = None
+    sea_ice: str | None = None
     progress: bool = False
 
 
@@ -109,6 +118,9 @@ def score_predictions(dataset: CocoDataset, predictions: Path,
         PredictionsError (and its subclasses): the predictions cannot be scored.
         CategoryMismatchError: predictions name a class the dataset lacks.
         GridMismatchError: tile outputs on a dataset that is not on a ``tms`` grid.
+        ConfigError: a land or sea-ice mask with GeoJSON slicks (they carry their
+            ``stored_class``).
+        SceneError: a land or sea-ice file that cannot be used.
     """
     started = time.perf_counter()
     config = config or EvalConfig()
@@ -123,6 +135,10 @@ def score_predictions(dataset: CocoDataset, predictions: Path,
     classes = dataset_classes(dataset.categories, options.class_preset)
     source = SourceRecord(kind, str(predictions))
     if kind == "geojson":
+        if options.land is not None or options.sea_ice is not None:
+            raise ConfigError(f"{predictions}: --land and --sea-ice reclassify tile outputs "
+                              "as they are served; GeoJSON slicks are scored with the "
+                              "stored_class they carry")
         return _score_geojson(dataset, predictions, classes, config, options, source, started)
     return _score_tiles(dataset, predictions, kind, classes, config, options, source, started)
 
@@ -233,17 +249,18 @@ def _score_tiles(dataset: CocoDataset, path: Path, kind: str, classes: ClassMap,
                           f"this dataset's tiles are on the {first.grid} grid")
     check_grid(dataset, zoom, size, lattice)
     preset = served_preset(kind, options.postprocess, options.thresholds)
+    scenes = dataset_scenes(dataset, lattice, size)
+    not_oil = NotOilSources.read(options.land, options.sea_ice, (s.scene_id for s in scenes))
     if kind == "coco":
         instances = read_coco_results(path, dataset, classes, options.allow_empty)
         rasters = None
     else:
         rasters = read_class_rasters(path, dataset, classes, options.allow_empty)
         instances = None
-    evaluation = Evaluation(classes, config, "")
+    evaluation = Evaluation(classes, config, "", not_oil)
     diagnostic = TileDiagnostic(classes, config) if config.diagnostic else None
     timings = {"read": 0.0, "postprocess": 0.0, "scoring": 0.0, "diagnostic": 0.0}
-    for scene in tqdm(dataset_scenes(dataset, lattice, size), unit="scene",
-                      disable=not options.progress):
+    for scene in tqdm(scenes, unit="scene", disable=not options.progress):
         t0 = time.perf_counter()
         tiles = _tiles(scene, classes)
         outputs = [_tile_outputs(t, classes, instances, rasters) for t in tiles]

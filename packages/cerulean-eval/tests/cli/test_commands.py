@@ -16,7 +16,7 @@ from cerulean_infer import BundleManifest, Runtime
 
 EXPECTED = {"metrics.json", "slicks.geojson", "cm_count.png", "cm_normed_true.png",
             "cm_normed_pred.png", "cm_instances.png", "pr_curves.png", "examples.png",
-            "report.html"}
+            "maps", "report.html"}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_score_writes_every_output(scored: Path, run_cli: Callable[..., Any],
                      "--no-progress")
     assert result.code == 0, result.err
     assert {p.name for p in out.iterdir()} == EXPECTED
-    for name in EXPECTED - {"metrics.json", "slicks.geojson", "report.html"}:
+    for name in EXPECTED - {"metrics.json", "slicks.geojson", "maps", "report.html"}:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shapely.geometry import box, mapping
 
 from cerulean_infer import BundleManifest, Runtime, ServingRow
 from cerulean_infer.presets import preset
@@ -140,6 +141,30 @@ def test_thresholds_change_the_slicks_and_are_recorded(run_cli: Callable[..., An
     assert row["thresholds"]["pixel_score_thresh"] == 0.99999
     before = json.loads((evaluated / "metrics.json").read_text())["summary"]
     assert metrics["summary"]["slicks_predicted"] <= before["slicks_predicted"]
+
+
+def test_slicks_stored_as_land_are_not_counted(run_cli: Callable[..., Any], bundle: Path,
+                                               evaluated: Path, dataset_dir: Path,
+                                               tmp_path: Path) -> None:
+    """Land over every scene: each served slick is LAND, written but in no count."""
+    land = tmp_path / "land.geojson"
+    land.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": mapping(
+        box(-180, -90, 180, 90))}))
+    out = tmp_path / "on-land"
+    result = run_cli("run", "--bundle", bundle, "--coco", dataset_dir, "-o", out, "--land",
+                     land, "--device", "cpu", "--no-diagnostic", "--bootstrap", "0")
+    assert result.code == 0, result.err
+    metrics = json.loads((out / "metrics.json").read_text())
+    before = json.loads((evaluated / "metrics.json").read_text())["summary"]
+    assert metrics["summary"]["slicks_predicted"] == metrics["summary"]["pixel_f1"] == 0
+    assert metrics["summary"]["slicks_true"] == before["slicks_true"]
+    assert metrics["reclassified"]["slicks"] == {"LAND": before["slicks_predicted"],
+                                                 "SEA_ICE": 0}
+    assert metrics["reclassified"]["land"] == str(land)
+    features = json.loads((out / "slicks.geojson").read_text())["features"]
+    assert len(features) == before["slicks_predicted"]
+    assert {(f["properties"]["stored_class"], f["properties"]["matched"])
+            for f in features} == {("LAND", None)}
 
 
 def test_bad_models_and_datasets_are_refused_before_any_work(

@@ -37,7 +37,12 @@ from cerulean_infer.postprocess import (
 )
 from cerulean_infer.presets import PRESETS, PostprocessPreset
 from cerulean_infer.reclassify import (
+    LAND,
     LAND_DISTANCE_M,
+    NOT_OIL,
+    SEA_ICE,
+    STORED_CLASS,
+    STORED_PARENT,
     SeaIce,
     read_polygons,
     read_sea_ice,
@@ -86,8 +91,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "LAND",
     "LAND_DISTANCE_M",
+    "NOT_OIL",
     "PRESETS",
+    "SEA_ICE",
+    "STORED_CLASS",
+    "STORED_PARENT",
     "BundleError",
     "BundleManifest",
     "CeruleanInferError",

@@ -61,6 +61,9 @@ def eval_options(func: F) -> F:
                      help="Seed of the bootstrap resamples."),
         click.option("--examples", type=int, default=3, show_default=True,
                      help="Best and worst tiles shown in the examples grid."),
+        click.option("--maps", type=click.IntRange(min=0), default=12, show_default=True,
+                     help="Scenes drawn on maps in report.html, those with the most true "
+                          "and served slicks (0: none)."),
         click.option("--diagnostic/--no-diagnostic", default=True, show_default=True,
                      help="Also score the raw per-tile outputs (COCO AP, tile instances); "
                           "never a headline number."),
@@ -85,9 +88,9 @@ def eval_options(func: F) -> F:
     return func
 
 
-_SETTINGS = ("match_dice", "bootstrap", "seed", "examples", "diagnostic", "iou_thresholds",
-             "coco_backend", "match_metric", "match_threshold", "score_threshold",
-             "mask_threshold")
+_SETTINGS = ("match_dice", "bootstrap", "seed", "examples", "maps", "diagnostic",
+             "iou_thresholds", "coco_backend", "match_metric", "match_threshold",
+             "score_threshold", "mask_threshold")
 
 
 def config_from(options: dict[str, Any]) -> EvalConfig:
@@ -109,9 +112,26 @@ def config_from(options: dict[str, Any]) -> EvalConfig:
         raise click.BadParameter(str(exc)) from None
 
 
+def not_oil_options(func: F) -> F:
+    """Attach ``--land`` and ``--sea-ice``: the masks served slicks are reclassified with."""
+    options = [
+        click.option("--land", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None,
+                     help="GeoJSON land polygons: served slicks within 1 km of land are "
+                          "stored as LAND, as the service stores them, and not counted."),
+        click.option("--sea-ice", metavar="PATH", default=None,
+                     help="Sea-ice mask (GeoJSON polygons, or a raster with a CRS whose "
+                          "nonzero pixels are ice; {date} is each scene's YYYYMMDD): served "
+                          "slicks on it are stored as SEA_ICE and not counted."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def preset_from(value: str | None) -> str | None:
     """``--preset`` value: None when absent or 'none'."""
     return None if value is None or value.lower() == "none" else value
 
 
-__all__ = ["config_from", "eval_options", "preset_from"]
+__all__ = ["config_from", "eval_options", "not_oil_options", "preset_from"]
