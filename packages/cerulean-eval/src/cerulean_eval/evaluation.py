@@ -67,6 +67,11 @@ class EvalResult:
         return self.document.summary.to_json()
 
 
+def map_slicks(scene_id: str, slicks: Sequence[Slick]) -> list[MapSlick]:
+    """Served slicks as scored: geometry, class index, scene and ``machine_confidence``."""
+    return [MapSlick(s.geometry, s.inf_idx, scene_id, s.machine_confidence) for s in slicks]
+
+
 class Evaluation:
     """Scores scenes as they come (see the module docstring).
 
@@ -97,8 +102,7 @@ class Evaluation:
             slicks: the slicks served for it, in the order the merge left them.
             truth: its true slicks when not the dataset's annotations.
         """
-        predictions = [MapSlick(s.geometry, s.inf_idx, scene_id, s.machine_confidence)
-                       for s in slicks]
+        predictions = map_slicks(scene_id, slicks)
         score = score_scene(scene_id, tiles, predictions, self.classes,
                             self.config.match_dice, truth)
         self.scenes.append(score.stats)
@@ -147,4 +151,4 @@ class Evaluation:
                           best, worst)
 
 
-__all__ = ["EvalResult", "Evaluation", "Example"]
+__all__ = ["EvalResult", "Evaluation", "Example", "map_slicks"]
