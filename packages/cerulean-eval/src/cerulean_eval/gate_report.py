@@ -2,9 +2,10 @@
 
 The folder is staged and appears complete or not at all::
 
-    gate.json     the verdict, each gated metric (both values, the difference, its
-                  one-sided bound and interval, the margin), the resamples and seed, both
-                  sides' sources, the data, and the side-by-side tables below
+    gate.json     the verdict (and its line as printed), each gated metric (both values,
+                  the difference, its one-sided bound and interval, the margin), the
+                  resamples and seed, both sides' sources, the data, and the side-by-side
+                  tables below
     gate.md       the same for people: verdict, metrics, per class, per scene
     gate.html     gate.md as a standalone page
     candidate/    the candidate's evaluation folder, when the gate scored a model
@@ -68,6 +69,7 @@ def gate_document(verdict: Verdict, candidate: Side, baseline: Side) -> dict[str
                                       for k in ("pixel_f1", "instance_f1")}})
     c_class, b_class = _class_numbers(names, candidate), _class_numbers(names, baseline)
     return {"format_version": 1, **verdict.to_json(),
+            "line": verdict.line(candidate.label, baseline.label),
             "candidate": side(candidate), "baseline": side(baseline),
             "data": candidate.metrics["data"], "classes": list(names),
             "match_dice": candidate.metrics["settings"]["match_dice"],
