@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     baseline = args.baseline.absolute() if args.baseline else evals / "maskrcnn"
     gate = out / "gate" / f"unet-vs-{'baseline' if args.baseline else 'maskrcnn'}"
     demo.step("Promotion gate: the UNet against the baseline, paired bootstrap over scenes",
-              [tool("cerulean-eval"), "gate", evals / "unet", baseline, "-o", gate],
+              [tool("cerulean-eval"), "gate", _rel(evals / "unet"), _rel(baseline), "-o", gate],
               gate / "gate.json", lambda: _json(gate / "gate.json")["line"],
               verdicts=(GATE_FAILED,))
 
