@@ -110,8 +110,7 @@ def calibration_png(calibration: Calibration) -> bytes:
         best = scores[calibration.best].thresholds
         if scores[calibration.best].on_grid:
             left.scatter([xs.index(best[keys[0]])], [ys.index(best[keys[1]])], s=260,
-                         facecolors="none", edgecolors="red", linewidths=2, label="best")
-            left.legend(fontsize=8, loc="upper right")
+                         facecolors="none", edgecolors="red", linewidths=2)
     else:
         xs = calibration.grid.values[keys[0]]
         for metric in ("instance_f1", "slick_precision", "slick_recall", "pixel_f1"):
@@ -122,7 +121,7 @@ def calibration_png(calibration: Calibration) -> bytes:
         left.set_xlabel(keys[0])
         left.set_ylim(0, 1.02)
         left.legend(fontsize=8)
-    left.set_title("instance F1 of the served slicks per setting", fontsize=10)
+    left.set_title("instance F1 of the served slicks per setting (red: best)", fontsize=10)
     right.scatter([s.slick_recall for s in summaries], [s.slick_precision for s in summaries],
                   c=[s.instance_f1 for s in summaries], cmap="viridis", vmin=0, vmax=1, s=25)
     for i, label, marker in ((calibration.best, "best", "*"),
