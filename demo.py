@@ -4,7 +4,8 @@ From nothing to trained models, scores and slick polygons, with the project's ow
 commands: synthetic annotated scenes → scene split → COCO datasets → a small UNet and a
 small Mask R-CNN trained on CPU → model bundles → evaluation through the served
 post-processing (measured serving rows, model cards, reports) → whole-scene inference on a
-held-out scene → GeoJSON, overlay PNG and HTML report.
+held-out scene → GeoJSON, overlay PNG and HTML report → the promotion gate (this run's UNet
+against the Mask R-CNN, or ``--baseline`` an earlier run's evaluation, on the same scenes).
 
 Each step prints its command before it runs and a one-line result after, so the demo
 doubles as a walkthrough. Outputs go to ``demo-output/`` (``--out``). A rerun reuses
@@ -57,8 +58,12 @@ class Demo:
         self.log: list[dict[str, Any]] = []
 
     def step(self, title: str, command: list[str | Path], done: Path,
-             result: Callable[[], str]) -> None:
-        """Run ``command`` unless ``done`` exists, then print ``result()`` on one line."""
+             result: Callable[[], str], verdicts: tuple[int, ...] = ()) -> None:
+        """Run ``command`` unless ``done`` exists, then print ``result()`` on one line.
+
+        ``verdicts``: exit statuses besides 0 that are the command's answer, not a failure
+        (the promotion gate exits 3 when the candidate does not pass).
+        """
         args = [str(c) for c in command]
         print(f"\n== {title}\n$ {shlex.join(args)}", flush=True)
         start = time.perf_counter()
@@ -66,7 +71,7 @@ class Demo:
             status = "reused"
         else:
             completed = subprocess.run(args, cwd=REPO)
-            if completed.returncode != 0:
+            if completed.returncode != 0 and completed.returncode not in verdicts:
                 sys.exit(f"demo step failed ({title}): exit status {completed.returncode}")
             status = "ran"
         seconds = time.perf_counter() - start
@@ -97,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fresh", action="store_true", help="Delete --out first.")
     parser.add_argument("--quick", action="store_true",
                         help="Tiny scenes and one epoch (what the tests run).")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="An earlier run's evaluation folder (e.g. a kept "
+                             "demo-output/eval/unet) to gate this run's UNet against, "
+                             "instead of the Mask R-CNN; same dataset and scenes.")
     args = parser.parse_args(argv)
     out: Path = args.out.absolute()
     sizes = QUICK if args.quick else FULL
@@ -203,8 +212,20 @@ def main(argv: list[str] | None = None) -> None:
               heldout_eval / "metrics.json",
               lambda: _slick_line(_json(heldout_eval / "metrics.json")))
 
+    from cerulean_eval.gate import GATE_FAILED
+
+    # The promotion gate: this run's UNet against a baseline scored on the same scenes (the
+    # Mask R-CNN, or --baseline: an earlier run's evaluation folder), from the two
+    # evaluation folders, so no model runs again. Its exit status 3 is its verdict.
+    baseline = args.baseline.absolute() if args.baseline else evals / "maskrcnn"
+    gate = out / "gate" / f"unet-vs-{'baseline' if args.baseline else 'maskrcnn'}"
+    demo.step("Promotion gate: the UNet against the baseline, paired bootstrap over scenes",
+              [tool("cerulean-eval"), "gate", _rel(evals / "unet"), _rel(baseline), "-o", gate],
+              gate / "gate.json", lambda: _json(gate / "gate.json")["line"],
+              verdicts=(GATE_FAILED,))
+
     summary = _summary(out, time.perf_counter() - started, evals, heldout_scene.name,
-                       geojson, overlay)
+                       geojson, overlay, gate)
     from cerulean_tiling import write_json
 
     write_json(out / "summary.json", summary, indent=2)
@@ -256,8 +277,19 @@ def _served(folder: Path) -> dict[str, Any]:
             "card": _rel(folder / "MODEL_CARD.md")}
 
 
+def _gate(folder: Path) -> dict[str, Any]:
+    """The gate's verdict, its line, and each gated metric's difference and bound."""
+    doc = _json(folder / "gate.json")
+    return {"verdict": doc["verdict"], "line": doc["line"],
+            "candidate": doc["candidate"]["label"], "baseline": doc["baseline"]["label"],
+            "margin": doc["settings"]["margin"], "alpha": doc["settings"]["alpha"],
+            "metrics": {k: {"difference": m["difference"], "lower_bound": m["lower_bound"],
+                            "passed": m["passed"]} for k, m in doc["metrics"].items()},
+            "report": _rel(folder / "gate.md")}
+
+
 def _summary(out: Path, seconds: float, evals: Path, scene_id: str, geojson: Path,
-             overlay: Path) -> dict[str, Any]:
+             overlay: Path, gate: Path) -> dict[str, Any]:
     heldout = _json(evals / "heldout" / "metrics.json")["summary"]
     return {
         "seconds": round(seconds, 1),
@@ -270,6 +302,7 @@ def _summary(out: Path, seconds: float, evals: Path, scene_id: str, geojson: Pat
         "report": _rel(evals / "unet" / "report.html"),
         "reports": {"unet": _rel(evals / "unet" / "report.html"),
                     "maskrcnn": _rel(evals / "maskrcnn" / "report.html")},
+        "gate": _gate(gate),
     }
 
 
@@ -288,11 +321,15 @@ def _print_summary(summary: dict[str, Any], log: list[dict[str, Any]], summary_p
             print(f"  {cls:<14} pixel F1 {_num(f1)}")
         row = served["row"]
         print(f"  measured serving row: pixel_f1 {_num(row['pixel_f1'])}, instance_f1 "
-              f"{_num(row['instance_f1'])} → {row['path']}")
+              f"{_num(row['instance_f1'])}, thresholds "
+              + ", ".join(f"{k.removesuffix('_thresh')} {v:g}"
+                          for k, v in row["thresholds"].items()) + f" → {row['path']}")
     print(f"Held-out scene {heldout['scene_id']}: {heldout['slicks_found']} of "
           f"{heldout['slicks_true']} slicks found ({heldout['slicks_false']} false)")
     print(f"Outputs: polygons {heldout['geojson']}, overlay {heldout['overlay']}, "
           f"reports {', '.join(summary['reports'].values())}, summary {summary_path}")
+    gate = summary["gate"]
+    print(f"Promotion {gate['line']} (report {gate['report']})")
 
 
 def _range(served: dict[str, Any], key: str) -> str:

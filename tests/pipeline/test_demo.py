@@ -40,6 +40,17 @@ def test_demo_produces_every_output(demo_run: tuple[Path, str]) -> None:
     for bundle in ("unet-demo.bundle", "maskrcnn-demo.bundle"):
         names = {p.name for p in (out / "bundles" / bundle).iterdir()}
         assert {"model.ts", "weights.pt", "bundle.json", "cerulean-cloud-model.json"} <= names
+    # It ends with the promotion gate: the UNet against the Mask R-CNN on the same scenes,
+    # from their evaluation folders; its verdict (either) is reported, not a demo failure.
+    gate = summary["gate"]
+    assert gate["verdict"] in ("pass", "fail") and set(gate["metrics"]) == {"pixel_f1",
+                                                                            "instance_f1"}
+    doc = json.loads((out / "gate" / "unet-vs-maskrcnn" / "gate.json").read_text())
+    assert doc["line"] == gate["line"] and doc["passed"] == (gate["verdict"] == "pass")
+    for name in ("pixel_f1", "instance_f1"):
+        assert doc["metrics"][name]["candidate"] == round(summary["unet"][name], 6)
+        assert doc["metrics"][name]["baseline"] == round(summary["maskrcnn"][name], 6)
+    assert stdout.rstrip().splitlines()[-1].startswith(f"Promotion gate {gate['verdict'].upper()}")
     # Each step printed its command and a one-line result.
     assert stdout.count("\n$ ") == stdout.count("\n   → ") >= 12
     assert "slicks found" in stdout and "measured serving row: pixel_f1" in stdout

@@ -152,6 +152,53 @@ def maskrcnn_double() -> MaskRcnnDouble:
     return MaskRcnnDouble()
 
 
+def _write_dark_bundle(folder: Path, **changes: Any) -> Path:
+    """A bundle of a real traced model that is a known function of its input, with the
+    row export writes (``changes`` to bundle.json): logits background 0, infra_slick
+    8 − 20·x (x the VV input in 0–1: dark is oil), the other two classes far below."""
+    torch = pytest.importorskip("torch")
+    from cerulean_infer import ServingRow
+    from cerulean_infer.presets import preset
+
+    class DarkIsOil(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 1, 1)
+            with torch.no_grad():
+                self.conv.weight.fill_(-20.0)
+                self.conv.bias.fill_(8.0)
+
+        def forward(self, x: Any) -> Any:
+            oil = self.conv(x)
+            return torch.cat([torch.zeros_like(oil), oil, oil - 20.0, oil - 20.0], dim=1)
+
+    folder.mkdir(parents=True)
+    module = DarkIsOil().eval()
+    with torch.no_grad():
+        torch.jit.trace(module, torch.rand(1, 1, 64, 64)).save(str(folder / "model.ts"))
+    torch.save(module.state_dict(), folder / "weights.pt")
+    values: dict[str, Any] = dict(
+        name="dark", arch="unet", backbone="conv1x1",
+        classes=("background", "infra_slick", "natural_seep", "vessel"),
+        category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
+        runtime=Runtime(torch.__version__.split("+")[0], "0"), class_preset="cloud4",
+        training={"epochs": 3, "train": str(folder / "no-such-dataset")},
+        metrics={"val_oil_iou": 0.5})
+    values.update(changes)
+    described = BundleManifest(**values)
+    described.write(folder)
+    ServingRow.from_manifest(described, preset("unet-serving")).write(
+        folder / "cerulean-cloud-model.json")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def write_dark_bundle() -> Callable[..., Path]:
+    """``write_dark_bundle(folder, **bundle_json_changes)``: a real TorchScript bundle
+    standing in for a trained UNet (dark VV is infra_slick)."""
+    return _write_dark_bundle
+
+
 @dataclass
 class CliResult:
     code: int

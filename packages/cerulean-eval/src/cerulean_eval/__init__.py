@@ -14,9 +14,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from cerulean_eval.calibrate import Calibration, Grid, SettingScore, calibrate_model
+from cerulean_eval.calibration_outputs import calibrated_row, write_calibration
 from cerulean_eval.classes import category_index, dataset_classes, model_classes, name_index
 from cerulean_eval.cocoeval import COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, CocoSettings
-from cerulean_eval.compare import compare_table, format_table, read_summary
+from cerulean_eval.compare import compare_table, format_table, read_metrics, read_summary
 from cerulean_eval.components import label_components
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.confusion import confusion_counts, score_histogram, sweep_counts
@@ -24,6 +26,9 @@ from cerulean_eval.diagnostic import TileDiagnostic
 from cerulean_eval.document import DataRecord, MetricsDocument, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import CeruleanEvalError
 from cerulean_eval.evaluation import EvalResult, Evaluation, Example
+from cerulean_eval.gate import GateSettings, MetricVerdict, Verdict, decide
+from cerulean_eval.gate_inputs import Side, SideSpec, check_paired, gate_sides
+from cerulean_eval.gate_report import write_gate
 from cerulean_eval.geojson import read_predicted_slicks, read_slicks
 from cerulean_eval.metrics import (
     InstanceConfusion,
@@ -49,7 +54,15 @@ from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
 from cerulean_eval.records import PredInstance, TilePrediction, TileTruth, TruthInstance
 from cerulean_eval.row import measured_row
-from cerulean_eval.run import PreparedRun, RunOptions, evaluate_model, prepare_run, run_model
+from cerulean_eval.run import (
+    PreparedRun,
+    RunOptions,
+    ScenePredictions,
+    evaluate_model,
+    predict_scenes,
+    prepare_run,
+    run_model,
+)
 from cerulean_eval.scene_maps import SceneMap, scene_map, scene_map_png
 from cerulean_eval.score import (
     FORMATS,
@@ -67,6 +80,7 @@ __all__ = [
     "COCO_AREA_RANGES",
     "COCO_IOU_THRESHOLDS",
     "FORMATS",
+    "Calibration",
     "CeruleanEvalError",
     "CocoSettings",
     "DataRecord",
@@ -74,9 +88,12 @@ __all__ = [
     "EvalResult",
     "Evaluation",
     "Example",
+    "GateSettings",
+    "Grid",
     "InstanceConfusion",
     "Intervals",
     "MapSlick",
+    "MetricVerdict",
     "MetricsDocument",
     "NotOilSources",
     "Piece",
@@ -86,10 +103,14 @@ __all__ = [
     "PreparedRun",
     "RunOptions",
     "SceneMap",
+    "ScenePredictions",
     "SceneScore",
     "SceneStats",
     "SceneTiles",
     "ScoreOptions",
+    "SettingScore",
+    "Side",
+    "SideSpec",
     "SlickMatch",
     "SourceRecord",
     "Summary",
@@ -100,16 +121,21 @@ __all__ = [
     "TileTruth",
     "Totals",
     "TruthInstance",
+    "Verdict",
     "__version__",
     "area_km2",
     "bootstrap",
+    "calibrate_model",
+    "calibrated_row",
     "category_index",
     "check_grid",
+    "check_paired",
     "compare_table",
     "confusion_counts",
     "dataset_classes",
     "dataset_scenes",
     "dataset_slicks",
+    "decide",
     "detect_format",
     "evaluate_model",
     "figures",
@@ -117,6 +143,7 @@ __all__ = [
     "from_instances",
     "from_probabilities",
     "from_raster",
+    "gate_sides",
     "is_not_oil",
     "label_components",
     "map_pngs",
@@ -129,9 +156,11 @@ __all__ = [
     "overlaps",
     "paint",
     "polygon_dice",
+    "predict_scenes",
     "prepare_run",
     "read_class_rasters",
     "read_coco_results",
+    "read_metrics",
     "read_predicted_slicks",
     "read_slicks",
     "read_summary",
@@ -147,5 +176,7 @@ __all__ = [
     "summarise",
     "sweep_counts",
     "truth_slicks",
+    "write_calibration",
+    "write_gate",
     "write_outputs",
 ]

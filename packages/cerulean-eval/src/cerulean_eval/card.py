@@ -11,7 +11,9 @@ facts for people). Its parts:
   (``val_*``: raw tile outputs, not the served slicks);
 - **measured on**: the evaluated dataset, its hash, its scenes and tiles;
 - **metrics**: the headline numbers with their 95% bootstrap intervals over scenes;
-- **thresholds** and post-processing the slicks were made and matched with;
+- **thresholds** and post-processing the slicks were made and matched with, and where
+  they were calibrated when the row has ``cerulean-eval calibrate``'s calibration.json
+  beside it (the data, and whether any measured scene was among it);
 - **evaluated in**: the packages and torch that ran the evaluation, device, backend;
 - **known limits**: what these numbers do not say (one tileset, few scenes, scenes
   shared with training, an unverified runtime, ...).
@@ -23,6 +25,7 @@ from importlib import metadata
 from typing import Any
 
 from cerulean_coco import CeruleanCocoError, CocoDataset
+from cerulean_eval.calibration_outputs import calibration_provenance
 from cerulean_eval.document import DataRecord, MetricsDocument
 from cerulean_infer import ModelDescription, ServingRow
 
@@ -58,6 +61,10 @@ def model_card(model: ModelDescription, document: MetricsDocument,
                                                      "stopped_early")}
     training["validation"] = dict(manifest.metrics)
     data = trained_on(model)
+    calibration = calibration_provenance(model.row_path, dict(row.thresholds))
+    if calibration is not None:
+        calibration["shared_scenes"] = sorted(set(calibration["scenes"])
+                                              & set(document.data.scenes))
     return {
         "model": {"name": manifest.name, "arch": manifest.arch, "backbone": manifest.backbone,
                   "source": str(model.source), "kind": model.kind,
@@ -76,14 +83,16 @@ def model_card(model: ModelDescription, document: MetricsDocument,
         "intervals": document.intervals.to_json() if document.intervals else None,
         "postprocess": document.postprocess.to_json() if document.postprocess else None,
         "thresholds": dict(row.thresholds),
+        "calibration": calibration,
         "evaluated_in": {**_versions(), "device": document.source.device,
                          "backend": document.source.backend},
-        "known_limits": known_limits(model, document, data),
+        "known_limits": known_limits(model, document, data, calibration),
     }
 
 
 def known_limits(model: ModelDescription, document: MetricsDocument,
-                 trained: dict[str, Any]) -> list[str]:
+                 trained: dict[str, Any],
+                 calibration: dict[str, Any] | None = None) -> list[str]:
     """What the numbers do not say, in sentences."""
     scenes = list(document.data.scenes)
     limits = [f"Measured on {len(scenes)} scene(s), {document.data.tiles} tiles; the 95% "
@@ -123,7 +132,19 @@ def known_limits(model: ModelDescription, document: MetricsDocument,
         elif model.manifest.training.get(key):
             limits.append(f"The {key} dataset ({model.manifest.training[key]}) was not at "
                           "hand: overlap with the measured scenes was not checked.")
+    if calibration is not None:
+        if not calibration["used"]:
+            limits.append(f"{calibration['file']} beside the row chose other thresholds "
+                          f"({_pairs(calibration['thresholds'])}) than these.")
+        elif calibration["shared_scenes"]:
+            limits.append(f"The thresholds were calibrated on {len(calibration['shared_scenes'])}"
+                          " of the measured scenes: the numbers overstate the model on new "
+                          "scenes.")
     return limits
+
+
+def _pairs(thresholds: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in thresholds.items())
 
 
 def card_markdown(card: dict[str, Any]) -> str:
@@ -170,7 +191,8 @@ def card_markdown(card: dict[str, Any]) -> str:
               + (", ".join(f"{k} {v:.3f}" for k, v in training["validation"].items())
                  or "none recorded") + ".", "",
               "## Thresholds", "",
-              ", ".join(f"`{k}` {v}" for k, v in card["thresholds"].items()), ""]
+              ", ".join(f"`{k}` {v}" for k, v in card["thresholds"].items()), "",
+              _calibration_line(card.get("calibration")), ""]
     post = card["postprocess"]
     if post:
         lines.append(f"Post-processing: {post['preset']}, merge {post['merge']}, "
@@ -180,6 +202,21 @@ def card_markdown(card: dict[str, Any]) -> str:
               ", ".join(f"{k} {v}" for k, v in evaluated.items() if v), "",
               "## Known limits", "", *(f"- {limit}" for limit in card["known_limits"]), ""]
     return "\n".join(lines)
+
+
+def _calibration_line(calibration: dict[str, Any] | None) -> str:
+    if calibration is None:
+        return ("The thresholds are the row's as given: no cerulean-eval calibration lies "
+                "beside it.")
+    if not calibration["used"]:
+        return (f"`{calibration['file']}` beside the row chose {_pairs(calibration['thresholds'])}"
+                "; this evaluation ran with other values.")
+    return (f"{_pairs(calibration['thresholds'])}: calibrated by `cerulean-eval calibrate` on "
+            f"`{calibration['dataset']}` (annotations sha256 "
+            f"`{calibration['annotations_sha256'][:16]}…`, {calibration['tiles']} tiles of "
+            f"{len(calibration['scenes'])} scene(s)); "
+            + (f"{len(calibration['shared_scenes'])} of them were measured here."
+               if calibration["shared_scenes"] else "none of them was measured here."))
 
 
 def _fmt(value: Any) -> str:

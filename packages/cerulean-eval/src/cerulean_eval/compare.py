@@ -19,20 +19,31 @@ LOWER_IS_BETTER = frozenset({"slicks_missed", "slicks_false"})
 NOT_RANKED = frozenset({"slicks_true", "slicks_predicted"})
 
 
+def read_metrics(folder: Path) -> dict[str, Any]:
+    """An evaluation folder's metrics.json.
+
+    Raises:
+        RunReadError: no readable metrics.json (a JSON object with a summary) in ``folder``.
+    """
+    path = Path(folder) / "metrics.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or not isinstance(doc.get("summary"), dict):
+            raise KeyError("summary")
+    except FileNotFoundError:
+        raise RunReadError(f"{path}: missing (not a cerulean-eval output folder)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise RunReadError(f"{path}: unreadable metrics ({exc})") from None
+    return doc
+
+
 def read_summary(folder: Path) -> dict[str, float | None]:
     """The flattened numeric summary of an evaluation folder.
 
     Raises:
         RunReadError: no readable metrics.json with a summary in ``folder``.
     """
-    path = Path(folder) / "metrics.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        summary = doc["summary"]
-    except FileNotFoundError:
-        raise RunReadError(f"{path}: missing (not a cerulean-eval output folder)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise RunReadError(f"{path}: unreadable metrics ({exc})") from None
+    summary = read_metrics(folder)["summary"]
     flat: dict[str, float | None] = {}
     for key, value in summary.items():
         if isinstance(value, dict):
@@ -80,4 +91,4 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["compare_table", "format_table", "read_summary"]
+__all__ = ["compare_table", "format_table", "read_metrics", "read_summary"]

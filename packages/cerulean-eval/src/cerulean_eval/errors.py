@@ -76,6 +76,10 @@ class RunReadError(CeruleanEvalError, OSError):
     """An evaluation folder has no readable ``metrics.json``."""
 
 
+class PairingError(CeruleanEvalError, ValueError):
+    """Two evaluations of other data, scenes, classes or match rule: not comparable."""
+
+
 class MissingExtraError(CeruleanEvalError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
@@ -90,6 +94,7 @@ __all__ = [
     "MissingExtraError",
     "ModelRowError",
     "OutputError",
+    "PairingError",
     "PredictionsError",
     "RunReadError",
     "ShapeMismatchError",

@@ -77,6 +77,11 @@ class EvalResult:
         return self.document.summary.to_json()
 
 
+def map_slicks(scene_id: str, slicks: Sequence[Slick]) -> list[MapSlick]:
+    """Served slicks as scored: geometry, class index, scene and ``machine_confidence``."""
+    return [MapSlick(s.geometry, s.inf_idx, scene_id, s.machine_confidence) for s in slicks]
+
+
 class Evaluation:
     """Scores scenes as they come (see the module docstring).
 
@@ -116,8 +121,7 @@ class Evaluation:
         slicks = self.not_oil.apply(scene_id, slicks)
         counted = [s for s in slicks if not is_not_oil(s)]
         not_oil = [s for s in slicks if is_not_oil(s)]
-        predictions = [MapSlick(s.geometry, s.inf_idx, scene_id, s.machine_confidence)
-                       for s in counted]
+        predictions = map_slicks(scene_id, counted)
         score = score_scene(scene_id, tiles, predictions, self.classes,
                             self.config.match_dice, truth)
         self.scenes.append(score.stats)
@@ -181,4 +185,4 @@ class Evaluation:
                           best, worst, self.maps.maps)
 
 
-__all__ = ["EvalResult", "Evaluation", "Example"]
+__all__ = ["EvalResult", "Evaluation", "Example", "map_slicks"]

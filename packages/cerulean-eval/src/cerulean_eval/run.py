@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,12 +35,13 @@ from cerulean_eval.evaluation import EvalResult, Evaluation
 from cerulean_eval.not_oil import NotOilSources
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities
-from cerulean_eval.records import TilePrediction
+from cerulean_eval.records import TilePrediction, TileTruth
 from cerulean_eval.sources import TilePredictor, convert_instances
 from cerulean_eval.truth import model_input, read_bands, tile_truth
 from cerulean_infer import (
     ModelDescription,
     PlacedTile,
+    TilePlan,
     TilePredictions,
     describe_model,
     merge_scene,
@@ -131,6 +132,59 @@ def prepare_run(bundle: Path | str, dataset: CocoDataset, config: EvalConfig,
                        scenes, not_oil)
 
 
+@dataclass(frozen=True, eq=False)
+class ScenePredictions:
+    """One scene's dataset tiles and the model's raw outputs for them, on its lattice.
+
+    Attributes:
+        scene_id: the scene.
+        tiles: its dataset tiles (truth, VV).
+        plan: the tiles placed on the model lattice (what ``merge_scene`` stitches).
+        batches: ``(placed tiles, model outputs)`` per model call, in plan order.
+    """
+
+    scene_id: str
+    tiles: list[TileTruth]
+    plan: TilePlan
+    batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]]
+
+
+def predict_scenes(predictor: TilePredictor, dataset: CocoDataset, prepared: PreparedRun,
+                   options: RunOptions,
+                   timings: dict[str, float] | None = None) -> Iterator[ScenePredictions]:
+    """Run ``predictor`` over each scene's dataset tiles, one scene at a time.
+
+    A scene's outputs are held only until the caller asks for the next scene, so memory is
+    bounded by the largest scene, and a caller may post-process them as often as it
+    likes (:mod:`cerulean_eval.calibrate` re-runs ``merge_scene`` per threshold setting).
+    ``timings`` (when given) gains the seconds spent reading (``read``) and in the model
+    (``model``).
+    """
+    timings = timings if timings is not None else {}
+    manifest = prepared.model.manifest
+    wanted = tuple(dict.fromkeys((VV, *(c for c in manifest.channels
+                                        if not c.startswith("constant")))))
+    with tqdm(total=len(dataset), unit="tile", disable=not options.progress) as bar:
+        for scene in prepared.scenes:
+            t0 = time.perf_counter()
+            plan = tiles_plan(prepared.lattice, manifest.tile_size, scene.windows or ())
+            bands = [read_bands(s.path, wanted) for s in scene.samples]
+            tiles = [tile_truth(s, prepared.classes, b[VV])
+                     for s, b in zip(scene.samples, bands, strict=True)]
+            inputs = [model_input(b, manifest.channels, (s.image.height, s.image.width),
+                                  str(s.path)) for b, s in zip(bands, scene.samples,
+                                                               strict=True)]
+            timings["read"] = timings.get("read", 0.0) + time.perf_counter() - t0
+            batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]] = []
+            for start in range(0, len(inputs), options.batch_size):
+                t0 = time.perf_counter()
+                out = predictor.predict_tiles(np.stack(inputs[start:start + options.batch_size]))
+                timings["model"] = timings.get("model", 0.0) + time.perf_counter() - t0
+                batches.append((plan.tiles[start:start + options.batch_size], out))
+                bar.update(len(batches[-1][0]))
+            yield ScenePredictions(scene.scene_id, tiles, plan, batches)
+
+
 def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: PreparedRun,
                    config: EvalConfig, options: RunOptions) -> EvalResult:
     """Run ``predictor`` over every scene of ``prepared`` and score its served slicks."""
@@ -141,46 +195,23 @@ def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: Pre
     diagnostic = TileDiagnostic(classes, config) if config.diagnostic else None
     timings = {"read": 0.0, "model": 0.0, "postprocess": 0.0, "scoring": 0.0,
                "diagnostic": 0.0}
-    wanted = tuple(dict.fromkeys((VV, *(c for c in manifest.channels
-                                        if not c.startswith("constant")))))
-    with tqdm(total=len(dataset), unit="tile", disable=not options.progress) as bar:
-        for scene in prepared.scenes:
+    for scene in predict_scenes(predictor, dataset, prepared, options, timings):
+        t0 = time.perf_counter()
+        merged = merge_scene(scene.plan, scene.batches, arch=manifest.arch,
+                             classes=classes.names, preset=prepared.postprocess.preset,
+                             merge=options.merge)
+        timings["postprocess"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        evaluation.add_scene(scene.scene_id, scene.tiles, merged.slicks)
+        timings["scoring"] += time.perf_counter() - t0
+        if diagnostic is not None:
             t0 = time.perf_counter()
-            plan = tiles_plan(prepared.lattice, manifest.tile_size, scene.windows or ())
-            bands = [read_bands(s.path, wanted) for s in scene.samples]
-            tiles = [tile_truth(s, classes, b[VV]) for s, b in zip(scene.samples, bands,
-                                                                   strict=True)]
-            inputs = [model_input(b, manifest.channels, (s.image.height, s.image.width),
-                                  str(s.path)) for b, s in zip(bands, scene.samples,
-                                                               strict=True)]
-            timings["read"] += time.perf_counter() - t0
-            batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]] = []
-            for start in range(0, len(inputs), options.batch_size):
-                t0 = time.perf_counter()
-                out = predictor.predict_tiles(np.stack(inputs[start:start + options.batch_size]))
-                timings["model"] += time.perf_counter() - t0
-                batches.append((plan.tiles[start:start + options.batch_size], out))
-                bar.update(len(batches[-1][0]))
-            t0 = time.perf_counter()
-            merged = merge_scene(plan, batches, arch=manifest.arch, classes=classes.names,
-                                 preset=prepared.postprocess.preset, merge=options.merge)
-            timings["postprocess"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            evaluation.add_scene(scene.scene_id, tiles, merged.slicks)
-            timings["scoring"] += time.perf_counter() - t0
-            if diagnostic is not None:
-                t0 = time.perf_counter()
-                _diagnose(diagnostic, tiles, batches, manifest.arch, config)
-                timings["diagnostic"] += time.perf_counter() - t0
+            _diagnose(diagnostic, scene.tiles, scene.batches, manifest.arch, config)
+            timings["diagnostic"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     tile_doc = diagnostic.finish() if diagnostic is not None else None
     timings["diagnostic"] += time.perf_counter() - t0
-    source = SourceRecord(prepared.model.kind, str(prepared.model.source), manifest.name,
-                          manifest.arch, str(prepared.model.row_path)
-                          if prepared.model.row_path else None,
-                          str(getattr(predictor, "device", options.device)),
-                          str(getattr(predictor, "backend", options.backend)),
-                          options.batch_size)
+    source = source_record(prepared, predictor, options)
     t0 = time.perf_counter()
     result = evaluation.finish(source, DataRecord.of(dataset), prepared.postprocess, tile_doc,
                                timings)
@@ -188,6 +219,18 @@ def evaluate_model(predictor: TilePredictor, dataset: CocoDataset, prepared: Pre
     timings["total"] = time.perf_counter() - started
     result.model = prepared.model
     return result
+
+
+def source_record(prepared: PreparedRun, predictor: TilePredictor,
+                  options: RunOptions) -> SourceRecord:
+    """metrics.json's ``source`` for a model run: the model, and where and how it ran."""
+    manifest = prepared.model.manifest
+    return SourceRecord(prepared.model.kind, str(prepared.model.source), manifest.name,
+                        manifest.arch, str(prepared.model.row_path)
+                        if prepared.model.row_path else None,
+                        str(getattr(predictor, "device", options.device)),
+                        str(getattr(predictor, "backend", options.backend)),
+                        options.batch_size)
 
 
 def _diagnose(diagnostic: TileDiagnostic, tiles: list[Any],
@@ -239,5 +282,5 @@ def run_model(bundle: Path | str, dataset: CocoDataset, config: EvalConfig | Non
     return evaluate_model(predictor, dataset, prepared, config, options)
 
 
-__all__ = ["PreparedRun", "RunOptions", "evaluate_model", "prepare_run", "raw_prediction",
-           "run_model"]
+__all__ = ["PreparedRun", "RunOptions", "ScenePredictions", "evaluate_model", "predict_scenes",
+           "prepare_run", "raw_prediction", "run_model", "source_record"]

@@ -16,51 +16,14 @@ from typing import Any
 import pytest
 from shapely.geometry import box, mapping
 
-from cerulean_infer import BundleManifest, Runtime, ServingRow
-from cerulean_infer.presets import preset
+from cerulean_infer import ServingRow
 
 torch = pytest.importorskip("torch")
 
 
-class DarkIsOil(torch.nn.Module):  # type: ignore[misc]
-    """Logits: background 0, infra_slick 8 − 20·x, the other two far below."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = torch.nn.Conv2d(1, 1, 1)
-        with torch.no_grad():
-            self.conv.weight.fill_(-20.0)
-            self.conv.bias.fill_(8.0)
-
-    def forward(self, x: Any) -> Any:
-        oil = self.conv(x)
-        return torch.cat([torch.zeros_like(oil), oil, oil - 20.0, oil - 20.0], dim=1)
-
-
-def write_dark_bundle(folder: Path, **changes: Any) -> Path:
-    """A bundle of the dark model with the row export writes (``changes`` to bundle.json)."""
-    folder.mkdir(parents=True)
-    module = DarkIsOil().eval()
-    with torch.no_grad():
-        torch.jit.trace(module, torch.rand(1, 1, 64, 64)).save(str(folder / "model.ts"))
-    torch.save(module.state_dict(), folder / "weights.pt")
-    values: dict[str, Any] = dict(
-        name="dark", arch="unet", backbone="conv1x1",
-        classes=("background", "infra_slick", "natural_seep", "vessel"),
-        category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
-        runtime=Runtime(torch.__version__.split("+")[0], "0"), class_preset="cloud4",
-        training={"epochs": 3, "train": str(folder / "no-such-dataset")},
-        metrics={"val_oil_iou": 0.5})
-    values.update(changes)
-    manifest = BundleManifest(**values)
-    manifest.write(folder)
-    ServingRow.from_manifest(manifest, preset("unet-serving")).write(
-        folder / "cerulean-cloud-model.json")
-    return folder
-
-
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(tmp_path_factory: pytest.TempPathFactory,
+           write_dark_bundle: Callable[..., Path]) -> Path:
     torch.set_num_threads(1)
     return write_dark_bundle(tmp_path_factory.mktemp("bundles") / "dark.bundle")
 
@@ -169,7 +132,8 @@ def test_slicks_stored_as_land_are_not_counted(run_cli: Callable[..., Any], bund
 
 def test_bad_models_and_datasets_are_refused_before_any_work(
         run_cli: Callable[..., Any], bundle: Path, dataset_dir: Path, evaluated: Path,
-        tmp_path: Path) -> None:
+        tmp_path: Path,
+        write_dark_bundle: Callable[..., Path]) -> None:
     def copy_bundle(name: str) -> Path:
         target = tmp_path / name
         shutil.copytree(bundle, target)

@@ -53,7 +53,12 @@ from cerulean_infer.serving_row import ServingRow
 from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:
-    from cerulean_infer.cli.options import model_options, parse_thresholds, postprocess_options
+    from cerulean_infer.cli.options import (
+        device_options,
+        model_options,
+        parse_thresholds,
+        postprocess_options,
+    )
     from cerulean_infer.description import ModelDescription, describe_model
     from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
     from cerulean_infer.predictor import Predictor, TilePredictions
@@ -76,6 +81,7 @@ _LAZY = {
     "TilePlan": "cerulean_infer.tilesets",
     "model_lattice": "cerulean_infer.tilesets",
     # The command-line options other packages' commands share (click loads with them).
+    "device_options": "cerulean_infer.cli.options",
     "model_options": "cerulean_infer.cli.options",
     "postprocess_options": "cerulean_infer.cli.options",
     "parse_thresholds": "cerulean_infer.cli.options",
@@ -122,6 +128,7 @@ __all__ = [
     "TilePredictions",
     "__version__",
     "describe_model",
+    "device_options",
     "feature_collection",
     "join_fragments",
     "label_regions",

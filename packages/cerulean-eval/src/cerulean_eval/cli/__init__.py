@@ -8,7 +8,9 @@ import click
 
 from cerulean_coco import CeruleanCocoError
 from cerulean_eval import __version__
+from cerulean_eval.cli.calibrate import calibrate_command
 from cerulean_eval.cli.commands import compare_command, run_command, score_command
+from cerulean_eval.cli.gate import gate_command
 from cerulean_eval.errors import CeruleanEvalError
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
@@ -22,7 +24,7 @@ def cli(verbose: int) -> None:
     configure_logging(verbose)
 
 
-for _command in (run_command, score_command, compare_command):
+for _command in (run_command, score_command, compare_command, calibrate_command, gate_command):
     cli.add_command(_command)
 
 

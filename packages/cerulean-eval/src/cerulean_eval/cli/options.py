@@ -22,18 +22,25 @@ from cerulean_tiling import PRESETS
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _thresholds(ctx: click.Context, param: click.Parameter,
-                value: str | None) -> tuple[float, ...]:
-    if value is None:
-        return COCO_IOU_THRESHOLDS
+def parse_values(value: str) -> tuple[float, ...]:
+    """Numbers written as ``a,b,c`` or ``start:step:stop`` (both ends included).
+
+    Raises:
+        click.BadParameter: neither form, or a part that is not a number.
+    """
     try:
         if ":" in value:
             lo, step, hi = (float(v) for v in value.split(":"))
             n = round((hi - lo) / step) + 1
             return tuple(round(lo + i * step, 10) for i in range(n))
         return tuple(float(v) for v in value.split(","))
-    except ValueError:
+    except (ValueError, ZeroDivisionError):
         raise click.BadParameter(f"{value!r} is not 'a,b,c' or 'start:step:stop'") from None
+
+
+def _thresholds(ctx: click.Context, param: click.Parameter,
+                value: str | None) -> tuple[float, ...]:
+    return COCO_IOU_THRESHOLDS if value is None else parse_values(value)
 
 
 def eval_options(func: F) -> F:
@@ -134,4 +141,4 @@ def preset_from(value: str | None) -> str | None:
     return None if value is None or value.lower() == "none" else value
 
 
-__all__ = ["config_from", "eval_options", "not_oil_options", "preset_from"]
+__all__ = ["config_from", "eval_options", "not_oil_options", "parse_values", "preset_from"]

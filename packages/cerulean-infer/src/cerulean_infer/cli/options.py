@@ -64,8 +64,22 @@ def check_georef(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def device_options(func: F) -> F:
+    """--device, --backend: where and with what a model runs."""
+    decorators = [
+        click.option("--device", default="auto", show_default=True, callback=_device,
+                     help="auto, cpu, cuda or cuda:N."),
+        click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]),
+                     default="auto", show_default=True,
+                     help="auto uses model.onnx on CPU when the bundle has one."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 def model_options(func: F) -> F:
-    """--bundle, --model-row, --device, --backend."""
+    """--bundle, --model-row, and :func:`device_options`."""
     decorators = [
         click.option("--bundle", "bundle", required=True,
                      type=click.Path(exists=True, path_type=Path),
@@ -76,11 +90,7 @@ def model_options(func: F) -> F:
                      help="The serving service's model row (JSON): runs a production "
                           "model file as the service would, or overrides a bundle's "
                           "thresholds."),
-        click.option("--device", default="auto", show_default=True, callback=_device,
-                     help="auto, cpu, cuda or cuda:N."),
-        click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]),
-                     default="auto", show_default=True,
-                     help="auto uses model.onnx on CPU when the bundle has one."),
+        device_options,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -149,5 +159,5 @@ def scene_options(func: F) -> F:
     return func
 
 
-__all__ = ["check_georef", "model_options", "parse_thresholds", "postprocess_options",
-           "scene_options"]
+__all__ = ["check_georef", "device_options", "model_options", "parse_thresholds",
+           "postprocess_options", "scene_options"]
