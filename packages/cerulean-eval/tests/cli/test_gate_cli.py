@@ -113,6 +113,9 @@ def test_bad_inputs_give_one_line_and_write_nothing(run_cli: Callable[..., Any],
     def other_dice(doc: dict[str, Any]) -> None:
         doc["settings"]["match_dice"] = 0.5
 
+    def on_land(doc: dict[str, Any]) -> None:
+        doc["reclassified"] = {**(doc.get("reclassified") or {}), "land": "/data/land.geojson"}
+
     def old_format(doc: dict[str, Any]) -> None:
         doc["format_version"] = 1
 
@@ -120,6 +123,7 @@ def test_bad_inputs_give_one_line_and_write_nothing(run_cli: Callable[..., Any],
     one_scene = _edited(strict, tmp_path / "one-scene", drop_scene)
     dice = _edited(strict, tmp_path / "dice", other_dice)
     old = _edited(strict, tmp_path / "old", old_format)
+    land = _edited(strict, tmp_path / "land", on_land)
     garbage = tmp_path / "garbage"
     shutil.copytree(strict, garbage)
     (garbage / "metrics.json").write_text("{not json")
@@ -130,6 +134,7 @@ def test_bad_inputs_give_one_line_and_write_nothing(run_cli: Callable[..., Any],
         ([one_scene, served, "-o", out], 1, "other scenes"),
         ([dice, served, "-o", out], 1, "Dice 0.5 and 0.2"),
         ([old, served, "-o", out], 1, "format 1"),
+        ([land, served, "-o", out], 1, "not oil"),
         ([garbage, served, "-o", out], 1, "unreadable metrics"),
         ([runs["bundle"], served, "-o", out], 1, "give --coco"),
         ([other_data, runs["bundle"], "--coco", dataset_dir, "-o", out], 1, "other data"),
