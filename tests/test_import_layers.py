@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ def cycles(edges: list[Edge]) -> list[list[str]]:
         path = shortest_path_back(start, successors)
         if path is None:
             continue
-        key = frozenset(zip(path, path[1:], strict=False))
+        key = frozenset(pairwise(path))
         if key not in seen:
             seen.add(key)
             found.append(path)
@@ -164,7 +165,7 @@ def package_roots() -> list[Path]:
 
 def describe(chain: list[str], edges: list[Edge]) -> str:
     lines = {(e.source, e.target): e.line for e in edges}
-    steps = [f"{a} (line {lines[a, b]})" for a, b in zip(chain, chain[1:], strict=False)]
+    steps = [f"{a} (line {lines[a, b]})" for a, b in pairwise(chain)]
     return " → ".join([*steps, chain[-1]])
 
 

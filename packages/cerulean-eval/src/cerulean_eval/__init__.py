@@ -12,8 +12,6 @@ and post-processed by cerulean-infer with the serving row's thresholds. Typical 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from cerulean_eval.classes import category_index, dataset_classes, model_classes, name_index
 from cerulean_eval.cocoeval import COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, CocoSettings
 from cerulean_eval.compare import compare_table, format_table, read_summary
@@ -60,6 +58,7 @@ from cerulean_eval.score import (
 from cerulean_eval.scoring import SceneScore, paint, score_scene, truth_slicks
 from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
+from cerulean_eval.version import __version__
 
 __all__ = [
     "COCO_AREA_RANGES",

@@ -6,8 +6,6 @@ starts: torch, onnxruntime and dask are imported where they are used.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
 from cerulean_infer.bundle import BundleManifest, Runtime
@@ -45,6 +43,7 @@ from cerulean_infer.reclassify import (
 )
 from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
 from cerulean_infer.serving_row import ServingRow
+from cerulean_infer.version import __version__
 from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cerulean_infer import __version__
 from cerulean_infer.errors import OutputError, PredictionsError
+from cerulean_infer.version import __version__
 
 if TYPE_CHECKING:
     from cerulean_infer.many import ManyOptions

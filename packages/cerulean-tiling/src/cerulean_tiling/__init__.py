@@ -10,8 +10,6 @@ Typical use::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
 from cerulean_tiling.acquire.download import DownloadResult, download_scenes
@@ -105,6 +103,7 @@ from cerulean_tiling.types import (
     TileInstance,
     TileRecord,
 )
+from cerulean_tiling.version import __version__
 
 if TYPE_CHECKING:
     from cerulean_tiling.cli.options import (

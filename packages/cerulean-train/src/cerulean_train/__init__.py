@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from cerulean_train.config import RunConfig, Stage, UNetConfig, read_run_config
 from cerulean_train.errors import CeruleanTrainError
+from cerulean_train.version import __version__
 
 if TYPE_CHECKING:
     from cerulean_train.export import ExportResult, export_bundle

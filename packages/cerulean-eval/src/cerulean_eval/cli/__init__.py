@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import click
 
 from cerulean_coco import CeruleanCocoError
-from cerulean_eval import __version__
 from cerulean_eval.cli.commands import compare_command, run_command, score_command
 from cerulean_eval.errors import CeruleanEvalError
+from cerulean_eval.version import __version__
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
