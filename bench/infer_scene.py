@@ -74,7 +74,7 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
              queue: Any) -> None:
     import numpy as np
 
-    from cerulean_infer import Predictor
+    from cerulean_infer import Predictor, predict_scene
     from cerulean_infer.scene import _batches, _channel_specs, _render
     from cerulean_infer.sources import open_source
     from cerulean_infer.tilesets import model_lattice, plan_tiles, tileset_offsets
@@ -84,7 +84,7 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
     batch_size = batch_size or predictor.batch_size
     predictor.predict_tiles(np.full((batch_size, 1, size, size), 100, dtype=np.uint8))
     start = time.perf_counter()
-    result = predictor.predict_scene(scene, batch_size=batch_size)
+    result = predict_scene(predictor, scene, batch_size=batch_size)
     total = time.perf_counter() - start
     peak = _peak_mb()
     lattice = model_lattice(predictor.manifest.zoom, size)

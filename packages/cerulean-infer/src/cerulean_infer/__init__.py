@@ -41,7 +41,7 @@ from cerulean_infer.reclassify import (
     read_sea_ice,
     reclassify_slicks,
 )
-from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
+from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick, TilePredictions
 from cerulean_infer.serving_row import ServingRow
 from cerulean_infer.version import __version__
 from cerulean_infer.weights import load_state_file
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from cerulean_infer.cli.options import model_options, parse_thresholds, postprocess_options
     from cerulean_infer.description import ModelDescription, describe_model
     from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
-    from cerulean_infer.predictor import Predictor, TilePredictions
+    from cerulean_infer.predictor import Predictor
     from cerulean_infer.scene import SceneResult, predict_scene
     from cerulean_infer.tilesets import PlacedTile, TilePlan, model_lattice
 
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 # a service that only reads bundle descriptions should not pay for it at import.
 _LAZY = {
     "Predictor": "cerulean_infer.predictor",
-    "TilePredictions": "cerulean_infer.predictor",
     "ModelDescription": "cerulean_infer.description",
     "describe_model": "cerulean_infer.description",
     "SceneResult": "cerulean_infer.scene",

@@ -40,7 +40,7 @@ import numpy as np
 from cerulean_infer.errors import ChannelMismatchError, SceneError
 from cerulean_infer.merging import MERGE_MODES, merge_scene
 from cerulean_infer.reclassify import SeaIce, read_sea_ice, reclassify_slicks
-from cerulean_infer.records import Slick
+from cerulean_infer.records import Slick, TilePredictions
 from cerulean_infer.sources import SceneSource, open_source
 from cerulean_infer.tilesets import (
     PlacedTile,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from affine import Affine
     from shapely.geometry.base import BaseGeometry
 
-    from cerulean_infer.predictor import Predictor, TilePredictions
+    from cerulean_infer.predictor import Predictor
     from cerulean_infer.presets import PostprocessPreset
     from cerulean_tiling import ChannelSpec, Lattice, Window
 
