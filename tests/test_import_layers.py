@@ -19,9 +19,12 @@ What an import names is what counts:
   ``__init__``, which in turn imports what it re-exports);
 - relative imports resolve against the importing module's package the same way.
 
-A package's ``__init__`` runs before any of its submodules; that implicit step is not an
-edge, or every subpackage would form a cycle with its own modules. Only the statement's
-target is.
+A subpackage's ``__init__`` runs before any of its modules is loaded, so importing
+``pkg.sub.mod`` from outside ``pkg.sub`` also imports ``pkg.sub`` (an edge to it as well):
+were ``pkg.sub``'s ``__init__`` to import, through other modules, the importer back, the
+first import of ``pkg.sub.mod`` would find a half-initialised module. A module inside
+``pkg.sub`` gets no such edge (its ``__init__`` has already started when the module
+loads), and neither does any module for the top-level package, for the same reason.
 
 The top-level ``__init__`` of a package is its public hub: it re-exports names from across
 the package, so it sits above every module. No module of the package may import it
@@ -83,12 +86,20 @@ def imports(name: str, source: str, modules: set[str], is_package: bool) -> list
     found: list[Edge] = []
 
     def add(target: str, line: int) -> None:
-        if target.split(".")[0] == top and target != name:
-            # A name missing from ``modules`` is an attribute of the nearest module above.
-            while target not in modules and "." in target:
-                target = target.rpartition(".")[0]
-            if target != name:
-                found.append(Edge(name, target, line))
+        if target.split(".")[0] != top:
+            return
+        # A name missing from ``modules`` is an attribute of the nearest module above.
+        while target not in modules and "." in target:
+            target = target.rpartition(".")[0]
+        if target != name:
+            found.append(Edge(name, target, line))
+        # The subpackages entered on the way run their __init__ first (module docstring).
+        parts = target.split(".")
+        for depth in range(2, len(parts)):
+            parent = ".".join(parts[:depth])
+            inside = name == parent or name.startswith(parent + ".")
+            if parent in modules and not inside:
+                found.append(Edge(name, parent, line))
 
     for node in ast.walk(ast.parse(source, name)):
         if isinstance(node, ast.Import):
@@ -197,17 +208,20 @@ MODULES = {"pkg", "pkg.records", "pkg.scene", "pkg.sub", "pkg.sub.low", "pkg.sub
     ("name", "source", "targets"),
     [
         ("pkg.scene", "from pkg.records import Tile", {"pkg.records"}),
-        ("pkg.scene", "import pkg.sub.low", {"pkg.sub.low"}),
-        ("pkg.scene", "from pkg.sub import low", {"pkg.sub.low"}),
+        ("pkg.scene", "import pkg.sub.low", {"pkg.sub.low", "pkg.sub"}),
+        ("pkg.scene", "from pkg.sub import low", {"pkg.sub.low", "pkg.sub"}),
+        ("pkg.sub.high", "from pkg.sub.low import thing", {"pkg.sub.low"}),
+        ("pkg.sub.high", "from pkg.sub import low", {"pkg.sub.low"}),
         ("pkg.scene", "from pkg.sub import helper", {"pkg.sub"}),
         ("pkg.scene", "from pkg import records, __version__", {"pkg.records", "pkg"}),
         ("pkg.scene", "from . import records", {"pkg.records"}),
-        ("pkg.scene", "from .sub.low import thing", {"pkg.sub.low"}),
+        ("pkg.scene", "from .sub.low import thing", {"pkg.sub.low", "pkg.sub"}),
         ("pkg.sub.high", "from .low import thing", {"pkg.sub.low"}),
         ("pkg.sub.high", "from .. import scene", {"pkg.scene"}),
         ("pkg.sub.high", "from ..records import Tile", {"pkg.records"}),
-        ("pkg.scene", "def f():\n    from pkg.sub.high import g", {"pkg.sub.high"}),
-        ("pkg.scene", "if TYPE_CHECKING:\n    from pkg.sub.high import G", {"pkg.sub.high"}),
+        ("pkg.scene", "def f():\n    from pkg.sub.high import g", {"pkg.sub.high", "pkg.sub"}),
+        ("pkg.scene", "if TYPE_CHECKING:\n    from pkg.sub.high import G",
+         {"pkg.sub.high", "pkg.sub"}),
         ("pkg.scene", "import os\nfrom other_pkg.scene import x", set()),
         ("pkg.scene", "from pkg.scene import x", set()),
     ],
@@ -236,6 +250,19 @@ def test_a_cycle_is_reported_as_a_chain() -> None:
     assert found == [["pkg.merging", "pkg.predictor", "pkg.scene", "pkg.merging"]]
     assert describe(found[0], edges) == (
         "pkg.merging (line 1) → pkg.predictor (line 2) → pkg.scene (line 2) → pkg.merging")
+
+
+def test_a_cycle_through_a_subpackage_init_is_found() -> None:
+    modules = {
+        "pkg": "",
+        "pkg.export": "from pkg.export.bundle import export_bundle",
+        "pkg.export.bundle": "from pkg.maskrcnn.export import export_maskrcnn",
+        "pkg.export.records": "",
+        "pkg.maskrcnn": "",
+        "pkg.maskrcnn.export": "from pkg.export.records import ModelExport",
+    }
+    assert cycles(graph(modules)) == [
+        ["pkg.export", "pkg.export.bundle", "pkg.maskrcnn.export", "pkg.export"]]
 
 
 def test_layered_imports_pass_and_the_hub_rule_catches_its_imports() -> None:
