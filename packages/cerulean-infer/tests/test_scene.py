@@ -20,7 +20,13 @@ from infer_doubles import (
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
-from cerulean_infer import ChannelMismatchError, Predictor, SceneError, predict_scene
+from cerulean_infer import (
+    ChannelMismatchError,
+    Predictor,
+    SceneError,
+    predict_scene,
+    scene_batches,
+)
 from cerulean_tiling import SyntheticScene
 
 INNER_MARGIN_DEG = 0.01
@@ -85,6 +91,26 @@ def test_tilesets_cover_and_model_sees_every_tile(dark_bundle: Path, dark_result
     # for slick-edge pixels: the warp's coarse grid is anchored at the rendered window).
     both = (oil1 > 0) & (oil3 > 0)
     assert np.mean(np.abs(oil1[both] - oil3[both]) < 1e-3) > 0.999
+
+
+def test_scene_batches_are_what_the_scene_run_gives_the_model(
+        dark_bundle: Path, clean_scenes: list[SyntheticScene]) -> None:
+    predictor = Predictor.from_bundle(dark_bundle, backend="torch", device="cpu")
+    seen: list[np.ndarray] = []
+    model = predictor.predict_tiles
+
+    def record(batch: np.ndarray) -> Any:  # a spy: the model still runs on every batch
+        seen.append(batch.copy())
+        return model(batch)
+
+    predictor.predict_tiles = record  # type: ignore[method-assign]
+    result = predict_scene(predictor, clean_scenes[0].path, tilesets=2, batch_size=3)
+    batches = list(scene_batches(predictor, clean_scenes[0].path, tilesets=2, batch_size=3))
+    assert sum(len(b) for b in batches) == result.tiles > 0
+    assert len(batches) == len(seen)
+    for ours, given in zip(batches, seen, strict=True):
+        assert ours.dtype == np.uint8 and len(ours) <= 3
+        np.testing.assert_array_equal(ours, given)
 
 
 def test_batch_size_changes_nothing_but_memory(dark_bundle: Path,

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from cerulean_infer.description import ModelDescription, describe_model
     from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
     from cerulean_infer.predictor import Predictor
-    from cerulean_infer.scene import SceneResult, predict_scene
+    from cerulean_infer.scene import SceneResult, predict_scene, scene_batches
     from cerulean_infer.tilesets import PlacedTile, TilePlan, model_lattice
 
 # The prediction machinery pulls in shapely, rasterio and (when a model loads) torch;
@@ -62,6 +62,7 @@ _LAZY = {
     "describe_model": "cerulean_infer.description",
     "SceneResult": "cerulean_infer.scene",
     "predict_scene": "cerulean_infer.scene",
+    "scene_batches": "cerulean_infer.scene",
     "MergedScene": "cerulean_infer.merging",
     "merge_scene": "cerulean_infer.merging",
     "tiles_plan": "cerulean_infer.merging",
@@ -128,6 +129,7 @@ __all__ = [
     "read_sea_ice",
     "reclassify_slicks",
     "region_boxes",
+    "scene_batches",
     "serving_tile_slicks",
     "serving_tileset_slicks",
     "tile_instances",
