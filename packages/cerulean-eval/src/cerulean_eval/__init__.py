@@ -13,7 +13,15 @@ and post-processed by cerulean-infer with the serving row's thresholds. Typical 
 from __future__ import annotations
 
 from cerulean_eval.classes import category_index, dataset_classes, model_classes, name_index
-from cerulean_eval.cocoeval import COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, CocoSettings
+from cerulean_eval.cocoeval import (
+    COCO_AREA_RANGES,
+    COCO_IOU_THRESHOLDS,
+    CocoSettings,
+    coco_ground_truth,
+    coco_summary,
+    load_results,
+    run_cocoeval,
+)
 from cerulean_eval.compare import compare_table, format_table, read_summary
 from cerulean_eval.components import label_components
 from cerulean_eval.config import EvalConfig
@@ -58,6 +66,7 @@ from cerulean_eval.score import (
 from cerulean_eval.scoring import SceneScore, paint, score_scene, truth_slicks
 from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
+from cerulean_eval.truth import read_bands
 from cerulean_eval.version import __version__
 
 __all__ = [
@@ -100,6 +109,8 @@ __all__ = [
     "bootstrap",
     "category_index",
     "check_grid",
+    "coco_ground_truth",
+    "coco_summary",
     "compare_table",
     "confusion_counts",
     "dataset_classes",
@@ -113,6 +124,7 @@ __all__ = [
     "from_probabilities",
     "from_raster",
     "label_components",
+    "load_results",
     "match",
     "match_slicks",
     "measured_row",
@@ -123,6 +135,7 @@ __all__ = [
     "paint",
     "polygon_dice",
     "prepare_run",
+    "read_bands",
     "read_class_rasters",
     "read_coco_results",
     "read_predicted_slicks",
@@ -130,6 +143,7 @@ __all__ = [
     "read_summary",
     "resample_weights",
     "resampled",
+    "run_cocoeval",
     "run_model",
     "score_histogram",
     "score_predictions",

@@ -5,3 +5,5 @@ package ``__init__``, which imports most of the package.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]
