@@ -1,5 +1,18 @@
-"""Test distribution over pytest-xdist workers (``./dev test`` runs ``-n auto --dist loadfile``).
+"""The workspace's test plugin: the CLI runner every package's tests share, and test
+distribution over pytest-xdist workers (``./dev test`` runs ``-n auto --dist loadfile``).
 
+**run_cli.** ``run_cli(*args)`` runs a package's command line in-process and returns its
+exit code, stdout and stderr (:class:`CliResult`). It runs the ``main`` that the
+package's own ``tests/conftest.py`` returns from its ``cli_main`` fixture, so each
+package names its CLI once and the runner exists once. It lives in this root conftest
+because every test run starts here: ``./dev test`` and each of CI's per-package venvs
+(``.ci/run``) run pytest from the repository root, whose ``pyproject.toml`` makes it
+the rootdir, so this file is loaded without being installed; a plugin shipped inside a
+package (a ``pytest11`` entry point) would instead load into every pytest run of every
+environment that installs the package, users' included, and would need a reinstall to
+appear in an editable workspace.
+
+**Distribution.**
 Each test file is one unit of work, so its module fixtures (a trained model, a terraform
 apply) are built once, by the worker that runs the file; ``tests/pipeline`` is a single
 unit, because its files share the quick demo's session fixture. That unit is the
@@ -11,11 +24,40 @@ ids, which pytest 9 no longer reads.) Without xdist nothing here applies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 _PIPELINE = "tests/pipeline/"
+
+
+@dataclass
+class CliResult:
+    """What one in-process CLI run returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(cli_main: Callable[[list[str]], int],
+            capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the package's CLI (its ``cli_main`` fixture) in-process; returns exit code,
+    stdout and stderr."""
+
+    def run(*args: str | Path) -> CliResult:
+        try:
+            code = cli_main([str(a) for a in args])
+        except SystemExit as exc:  # click's own exits (--help, usage errors)
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
 
 
 def _unit(nodeid: str) -> str:

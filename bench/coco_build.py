@@ -31,8 +31,7 @@ from pathlib import Path
 
 def _tile_all(scenes: list[str], warm: str, out: str, barrier: object,
               queue: mp.Queue) -> None:
-    from cerulean_tiling.config import TilingConfig
-    from cerulean_tiling.tiles.pipeline import tile_scene
+    from cerulean_tiling import TilingConfig, tile_scene
 
     tile_scene(Path(warm), TilingConfig())  # load numba kernels outside the timing
     barrier.wait()  # type: ignore[attr-defined]
@@ -65,8 +64,8 @@ def _baseline(scenes: list[Path], warm: Path, out: Path, processes: int = 1
 
 
 def _build(scenes: list[Path], out: Path, workers: int) -> tuple[float, float, int]:
-    from cerulean_coco.building.build import build_dataset
-    from cerulean_tiling.config import TilingConfig
+    from cerulean_coco import build_dataset
+    from cerulean_tiling import TilingConfig
 
     start = time.perf_counter()
     report = build_dataset(scenes, out, TilingConfig(), workers=workers, progress=False)
@@ -85,8 +84,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write scenes and datasets here and keep them")
     args = parser.parse_args()
 
-    from cerulean_tiling.scenes.folder import discover_scenes
-    from cerulean_tiling.synthetic.scenes import parse_size, write_scenes
+    from cerulean_tiling import discover_scenes, parse_size, write_scenes
 
     size = parse_size(args.size)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-coco-"))

@@ -139,8 +139,13 @@ def bench_coco(images: int) -> None:
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
-    from cerulean_eval import CocoSettings
-    from cerulean_eval.cocoeval import coco_ground_truth, load_results, run_cocoeval, summarise
+    from cerulean_eval import (
+        CocoSettings,
+        coco_ground_truth,
+        coco_summary,
+        load_results,
+        run_cocoeval,
+    )
 
     gt_doc, results = coco_documents(images)
     reference_doc = copy.deepcopy(gt_doc)
@@ -167,7 +172,7 @@ def bench_coco(images: int) -> None:
             ours_gt = coco_ground_truth(doc, backend)  # type: ignore[arg-type]
             evaluator = run_cocoeval(ours_gt, load_results(ours_gt, dets, backend),  # type: ignore[arg-type]
                                      "segm", CocoSettings(backend=backend))  # type: ignore[arg-type]
-            summary = summarise(evaluator, names)
+            summary = coco_summary(evaluator, names)
             elapsed = time.perf_counter() - start
         except ImportError as exc:
             print(f"  cerulean-eval [{backend}]: not run ({exc})")

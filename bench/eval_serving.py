@@ -102,8 +102,7 @@ def model_only(predictor: Any, dataset: Any, batch_size: int) -> float:
     """Seconds of ``predict_tiles`` over every tile, in per-scene batches as the run has."""
     import numpy as np
 
-    from cerulean_eval import dataset_scenes
-    from cerulean_eval.truth import read_bands
+    from cerulean_eval import dataset_scenes, read_bands
 
     seconds = 0.0
     for scene in dataset_scenes(dataset):

@@ -74,28 +74,17 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
              queue: Any) -> None:
     import numpy as np
 
-    from cerulean_infer import Predictor
-    from cerulean_infer.scene import _batches, _channel_specs, _render
-    from cerulean_infer.sources import open_source
-    from cerulean_infer.tilesets import model_lattice, plan_tiles, tileset_offsets
+    from cerulean_infer import Predictor, predict_scene, scene_batches
 
     predictor = Predictor.from_bundle(bundle, device=device, backend=backend)
     size = predictor.manifest.tile_size
     batch_size = batch_size or predictor.batch_size
     predictor.predict_tiles(np.full((batch_size, 1, size, size), 100, dtype=np.uint8))
     start = time.perf_counter()
-    result = predictor.predict_scene(scene, batch_size=batch_size)
+    result = predict_scene(predictor, scene, batch_size=batch_size)
     total = time.perf_counter() - start
     peak = _peak_mb()
-    lattice = model_lattice(predictor.manifest.zoom, size)
-    source = open_source(scene, lattice.res)
-    plan = plan_tiles(lattice, size, source.footprint, tileset_offsets(3))
-    _, canvas = _render(source, plan, _channel_specs(predictor.manifest.channels, ()))
-    batches = []
-    for batch in _batches(plan, canvas, batch_size):
-        keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
-        if keep:
-            batches.append(batch.pixels[keep])
+    batches = list(scene_batches(predictor, scene, batch_size=batch_size))
     start = time.perf_counter()
     for pixels in batches:
         predictor.predict_tiles(pixels)
@@ -103,7 +92,7 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
     queue.put({"backend": backend, "device": predictor.device, "tiles": result.tiles,
                "total_s": total, "model_only_s": model_only, "peak_rss_mb": peak,
                "stages_s": result.timings, "slicks": len(result.slicks),
-               "decimation": source.decimation, "batch_size": batch_size})
+               "decimation": result.settings["decimation"], "batch_size": batch_size})
 
 
 def main() -> None:

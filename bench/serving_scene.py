@@ -111,14 +111,14 @@ def _measure(way: str, bundle: str, scene: str, backend: str, device: str,
              queue: Any) -> None:
     import numpy as np
 
-    from cerulean_infer import Predictor
+    from cerulean_infer import Predictor, predict_scene
 
     predictor = Predictor.from_bundle(bundle, device=device, backend=backend)
     size = predictor.manifest.tile_size
     predictor.predict_tiles(np.full((1, 1, size, size), 100, dtype=np.uint8))
     start = time.perf_counter()
     if way == "ours":
-        result = predictor.predict_scene(scene, merge="serving", georef="serving",
+        result = predict_scene(predictor, scene, merge="serving", georef="serving",
                                          batch_size=1)
         row = {"tiles": result.tiles, "slicks": len(result.slicks),
                "model_s": result.timings["model"], "stages_s": result.timings}

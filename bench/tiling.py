@@ -43,8 +43,7 @@ def _decode(scene: str, decoder: str, queue: mp.Queue) -> None:
     _pin()
     import numpy as np
 
-    from cerulean_tiling.scenes.folder import open_scene
-    from cerulean_tiling.scenes.png import png_strips, read_png
+    from cerulean_tiling import open_scene, png_strips, read_png
 
     folder = open_scene(Path(scene))
     start = time.perf_counter()
@@ -60,8 +59,7 @@ def _decode(scene: str, decoder: str, queue: mp.Queue) -> None:
 
 def _tile(scene: str, warm: str, out: str, queue: mp.Queue) -> None:
     _pin()
-    from cerulean_tiling.config import TilingConfig
-    from cerulean_tiling.tiles.pipeline import tile_scene
+    from cerulean_tiling import TilingConfig, tile_scene
 
     tile_scene(Path(warm), TilingConfig())  # numba kernels compiled/loaded outside the timing
     start = time.perf_counter()
@@ -88,16 +86,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the scene here and keep it")
     args = parser.parse_args()
 
-    from cerulean_tiling.synthetic.geometry import FULL_SIZE
-    from cerulean_tiling.synthetic.scenes import write_scenes
+    from cerulean_tiling import parse_size, write_scenes
+
+    full_size = parse_size("full")
 
     work = Path(tempfile.mkdtemp(prefix="bench-tiling-"))
     root = args.keep or work / "scenes"
     try:
         t0 = time.perf_counter()
-        scene = write_scenes(root, n=1, seed=2026, size=FULL_SIZE, layers=10, palette_every=0)[0]
+        scene = write_scenes(root, n=1, seed=2026, size=full_size, layers=10, palette_every=0)[0]
         warm = write_scenes(work / "warm", n=1, seed=1, size=(512, 400), layers=3)[0]
-        print(f"scene: {scene.path.name}  ({FULL_SIZE[0]}x{FULL_SIZE[1]}, "
+        print(f"scene: {scene.path.name}  ({full_size[0]}x{full_size[1]}, "
               f"{len(scene.instances)} RGBA layers, written in {time.perf_counter() - t0:.1f} s)")
         decode: dict[str, list] = {"pillow": [], "gdal": []}
         tile = []

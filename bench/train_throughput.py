@@ -62,8 +62,7 @@ def unet_half(dataset: Path, args: argparse.Namespace,
     """(in-memory, loader) images/s for a ResNet-34 UNet on whole 512-px tiles."""
     from cerulean_coco import CocoDataset
     from cerulean_tiling import ClassMap
-    from cerulean_train.data import SemanticDataset, worker_init
-    from cerulean_train.unet.backbones import build_unet
+    from cerulean_train import SemanticDataset, build_unet, worker_init
 
     coco = CocoDataset.open(dataset)
     classes = ClassMap.build(coco.categories, "cloud4")
@@ -100,8 +99,7 @@ def maskrcnn_half(dataset: Path, args: argparse.Namespace,
     """
     from cerulean_coco import CocoDataset
     from cerulean_tiling import ClassMap
-    from cerulean_train.data.instances import InstanceDataset, collate_detection
-    from cerulean_train.maskrcnn.model import ModelSpec, make_model
+    from cerulean_train import InstanceDataset, ModelSpec, collate_detection, make_model
 
     coco = CocoDataset.open(dataset)
     classes = ClassMap.build(coco.categories, "cloud4")

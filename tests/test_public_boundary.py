@@ -7,6 +7,9 @@ package — a submodule (``from cerulean_tiling.geo.grid import Lattice``,
 ``__all__`` (``from cerulean_tiling import grid``), or ``sibling.name`` attribute use
 of such a name — is a failure that names the file, the line and the import. Packages
 added under ``packages/`` later are covered without touching this file.
+
+The benchmarks under ``bench/`` stand outside every package and are held to the same
+boundary: they time what users call, so internal modules can move without breaking them.
 """
 
 from __future__ import annotations
@@ -110,6 +113,18 @@ def test_every_package_uses_only_its_siblings_public_names() -> None:
             where = str(path.relative_to(PACKAGES.parent))
             problems += violations(path.read_text(encoding="utf-8"), name, exports, where)
     assert not problems, "imports past a sibling's public API:\n" + "\n".join(problems)
+
+
+def test_benchmarks_use_only_public_names() -> None:
+    exports = {name: package.exports for name, package in discover().items()}
+    scripts = sorted((PACKAGES.parent / "bench").glob("*.py"))
+    assert scripts
+    problems = []
+    for path in scripts:
+        where = str(path.relative_to(PACKAGES.parent))
+        problems += violations(path.read_text(encoding="utf-8"), "", exports, where)
+    assert not problems, "benchmarks import past a package's public API:\n" + "\n".join(
+        problems)
 
 
 EXPORTS = {"pkg_a": frozenset({"Lattice", "run_group"}), "pkg_b": frozenset({"B"})}

@@ -1,10 +1,10 @@
-"""Fixtures: small synthetic scenes, one real 2-worker build of them, a CLI runner."""
+"""Fixtures: small synthetic scenes, one real 2-worker build of them, and the CLI that
+the workspace conftest's ``run_cli`` runs."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,23 +47,7 @@ def dataset_copy(built: BuildReport, tmp_path: Path) -> Path:
     return target
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the cerulean-coco CLI in-process; returns exit code, stdout, stderr."""
-
-    def run(*args: str | Path) -> CliResult:
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+def cli_main() -> Callable[[list[str]], int]:
+    """The CLI the workspace conftest's ``run_cli`` runs: cerulean-coco's."""
+    return main

@@ -1,11 +1,11 @@
 """Fixtures: one small real COCO dataset built from synthetic scenes, predictions made
-from its truth, test doubles for cerulean-infer's Predictor, and a CLI runner."""
+from its truth, test doubles for cerulean-infer's Predictor, and the CLI that the
+workspace conftest's ``run_cli`` runs."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -199,20 +199,7 @@ def write_dark_bundle() -> Callable[..., Path]:
     return _write_dark_bundle
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the cerulean-eval CLI in-process; returns exit code, stdout, stderr."""
-
-    def run(*args: str | Path) -> CliResult:
-        code = main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+def cli_main() -> Callable[[list[str]], int]:
+    """The CLI the workspace conftest's ``run_cli`` runs: cerulean-eval's."""
+    return main

@@ -40,14 +40,14 @@ def small_scenes(tmp_path_factory: pytest.TempPathFactory) -> list[SyntheticScen
 @pytest.fixture(scope="session")
 def dark_results(dark_bundle: Path, clean_scenes: list[SyntheticScene]) -> Any:
     """``dark_results(scene_index, merge)``: the dark model's SceneResult, computed once."""
-    from cerulean_infer import Predictor
+    from cerulean_infer import Predictor, predict_scene
 
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
     cache: dict[tuple[int, str], Any] = {}
 
     def get(index: int, merge: str = "ours") -> Any:
         if (index, merge) not in cache:
-            cache[index, merge] = predictor.predict_scene(clean_scenes[index].path, merge=merge)
+            cache[index, merge] = predict_scene(predictor, clean_scenes[index].path, merge=merge)
         return cache[index, merge]
 
     return get

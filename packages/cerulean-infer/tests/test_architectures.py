@@ -16,7 +16,7 @@ import pytest
 import torch
 from infer_doubles import TEST_TILE, manifest
 
-from cerulean_infer import Predictor
+from cerulean_infer import Predictor, predict_scene
 from cerulean_infer.cli import main
 from cerulean_tiling import SyntheticScene
 
@@ -107,7 +107,7 @@ def test_tiny_fastai_unet_end_to_end(unet_bundle: Path, small_scenes: list[Synth
                                      tmp_path: Path) -> None:
     predictor = Predictor.from_bundle(unet_bundle)
     for merge in ("ours", "serving"):
-        result = predictor.predict_scene(small_scenes[0].path, merge=merge)
+        result = predict_scene(predictor, small_scenes[0].path, merge=merge)
         assert result.slicks, merge
     out = tmp_path / "unet.geojson"
     assert main(["predict", str(small_scenes[0].path), "--bundle", str(unet_bundle),
@@ -124,7 +124,7 @@ def test_tiny_maskrcnn_end_to_end(maskrcnn_bundle: Path, small_scenes: list[Synt
     first = found[0][0]
     assert first.mask.shape == (TEST_TILE, TEST_TILE) and 1 <= first.label <= 3
     low = {"bbox_score_thresh": 0.0, "pixel_score_thresh": 0.0}
-    result = predictor.predict_scene(small_scenes[0].path, tilesets=1, thresholds=low)
+    result = predict_scene(predictor, small_scenes[0].path, tilesets=1, thresholds=low)
     assert result.probabilities is None
     assert result.slicks
     for slick in result.slicks:

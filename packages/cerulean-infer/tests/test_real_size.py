@@ -19,9 +19,9 @@ _SCRIPT = """
 import json, sys
 import torch
 torch.set_num_threads(1)
-from cerulean_infer import Predictor
+from cerulean_infer import Predictor, predict_scene
 p = Predictor.from_bundle(sys.argv[1], backend="onnx")
-r = p.predict_scene(sys.argv[2], tilesets=1, batch_size=4)
+r = predict_scene(p, sys.argv[2], tilesets=1, batch_size=4)
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"peak_mb": peak / 1024, "tiles": r.tiles, "slicks": len(r.slicks),
                   "decimation": r.settings["decimation"], "timings": r.timings}))

@@ -20,7 +20,13 @@ from infer_doubles import (
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
-from cerulean_infer import ChannelMismatchError, Predictor, SceneError
+from cerulean_infer import (
+    ChannelMismatchError,
+    Predictor,
+    SceneError,
+    predict_scene,
+    scene_batches,
+)
 from cerulean_tiling import SyntheticScene
 
 INNER_MARGIN_DEG = 0.01
@@ -75,7 +81,7 @@ def test_slick_crossing_tiles_is_one_polygon_without_duplicates(
 def test_tilesets_cover_and_model_sees_every_tile(dark_bundle: Path, dark_results: Any,
                                                    clean_scenes: list[SyntheticScene]) -> None:
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
-    one = predictor.predict_scene(clean_scenes[0].path, tilesets=1)
+    one = predict_scene(predictor, clean_scenes[0].path, tilesets=1)
     three = dark_results(0)
     assert three.tiles > 2 * one.tiles
     assert one.skipped > 0  # tiles of the bounding box outside the rotated swath
@@ -87,12 +93,32 @@ def test_tilesets_cover_and_model_sees_every_tile(dark_bundle: Path, dark_result
     assert np.mean(np.abs(oil1[both] - oil3[both]) < 1e-3) > 0.999
 
 
+def test_scene_batches_are_what_the_scene_run_gives_the_model(
+        dark_bundle: Path, clean_scenes: list[SyntheticScene]) -> None:
+    predictor = Predictor.from_bundle(dark_bundle, backend="torch", device="cpu")
+    seen: list[np.ndarray] = []
+    model = predictor.predict_tiles
+
+    def record(batch: np.ndarray) -> Any:  # a spy: the model still runs on every batch
+        seen.append(batch.copy())
+        return model(batch)
+
+    predictor.predict_tiles = record  # type: ignore[method-assign]
+    result = predict_scene(predictor, clean_scenes[0].path, tilesets=2, batch_size=3)
+    batches = list(scene_batches(predictor, clean_scenes[0].path, tilesets=2, batch_size=3))
+    assert sum(len(b) for b in batches) == result.tiles > 0
+    assert len(batches) == len(seen)
+    for ours, given in zip(batches, seen, strict=True):
+        assert ours.dtype == np.uint8 and len(ours) <= 3
+        np.testing.assert_array_equal(ours, given)
+
+
 def test_batch_size_changes_nothing_but_memory(dark_bundle: Path,
                                                clean_scenes: list[SyntheticScene]) -> None:
     predictor = Predictor.from_bundle(dark_bundle, backend="torch", device="cpu")
     assert predictor.batch_size == 1  # on CPU a bigger batch only holds more activations
-    default = predictor.predict_scene(clean_scenes[0].path, tilesets=1)
-    batched = predictor.predict_scene(clean_scenes[0].path, tilesets=1, batch_size=5)
+    default = predict_scene(predictor, clean_scenes[0].path, tilesets=1)
+    batched = predict_scene(predictor, clean_scenes[0].path, tilesets=1, batch_size=5)
     assert (default.settings["batch_size"], batched.settings["batch_size"]) == (1, 5)
     assert default.probabilities is not None and batched.probabilities is not None
     np.testing.assert_allclose(default.probabilities, batched.probabilities, atol=1e-6)
@@ -106,7 +132,7 @@ def test_grd_geotiff_matches_scene_folder(dark_bundle: Path, clean_scenes: list[
     grd = scene_as_grd(scene, tmp_path / f"{scene.scene_id}.tif", factor=3)
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
     from_folder = dark_results(0)
-    from_grd = predictor.predict_scene(grd)
+    from_grd = predict_scene(predictor, grd)
     assert from_grd.scene_id == scene.scene_id
     assert from_grd.settings["decimation"] >= 2
     a = unary_union([s.geometry for s in from_folder.slicks])
@@ -126,7 +152,7 @@ def test_land_mask_skips_tiles(dark_bundle: Path, clean_scenes: list[SyntheticSc
     path = tmp_path / "land.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": mapping(land)}]}))
-    masked = predictor.predict_scene(scene.path, land=path)
+    masked = predict_scene(predictor, scene.path, land=path)
     assert masked.tiles < full.tiles and masked.skipped > full.skipped
     for slick in masked.slicks:
         assert not land.contains(slick.geometry)
@@ -143,8 +169,8 @@ def test_aux_channels_are_computed_when_the_model_takes_them(
     scene = clean_scenes[0]
     infra = scene.path.parent.parent / "infrastructure.geojson"
     with pytest.raises(ChannelMismatchError, match="infra_distance"):
-        predictor.predict_scene(scene.path)
-    result = predictor.predict_scene(scene.path, aux=[f"infra_distance={infra}"])
+        predict_scene(predictor, scene.path)
+    result = predict_scene(predictor, scene.path, aux=[f"infra_distance={infra}"])
     assert result.slicks
     assert result.settings["aux"][0].startswith("infra_distance=")
 
@@ -153,19 +179,19 @@ def test_bad_scenes_and_options(dark_bundle: Path, tmp_path: Path) -> None:
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
     (tmp_path / "junk.tif").write_bytes(b"not a tiff")
     with pytest.raises(SceneError, match="junk.tif"):
-        predictor.predict_scene(tmp_path / "junk.tif")
+        predict_scene(predictor, tmp_path / "junk.tif")
     with pytest.raises(SceneError, match="no such"):
-        predictor.predict_scene(tmp_path / "missing.tif")
+        predict_scene(predictor, tmp_path / "missing.tif")
     with pytest.raises(SceneError, match="Background.png"):
-        predictor.predict_scene(tmp_path)
+        predict_scene(predictor, tmp_path)
     import rasterio
 
     with rasterio.open(tmp_path / "plain.tif", "w", driver="GTiff", width=8, height=8,
                        count=1, dtype="uint8") as dst:
         dst.write(np.ones((1, 8, 8), dtype=np.uint8))
     with pytest.raises(SceneError, match="neither GCPs"):
-        predictor.predict_scene(tmp_path / "plain.tif")
+        predict_scene(predictor, tmp_path / "plain.tif")
     with pytest.raises(SceneError, match="merge"):
-        predictor.predict_scene(tmp_path / "plain.tif", merge="median")
+        predict_scene(predictor, tmp_path / "plain.tif", merge="median")
     with pytest.raises(SceneError, match="georef"):
-        predictor.predict_scene(tmp_path / "plain.tif", georef="quadratic")
+        predict_scene(predictor, tmp_path / "plain.tif", georef="quadratic")

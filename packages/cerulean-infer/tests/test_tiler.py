@@ -171,10 +171,10 @@ def reference_slicks(predictor: Any, grd: Path) -> list[Any]:
 def test_serving_mode_equals_the_services_parts(dark_bundle: Path, serving_grd: Path) -> None:
     from shapely.ops import unary_union
 
-    from cerulean_infer import Predictor
+    from cerulean_infer import Predictor, predict_scene
 
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
-    result = predictor.predict_scene(serving_grd, merge="serving", georef="serving")
+    result = predict_scene(predictor, serving_grd, merge="serving", georef="serving")
     reference = reference_slicks(predictor, serving_grd)
     assert len(reference) >= 2
     assert len(result.slicks) == len(reference)

@@ -1,6 +1,7 @@
 """Fixtures.
 
-- Small synthetic scenes written by cerulean_tiling.synthetic.scenes, and a CLI runner.
+- Small synthetic scenes written by cerulean_tiling.synthetic.scenes, and the CLI the
+  workspace conftest's ``run_cli`` runs.
 - Scene fetching (search/download/S3), with real servers on 127.0.0.1 only:
   ``stac_server`` is a static STAC catalogue (built with pystac; items whose assets are
   real GeoTIFFs carrying GCPs) behind an HTTP server that supports ranges and can be
@@ -48,26 +49,10 @@ def scene_copy(synthetic_root: tuple[Path, list[SyntheticScene]], tmp_path: Path
     return target
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the cerulean-tiling CLI in-process; returns exit code, stdout, stderr."""
-
-    def run(*args: str | Path) -> CliResult:
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+def cli_main() -> Callable[[list[str]], int]:
+    """The CLI the workspace conftest's ``run_cli`` runs: cerulean-tiling's."""
+    return main
 
 
 # --- Scene fetching: STAC catalogue + eodag -------------------------------------------

@@ -1,4 +1,5 @@
-"""Fixtures: synthetic scenes built once into a small dataset of 128-px tiles, a CLI runner.
+"""Fixtures: synthetic scenes built once into a small dataset of 128-px tiles, and the CLI
+that the workspace conftest's ``run_cli`` runs.
 
 The dataset is real: scenes from cerulean-tiling's synthetic generator, built by
 cerulean-coco on a LocalCluster, tiles as GeoTIFFs with named bands (vv and
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -70,23 +70,7 @@ def empty_dataset(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return out
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the cerulean-train CLI in-process; returns exit code, stdout, stderr."""
-
-    def run(*args: str | Path) -> CliResult:
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+def cli_main() -> Callable[[list[str]], int]:
+    """The CLI the workspace conftest's ``run_cli`` runs: cerulean-train's."""
+    return main

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from cerulean_coco.curation.filters import FilterSpec, filter_dataset
 from cerulean_coco.curation.merge import merge_datasets
 from cerulean_coco.curation.split import split_root, split_scenes, write_split
@@ -22,6 +20,7 @@ from cerulean_coco.format.document import CocoDocument
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
+from cerulean_coco.version import __version__
 
 if TYPE_CHECKING:
     from cerulean_coco.building.build import BuildReport, build_dataset

@@ -12,12 +12,18 @@ and post-processed by cerulean-infer with the serving row's thresholds. Typical 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from cerulean_eval.calibrate import Calibration, Grid, SettingScore, calibrate_model
 from cerulean_eval.calibration_outputs import calibrated_row, write_calibration
 from cerulean_eval.classes import category_index, dataset_classes, model_classes, name_index
-from cerulean_eval.cocoeval import COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, CocoSettings
+from cerulean_eval.cocoeval import (
+    COCO_AREA_RANGES,
+    COCO_IOU_THRESHOLDS,
+    CocoSettings,
+    coco_ground_truth,
+    coco_summary,
+    load_results,
+    run_cocoeval,
+)
 from cerulean_eval.compare import compare_table, format_table, read_metrics, read_summary
 from cerulean_eval.components import label_components
 from cerulean_eval.config import EvalConfig
@@ -25,7 +31,7 @@ from cerulean_eval.confusion import confusion_counts, score_histogram, sweep_cou
 from cerulean_eval.diagnostic import TileDiagnostic
 from cerulean_eval.document import DataRecord, MetricsDocument, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import CeruleanEvalError
-from cerulean_eval.evaluation import EvalResult, Evaluation, Example
+from cerulean_eval.evaluation import EvalResult, Evaluation
 from cerulean_eval.gate import GateSettings, MetricVerdict, Verdict, decide
 from cerulean_eval.gate_inputs import Side, SideSpec, check_paired, gate_sides
 from cerulean_eval.gate_report import write_gate
@@ -52,7 +58,7 @@ from cerulean_eval.not_oil import NotOilSources, is_not_oil
 from cerulean_eval.outputs import figures, map_pngs, write_outputs
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities, from_raster
-from cerulean_eval.records import PredInstance, TilePrediction, TileTruth, TruthInstance
+from cerulean_eval.records import Example, PredInstance, TilePrediction, TileTruth, TruthInstance
 from cerulean_eval.row import measured_row
 from cerulean_eval.run import (
     PreparedRun,
@@ -75,6 +81,8 @@ from cerulean_eval.score import (
 from cerulean_eval.scoring import SceneScore, paint, score_scene, truth_slicks
 from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
+from cerulean_eval.truth import read_bands
+from cerulean_eval.version import __version__
 
 __all__ = [
     "COCO_AREA_RANGES",
@@ -130,6 +138,8 @@ __all__ = [
     "category_index",
     "check_grid",
     "check_paired",
+    "coco_ground_truth",
+    "coco_summary",
     "compare_table",
     "confusion_counts",
     "dataset_classes",
@@ -146,6 +156,7 @@ __all__ = [
     "gate_sides",
     "is_not_oil",
     "label_components",
+    "load_results",
     "map_pngs",
     "match",
     "match_slicks",
@@ -158,6 +169,7 @@ __all__ = [
     "polygon_dice",
     "predict_scenes",
     "prepare_run",
+    "read_bands",
     "read_class_rasters",
     "read_coco_results",
     "read_metrics",
@@ -166,6 +178,7 @@ __all__ = [
     "read_summary",
     "resample_weights",
     "resampled",
+    "run_cocoeval",
     "run_model",
     "scene_map",
     "scene_map_png",

@@ -113,7 +113,7 @@ def _mean(values: np.ndarray) -> float | None:
     return float(kept.mean()) if kept.size else None
 
 
-def summarise(evaluator: Any, names: Sequence[str]) -> dict[str, Any]:
+def coco_summary(evaluator: Any, names: Sequence[str]) -> dict[str, Any]:
     """AP / AR overall, per IoU threshold, per area range and per class.
 
     ``names`` are the class names of the evaluated categories, in category id order.
@@ -155,5 +155,5 @@ def pr_curve(evaluator: Any, threshold: float) -> dict[str, Any] | None:
 
 
 __all__ = ["BACKENDS", "COCO_AREA_RANGES", "COCO_IOU_THRESHOLDS", "Backend", "CocoSettings",
-           "IouType", "coco_ground_truth", "load_results", "pr_curve", "run_cocoeval",
-           "summarise"]
+           "IouType", "coco_ground_truth", "coco_summary", "load_results", "pr_curve",
+           "run_cocoeval"]

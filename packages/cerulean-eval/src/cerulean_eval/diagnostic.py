@@ -27,10 +27,10 @@ from cerulean_coco import ImageRecord
 from cerulean_eval.cocoeval import (
     IouType,
     coco_ground_truth,
+    coco_summary,
     load_results,
     pr_curve,
     run_cocoeval,
-    summarise,
 )
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.confusion import confusion_counts, score_histogram
@@ -142,7 +142,7 @@ class TileDiagnostic:
         for iou_type, results in runs:
             evaluator = run_cocoeval(gt, load_results(gt, results, backend), iou_type,
                                      self.config.coco)
-            out[iou_type] = summarise(evaluator, names)
+            out[iou_type] = coco_summary(evaluator, names)
             if iou_type == "segm":
                 curve = pr_curve(evaluator, 0.5)
                 if curve is not None:

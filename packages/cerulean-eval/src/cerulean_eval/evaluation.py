@@ -27,24 +27,13 @@ from cerulean_eval.metrics.bootstrap import bootstrap
 from cerulean_eval.metrics.pixel import PixelMetrics
 from cerulean_eval.metrics.scenes import SceneStats, Totals, summarise
 from cerulean_eval.not_oil import NOT_OIL_CLASSES, NotOilSources, is_not_oil, stored_class
-from cerulean_eval.records import TileTruth
+from cerulean_eval.records import Example, TileTruth
 from cerulean_eval.scene_maps import MapKeeper, SceneMap, scene_map
 from cerulean_eval.scoring import SceneScore, score_scene
 from cerulean_eval.slicks import MapSlick
 from cerulean_eval.types import UInt8Array
 from cerulean_infer import ModelDescription, Slick, feature_collection
 from cerulean_tiling import ClassMap
-
-
-@dataclass(frozen=True, eq=False)
-class Example:
-    """A tile kept for the examples grid: its served slicks painted against its truth."""
-
-    name: str
-    score: float
-    image: UInt8Array
-    truth: UInt8Array
-    prediction: UInt8Array
 
 
 @dataclass(eq=False)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from cerulean_eval.evaluation import Example
+from cerulean_eval.records import Example
 
 
 def figure(width: float, height: float) -> Any:

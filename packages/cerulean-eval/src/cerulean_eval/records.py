@@ -148,4 +148,15 @@ class TileTruth:
         return valid
 
 
-__all__ = ["PredInstance", "TilePrediction", "TileTruth", "TruthInstance"]
+@dataclass(frozen=True, eq=False)
+class Example:
+    """A tile kept for the examples grid: its served slicks painted against its truth."""
+
+    name: str
+    score: float
+    image: UInt8Array
+    truth: UInt8Array
+    prediction: UInt8Array
+
+
+__all__ = ["Example", "PredInstance", "TilePrediction", "TileTruth", "TruthInstance"]

@@ -6,8 +6,6 @@ starts: torch, onnxruntime and dask are imported where they are used.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
 from cerulean_infer.bundle import BundleManifest, Runtime
@@ -48,8 +46,9 @@ from cerulean_infer.reclassify import (
     read_sea_ice,
     reclassify_slicks,
 )
-from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
+from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick, TilePredictions
 from cerulean_infer.serving_row import ServingRow
+from cerulean_infer.version import __version__
 from cerulean_infer.weights import load_state_file
 
 if TYPE_CHECKING:
@@ -61,19 +60,19 @@ if TYPE_CHECKING:
     )
     from cerulean_infer.description import ModelDescription, describe_model
     from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
-    from cerulean_infer.predictor import Predictor, TilePredictions
-    from cerulean_infer.scene import SceneResult, predict_scene
+    from cerulean_infer.predictor import Predictor
+    from cerulean_infer.scene import SceneResult, predict_scene, scene_batches
     from cerulean_infer.tilesets import PlacedTile, TilePlan, model_lattice
 
 # The prediction machinery pulls in shapely, rasterio and (when a model loads) torch;
 # a service that only reads bundle descriptions should not pay for it at import.
 _LAZY = {
     "Predictor": "cerulean_infer.predictor",
-    "TilePredictions": "cerulean_infer.predictor",
     "ModelDescription": "cerulean_infer.description",
     "describe_model": "cerulean_infer.description",
     "SceneResult": "cerulean_infer.scene",
     "predict_scene": "cerulean_infer.scene",
+    "scene_batches": "cerulean_infer.scene",
     "MergedScene": "cerulean_infer.merging",
     "merge_scene": "cerulean_infer.merging",
     "tiles_plan": "cerulean_infer.merging",
@@ -147,6 +146,7 @@ __all__ = [
     "read_sea_ice",
     "reclassify_slicks",
     "region_boxes",
+    "scene_batches",
     "serving_tile_slicks",
     "serving_tileset_slicks",
     "tile_instances",

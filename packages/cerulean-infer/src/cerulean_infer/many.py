@@ -14,6 +14,7 @@ model already uses the cores) starts and stops with the run.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cerulean_infer.errors import CeruleanInferError, OutputError, SceneError
-from cerulean_infer.resume import prepare_folder, recorded_slicks, run_settings, unfinished
+from cerulean_infer.resume import prepare_folder, recorded_slicks, unfinished
+from cerulean_tiling import sha256_file
 
 if TYPE_CHECKING:
     from cerulean_infer.predictor import Predictor
@@ -122,12 +124,33 @@ def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
     return ordered
 
 
+def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
+    """What decides a scene's GeoJSON in this run (as JSON types, for comparison)."""
+    described = predictor.describe()
+    chosen = predictor.preset.override(**options.thresholds)
+    settings = {
+        "model": described["model"], "model_sha256": sha256_file(predictor.runner.path),
+        "arch": described["arch"], "backend": described["backend"],
+        "device": str(described["device"]).split(":")[0],
+        "precision": described["precision"], "zoom": described["zoom"],
+        "tile_size": described["tile_size"], "channels": described["channels"],
+        "classes": described["classes"], "preset": vars(chosen),
+        "merge": options.merge, "georef": options.georef, "tilesets": options.tilesets,
+        "aux": [_absolute_source(text) for text in options.aux],
+        "land": None if options.land is None else str(Path(options.land).absolute()),
+        "sea_ice": None if options.sea_ice is None else str(Path(options.sea_ice).absolute()),
+    }
+    loaded: dict[str, Any] = json.loads(json.dumps(settings))
+    return loaded
+
+
 def run_scene(scene: str, target: str, options: ManyOptions,
               settings: dict[str, Any], note: str | None = None) -> SceneOutcome:
     """Predict one scene into ``target`` (runs inside a dask worker)."""
     from rasterio.errors import NotGeoreferencedWarning
 
     from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
+    from cerulean_infer.scene import predict_scene
 
     outputs = SceneOutputs(Path(target))
     try:
@@ -137,8 +160,8 @@ def run_scene(scene: str, target: str, options: ManyOptions,
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             check_outputs(outputs)
             predictor = open_predictor(options)
-            result = predictor.predict_scene(
-                scene, aux=options.aux, tilesets=options.tilesets,
+            result = predict_scene(
+                predictor, scene, aux=options.aux, tilesets=options.tilesets,
                 merge=options.merge, georef=options.georef,
                 land=options.land, sea_ice=options.sea_ice,
                 batch_size=options.batch_size,
@@ -162,6 +185,12 @@ def open_predictor(options: ManyOptions) -> Predictor:
                                       postprocess=options.postprocess)
     return Predictor.from_bundle(bundle, device=options.device, backend=options.backend,
                                  postprocess=options.postprocess, model_row=options.model_row)
+
+
+def _absolute_source(text: str) -> str:
+    """``NAME=PATH`` with PATH made absolute (a rerun from another folder is the same)."""
+    name, sep, path = text.partition("=")
+    return f"{name}={Path(path).absolute()}" if sep and path else text
 
 
 def _run(todo: list[tuple[str, str, str | None]], options: ManyOptions,
@@ -208,4 +237,4 @@ def _run(todo: list[tuple[str, str, str | None]], options: ManyOptions,
 
 
 __all__ = ["SUMMARY", "ManyOptions", "SceneOutcome", "open_predictor", "output_name",
-           "predict_many", "run_scene"]
+           "predict_many", "run_scene", "run_settings"]

@@ -4,7 +4,7 @@ This is the one path from model outputs to slicks: ``cerulean-infer predict`` fe
 tiles of a scene's tilesets, and cerulean-eval feeds it a dataset's tiles of one scene
 (:func:`tiles_plan`), so a model is measured on exactly the slicks it would be served with.
 :func:`merge_scene` takes the scene's tiles placed on the model lattice with their
-:class:`~cerulean_infer.predictor.TilePredictions`, batch by batch, and returns the slicks.
+:class:`~cerulean_infer.records.TilePredictions`, batch by batch, and returns the slicks.
 
 A :class:`SceneMerger` receives each batch's predictions as they come and keeps only
 what the chosen scheme needs: the blended probability raster (UNet, ours), the current
@@ -32,12 +32,11 @@ import numpy as np
 from cerulean_infer import postprocess as post
 from cerulean_infer.errors import SceneError
 from cerulean_infer.mosaic import BlendedRaster, PastedRaster
-from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick
+from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick, TilePredictions
 from cerulean_infer.tilesets import PlacedTile, TilePlan, grid_extent
 from cerulean_tiling import Window
 
 if TYPE_CHECKING:
-    from cerulean_infer.predictor import TilePredictions
     from cerulean_infer.presets import PostprocessPreset
     from cerulean_tiling import Lattice
 

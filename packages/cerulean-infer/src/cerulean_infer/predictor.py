@@ -5,7 +5,10 @@
     p = Predictor.from_bundle("unet.bundle")                 # a cerulean-train bundle
     p = Predictor.from_serving("model.pt", "row.json")       # a production model + its row
     preds = p.predict_tiles(batch)                           # uint8 [B, C, H, W]
-    result = p.predict_scene("S1A_....tif")                  # slicks in lon/lat
+    result = predict_scene(p, "S1A_....tif")                 # slicks in lon/lat
+
+(:func:`cerulean_infer.scene.predict_scene` runs a whole scene: it stands a layer above
+the predictor, which knows nothing of scenes.)
 
 Tiles go in as uint8 with channels in ``p.manifest.channels`` order, exactly what
 cerulean-tiling writes; the input scaling of the bundle is applied here, so callers never
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -37,29 +40,10 @@ from cerulean_infer.loading import (
     weights_in_channels,
 )
 from cerulean_infer.presets import PostprocessPreset, preset
-from cerulean_infer.records import InstancePrediction
+from cerulean_infer.records import InstancePrediction, TilePredictions
 from cerulean_infer.serving_row import ServingRow
 
-if TYPE_CHECKING:
-    from cerulean_infer.scene import SceneResult
-
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TilePredictions:
-    """What the model says about a batch of tiles.
-
-    Attributes:
-        probabilities: UNet: float32 [B, K, H, W] softmax over ``manifest.classes``,
-            oil classes (index ≥ 1) zeroed where channel 0 (VV) is 0 (no data), as the
-            service does. None for Mask R-CNN.
-        instances: Mask R-CNN: per tile, the raw detections (no thresholds applied).
-            None for UNet.
-    """
-
-    probabilities: np.ndarray | None = None
-    instances: list[list[InstancePrediction]] | None = None
 
 
 @dataclass
@@ -227,12 +211,6 @@ class Predictor:
         detections = self.runner.detect(list(scaled))
         return TilePredictions(instances=[_instances(d) for d in detections])
 
-    def predict_scene(self, scene: Path | str, **options: Any) -> SceneResult:
-        """Predict slicks over a whole scene; see :func:`cerulean_infer.scene.predict_scene`."""
-        from cerulean_infer.scene import predict_scene
-
-        return predict_scene(self, scene, **options)
-
     def describe(self) -> dict[str, Any]:
         """What ran: model, backend, device, precision and preset (for settings files)."""
         return {
@@ -282,4 +260,4 @@ def _has_onnxruntime() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-__all__ = ["Predictor", "TilePredictions"]
+__all__ = ["Predictor"]

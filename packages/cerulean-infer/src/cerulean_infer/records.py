@@ -3,6 +3,9 @@
 - :class:`InstancePrediction`: one Mask R-CNN detection on one tile, in tile pixels.
 - :class:`PlacedInstance`: such a detection with the position of its tile on the scene
   lattice, so instances from overlapping tiles and tilesets can be compared pixel by pixel.
+- :class:`TilePredictions`: what the model says about a batch of tiles (UNet
+  probabilities or Mask R-CNN instances), as the predictor returns it and
+  :func:`cerulean_infer.merging.merge_scene` takes it.
 - :class:`Slick`: one output polygon in lon/lat with its class and confidences; a
   GeoJSON Feature is written from it.
 """
@@ -50,6 +53,22 @@ class PlacedInstance:
     tileset: int = 0
 
 
+@dataclass(frozen=True)
+class TilePredictions:
+    """What the model says about a batch of tiles.
+
+    Attributes:
+        probabilities: UNet: float32 [B, K, H, W] softmax over ``manifest.classes``,
+            oil classes (index ≥ 1) zeroed where channel 0 (VV) is 0 (no data), as the
+            service does. None for Mask R-CNN.
+        instances: Mask R-CNN: per tile, the raw detections (no thresholds applied).
+            None for UNet.
+    """
+
+    probabilities: np.ndarray | None = None
+    instances: list[list[InstancePrediction]] | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Slick:
     """One predicted slick: a lon/lat MultiPolygon with its class and confidences.
@@ -76,4 +95,4 @@ class Slick:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["InstancePrediction", "PlacedInstance", "Slick"]
+__all__ = ["InstancePrediction", "PlacedInstance", "Slick", "TilePredictions"]

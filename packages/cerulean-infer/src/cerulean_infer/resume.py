@@ -2,8 +2,9 @@
 
 Settings travel with the outputs, as in cerulean-tiling and cerulean-coco builds:
 
-- ``OUT/predict-many.json`` (written before any scene) holds the run's settings, all
-  that decides a scene's GeoJSON: the model (by the SHA-256 of the file run), backend,
+- ``OUT/predict-many.json`` (written before any scene) holds the run's settings
+  (:func:`cerulean_infer.many.run_settings` computes them), all that decides a scene's
+  GeoJSON: the model (by the SHA-256 of the file run), backend,
   device kind, precision, classes, thresholds, merge, georef, tilesets, aux, land
   and sea-ice sources. A rerun with other settings is refused, naming the keys that differ, unless
   ``overwrite``, which first removes the outputs the earlier run recorded (nothing else).
@@ -18,39 +19,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cerulean_infer import __version__
 from cerulean_infer.errors import OutputError, PredictionsError
+from cerulean_infer.version import __version__
 from cerulean_tiling import setting_differences, sha256_file
-
-if TYPE_CHECKING:
-    from cerulean_infer.many import ManyOptions
-    from cerulean_infer.predictor import Predictor
 
 log = logging.getLogger(__name__)
 
 RUN_SETTINGS = "predict-many.json"
-
-
-def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
-    """What decides a scene's GeoJSON in this run (as JSON types, for comparison)."""
-    described = predictor.describe()
-    chosen = predictor.preset.override(**options.thresholds)
-    settings = {
-        "model": described["model"], "model_sha256": sha256_file(predictor.runner.path),
-        "arch": described["arch"], "backend": described["backend"],
-        "device": str(described["device"]).split(":")[0],
-        "precision": described["precision"], "zoom": described["zoom"],
-        "tile_size": described["tile_size"], "channels": described["channels"],
-        "classes": described["classes"], "preset": vars(chosen),
-        "merge": options.merge, "georef": options.georef, "tilesets": options.tilesets,
-        "aux": [_absolute_source(text) for text in options.aux],
-        "land": None if options.land is None else str(Path(options.land).absolute()),
-        "sea_ice": None if options.sea_ice is None else str(Path(options.sea_ice).absolute()),
-    }
-    loaded: dict[str, Any] = json.loads(json.dumps(settings))
-    return loaded
 
 
 def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
@@ -126,10 +103,6 @@ def _remove_recorded_outputs(out_dir: Path) -> None:
     log.warning("%s: removed %d prediction(s) of other settings", out_dir, removed)
 
 
-def _absolute_source(text: str) -> str:
-    """``NAME=PATH`` with PATH made absolute (a rerun from another folder is the same)."""
-    name, sep, path = text.partition("=")
-    return f"{name}={Path(path).absolute()}" if sep and path else text
 
 
 def recorded_slicks(target: Path) -> int | None:
@@ -143,4 +116,4 @@ def recorded_slicks(target: Path) -> int | None:
     return count if isinstance(count, int) else None
 
 
-__all__ = ["RUN_SETTINGS", "prepare_folder", "recorded_slicks", "run_settings", "unfinished"]
+__all__ = ["RUN_SETTINGS", "prepare_folder", "recorded_slicks", "unfinished"]

@@ -40,7 +40,7 @@ import numpy as np
 from cerulean_infer.errors import ChannelMismatchError, SceneError
 from cerulean_infer.merging import MERGE_MODES, merge_scene
 from cerulean_infer.reclassify import SeaIce, read_sea_ice, reclassify_slicks
-from cerulean_infer.records import Slick
+from cerulean_infer.records import Slick, TilePredictions
 from cerulean_infer.sources import SceneSource, open_source
 from cerulean_infer.tilesets import (
     PlacedTile,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from affine import Affine
     from shapely.geometry.base import BaseGeometry
 
-    from cerulean_infer.predictor import Predictor, TilePredictions
+    from cerulean_infer.predictor import Predictor
     from cerulean_infer.presets import PostprocessPreset
     from cerulean_tiling import ChannelSpec, Lattice, Window
 
@@ -149,12 +149,8 @@ def predict_scene(
     source = open_source(scene, lattice.res, georef)
     try:
         ice = read_sea_ice(sea_ice, source.parsed_id) if sea_ice is not None else None
-        plan = plan_tiles(lattice, manifest.tile_size, source.footprint,
-                          tileset_offsets(tilesets, serving=merge == "serving"),
-                          land_geometry, bounds=source.bounds,
-                          exact=source.tiler is not None)
-        image, canvas = (_tiler_canvas if source.tiler is not None else _render)(
-            source, plan, specs)
+        plan, image, canvas = _layout(source, lattice, manifest.tile_size, specs, tilesets,
+                                      merge, land_geometry)
         return _predict(predictor, source, plan, image, canvas, started, batch_size, progress,
                         chosen, land_geometry, ice, {
                             "scene": str(scene), "scene_id": source.scene_id,
@@ -167,6 +163,53 @@ def predict_scene(
                             "predictor": {**predictor.describe(), "preset": vars(chosen)}})
     finally:
         source.close()
+
+
+def scene_batches(predictor: Predictor, scene: Path | str, *,
+                  aux: Sequence[ChannelSpec | str] = (), tilesets: int = 3,
+                  georef: str = "spline", batch_size: int | None = None
+                  ) -> Iterator[np.ndarray]:
+    """The tile batches :func:`predict_scene` (``merge="ours"``, no land mask) hands the
+    model for ``scene``, empty tiles left out, without running it.
+
+    What a benchmark times the model alone on, to set the whole scene's time against.
+    Arguments as for :func:`predict_scene`; each batch is uint8 ``[B, C, H, W]``.
+
+    Raises:
+        SceneError: the scene or an option is unusable.
+        ChannelMismatchError: the model needs an aux channel that was not given.
+    """
+    manifest = predictor.manifest
+    specs = _channel_specs(manifest.channels, aux)
+    lattice = model_lattice(manifest.zoom, manifest.tile_size)
+    source = open_source(scene, lattice.res, georef)
+    try:
+        plan, _, canvas = _layout(source, lattice, manifest.tile_size, specs, tilesets,
+                                  "ours", None)
+        for batch in _batches(plan, canvas, batch_size or predictor.batch_size):
+            keep = _with_data(batch)
+            if keep:
+                yield batch.pixels[keep]
+    finally:
+        source.close()
+
+
+def _layout(source: SceneSource, lattice: Lattice, tile_size: int,
+            specs: list[ChannelSpec | None], tilesets: int, merge: str,
+            land: BaseGeometry | None
+            ) -> tuple[TilePlan, np.ndarray, _Canvas | _TilerCanvas]:
+    """The scene's tiles, its VV image for overlays and the canvas tiles are cut from."""
+    plan = plan_tiles(lattice, tile_size, source.footprint,
+                      tileset_offsets(tilesets, serving=merge == "serving"),
+                      land, bounds=source.bounds, exact=source.tiler is not None)
+    image, canvas = (_tiler_canvas if source.tiler is not None else _render)(
+        source, plan, specs)
+    return plan, image, canvas
+
+
+def _with_data(batch: _Batch) -> list[int]:
+    """The indexes of the batch's tiles that hold data (VV not all 0)."""
+    return [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
 
 
 def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: np.ndarray,
@@ -192,7 +235,7 @@ def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: n
             # it slowed the model's calls more than it saved (measured on 2 cores).
             batches = _prefetch(batches)
         for batch in batches:
-            keep = [i for i in range(len(batch.tiles)) if batch.pixels[i, 0].any()]
+            keep = _with_data(batch)
             empty += len(batch.tiles) - len(keep)
             if keep:
                 t0 = time.perf_counter()

@@ -10,8 +10,6 @@ Typical use::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
 from cerulean_tiling.acquire.download import DownloadResult, download_scenes
@@ -90,9 +88,10 @@ from cerulean_tiling.geo.grid import (
 from cerulean_tiling.geo.warp import warp_image, warp_mask
 from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relative, utf8_path
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
+from cerulean_tiling.scenes.png import png_strips, read_png
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.synthetic.grd import grd_gcps, write_synthetic_grd
-from cerulean_tiling.synthetic.scenes import SyntheticScene, write_scenes
+from cerulean_tiling.synthetic.scenes import SyntheticScene, parse_size, write_scenes
 from cerulean_tiling.tiles.aux_channels import aux_channel
 from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.tiles.run import RunSummary, TiledSceneRecord, tile_scenes
@@ -106,6 +105,7 @@ from cerulean_tiling.types import (
     TileInstance,
     TileRecord,
 )
+from cerulean_tiling.version import __version__
 
 if TYPE_CHECKING:
     from cerulean_tiling.cli.options import (
@@ -213,12 +213,15 @@ __all__ = [
     "normalise_name",
     "open_scene",
     "parse_scene_id",
+    "parse_size",
     "path_inside",
+    "png_strips",
     "preset",
     "printable",
     "progress_option",
     "read_gcps_from_raster",
     "read_gcps_json",
+    "read_png",
     "read_remote_gcps",
     "read_scene_list",
     "run_group",

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from cerulean_train.config import RunConfig, Stage, UNetConfig, read_run_config
 from cerulean_train.errors import CeruleanTrainError
+from cerulean_train.version import __version__
 
 if TYPE_CHECKING:
+    from cerulean_train.data.instances import InstanceDataset, collate_detection
+    from cerulean_train.data.seeding import worker_init
+    from cerulean_train.data.semantic import SemanticDataset
     from cerulean_train.export import ExportResult, export_bundle
+    from cerulean_train.maskrcnn.model import ModelSpec, make_model
     from cerulean_train.run import RunFolder
+    from cerulean_train.unet.backbones import build_unet
     from cerulean_train.unet.trainer import TrainResult, train_unet
 
 _LAZY = {
@@ -25,6 +29,14 @@ _LAZY = {
     "export_bundle": "cerulean_train.export",
     "ExportResult": "cerulean_train.export",
     "RunFolder": "cerulean_train.run",
+    # The datasets and models the trainers are built from (for benchmarks and notebooks).
+    "SemanticDataset": "cerulean_train.data.semantic",
+    "InstanceDataset": "cerulean_train.data.instances",
+    "collate_detection": "cerulean_train.data.instances",
+    "worker_init": "cerulean_train.data.seeding",
+    "build_unet": "cerulean_train.unet.backbones",
+    "ModelSpec": "cerulean_train.maskrcnn.model",
+    "make_model": "cerulean_train.maskrcnn.model",
 }
 
 
@@ -39,13 +51,20 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CeruleanTrainError",
     "ExportResult",
+    "InstanceDataset",
+    "ModelSpec",
     "RunConfig",
     "RunFolder",
+    "SemanticDataset",
     "Stage",
     "TrainResult",
     "UNetConfig",
     "__version__",
+    "build_unet",
+    "collate_detection",
     "export_bundle",
+    "make_model",
     "read_run_config",
     "train_unet",
+    "worker_init",
 ]

@@ -11,9 +11,8 @@ import torch
 
 from cerulean_infer import BundleManifest, ServingRow
 from cerulean_train.errors import ExportError
-from cerulean_train.export.bundle import export_bundle
+from cerulean_train.export import export_bundle, sample_tiles
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
-from cerulean_train.maskrcnn.export import sample_tiles
 from cerulean_train.maskrcnn.model import build
 from cerulean_train.maskrcnn.trainer import TrainResult
 from cerulean_train.runtime import RuntimeTarget, ensure_runtime, find_runtime, verify_unet
@@ -32,7 +31,7 @@ def _eager(run: Path) -> tuple[torch.nn.Module, MaskRCNNConfig]:
 
 def _assert_same(run: Path, bundle: Path) -> None:
     model, config = _eager(run)
-    tiles = sample_tiles(config, 2)
+    tiles = list(sample_tiles(config, 2, config.size))
     scripted = torch.jit.load(str(bundle / "model.ts"), map_location="cpu")
     with torch.no_grad():
         expected = model(tiles)
@@ -62,7 +61,7 @@ def test_disagreement_fails_the_export(trained: TrainResult, tmp_path: Path) -> 
 
     model, config = _eager(trained.run_dir)
     with torch.no_grad():
-        found = model(sample_tiles(config, 1))
+        found = model(list(sample_tiles(config, 1, config.size)))
     moved = [{**d, "scores": d["scores"] + 0.01} for d in found]
     assert compare_detections(found, found, 1e-4) is None
     problem = compare_detections(moved, found, 1e-4)

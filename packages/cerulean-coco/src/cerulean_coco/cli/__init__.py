@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import click
 
-from cerulean_coco import __version__
 from cerulean_coco.cli.build import build
 from cerulean_coco.cli.curate import filter_command, merge, split
 from cerulean_coco.cli.describe import stats, validate
 from cerulean_coco.cli.transfer import pull, push
 from cerulean_coco.errors import CeruleanCocoError
+from cerulean_coco.version import __version__
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cerulean_coco import __version__
 from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.format.layout import ANNOTATIONS_NAME
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
+from cerulean_coco.version import __version__
 from cerulean_tiling import json_text, write_bytes
 
 DESCRIPTION = "Cerulean ML oil-slick instances on Sentinel-1 tiles"

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import cerulean_tiling
-from cerulean_coco import __version__
 from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.format.document import read_json
 from cerulean_coco.format.layout import MANIFEST_NAME
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import ImageRecord
+from cerulean_coco.version import __version__
 from cerulean_tiling import safe_relative, write_json
 
 MANIFEST_FORMAT = 1

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import click
 
 from cerulean_coco import CeruleanCocoError
-from cerulean_eval import __version__
 from cerulean_eval.cli.calibrate import calibrate_command
 from cerulean_eval.cli.commands import compare_command, run_command, score_command
 from cerulean_eval.cli.gate import gate_command
 from cerulean_eval.errors import CeruleanEvalError
+from cerulean_eval.version import __version__
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import click
 from rasterio.errors import NotGeoreferencedWarning
 
-from cerulean_infer import __version__
 from cerulean_infer.cli.info import info
 from cerulean_infer.cli.predict import predict, predict_many_command
 from cerulean_infer.errors import CeruleanInferError
+from cerulean_infer.version import __version__
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
 
 

@@ -17,6 +17,7 @@ from cerulean_infer.cli.options import (
 )
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
 from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
+from cerulean_infer.scene import predict_scene
 
 
 @click.command()
@@ -59,8 +60,8 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
     if probabilities is not None and (predictor.arch != "unet" or merge != "ours"):
         raise click.BadParameter("only a UNet with --merge ours has a merged probability "
                                  "raster", param_hint="--probabilities")
-    result = predictor.predict_scene(
-        scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
+    result = predict_scene(
+        predictor, scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
         sea_ice=sea_ice, batch_size=batch_size, progress=_progress(progress),
         thresholds=options.thresholds)
     write_scene_outputs(result, outputs, predictor.manifest,

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import click
 
-from cerulean_tiling import __version__
 from cerulean_tiling.cli.commands import COMMANDS
 from cerulean_tiling.cli.fetch import download, search
 from cerulean_tiling.cli.manifest import annotation_manifest
 from cerulean_tiling.cli.runner import configure_logging, run_group
 from cerulean_tiling.errors import CeruleanTilingError
+from cerulean_tiling.version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_tiling import __version__
 from cerulean_tiling.atomic import is_temp, write_json
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, OutputError
 from cerulean_tiling.scenes.folder import open_scene
 from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileEntry
+from cerulean_tiling.version import __version__
 
 logger = logging.getLogger(__name__)
 

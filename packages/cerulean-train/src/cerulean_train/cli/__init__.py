@@ -14,8 +14,8 @@ import click
 from cerulean_coco import CeruleanCocoError
 from cerulean_infer import CeruleanInferError
 from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
-from cerulean_train import __version__
 from cerulean_train.errors import CeruleanTrainError
+from cerulean_train.version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,6 +2,7 @@
 
 :func:`export_bundle` reads the run folder, stages the bundle in a hidden sibling
 folder (so ``NAME.bundle`` appears complete or not at all), lets the family's exporter
+(:data:`EXPORTERS`, one :data:`~cerulean_train.export.records.Exporter` per ``arch``)
 write and verify ``model.ts`` (and ``model.onnx``), then writes ``weights.pt``,
 ``bundle.json`` (cerulean-infer's :class:`~cerulean_infer.BundleManifest`) and
 ``cerulean-cloud-model.json`` (its :class:`~cerulean_infer.ServingRow`) and renames the
@@ -21,10 +22,13 @@ from typing import Any
 
 import torch
 
-from cerulean_infer import PRESETS, BundleManifest, Runtime, ServingRow
+from cerulean_infer import PRESETS, BundleManifest, ServingRow
 from cerulean_tiling import atomic_path, staged_folder
 from cerulean_train.config import RunConfig, read_run_config
 from cerulean_train.errors import ExportError, OutputError
+from cerulean_train.export.maskrcnn import export_maskrcnn
+from cerulean_train.export.records import Exporter, ExportRequest, ModelExport
+from cerulean_train.export.unet import export_unet
 from cerulean_train.run import RunFolder
 
 log = logging.getLogger(__name__)
@@ -35,20 +39,8 @@ SERVING_ROW = "cerulean-cloud-model.json"
 VERSIONED = ("cerulean-train", "cerulean-infer", "cerulean-coco", "cerulean-tiling", "torch",
              "torchvision", "fastai")
 
-
-@dataclass(frozen=True)
-class ModelExport:
-    """What a family's exporter reports after writing ``model.ts`` into the stage.
-
-    Attributes:
-        runtime: the torch build the TorchScript was made (and verified) in.
-        has_onnx: whether it wrote ``model.onnx``.
-        checks: what was verified, for the log (``"model.ts == eager: max |Δ| 2e-6"``).
-    """
-
-    runtime: Runtime
-    has_onnx: bool = False
-    checks: tuple[str, ...] = ()
+EXPORTERS: dict[str, Exporter] = {"unet": export_unet, "maskrcnn": export_maskrcnn}
+"""The exporter of each model family, by the run config's ``arch``."""
 
 
 @dataclass(frozen=True)
@@ -90,10 +82,15 @@ def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
         raise OutputError(f"{output}: already exists (use --overwrite to replace it)")
     state = RunFolder.load_checkpoint_weights(folder.weights)
     name = name or output.name.removesuffix(BUNDLE_SUFFIX)
+    exporter = EXPORTERS.get(config.arch)
+    if exporter is None:
+        raise ExportError(f"{run_dir}: cannot export arch {config.arch!r}")
     with staged_folder(output, overwrite=overwrite) as staged:
-        exported = _export_model(config, run_dir, staged, state, len(summary["classes"]),
-                                 int(summary.get("grid", {}).get("tile_size", 512)),
-                                 onnx=onnx, runtime=runtime, runtime_dir=runtime_dir)
+        exported = exporter(ExportRequest(
+            run_dir=run_dir, staged=staged, config=config, state=state,
+            n_classes=len(summary["classes"]),
+            tile_size=int(summary.get("grid", {}).get("tile_size", 512)),
+            onnx=onnx, runtime=runtime, runtime_dir=runtime_dir))
         with atomic_path(staged / WEIGHTS) as tmp:
             torch.save(state, tmp)
         manifest = build_manifest(config, summary, name, exported)
@@ -141,27 +138,6 @@ def validation_name(name: str) -> str:
     return f"val_{name}"
 
 
-def _export_model(config: RunConfig, run_dir: Path, staged: Path,
-                  state: dict[str, torch.Tensor], n_classes: int, tile_size: int, *,
-                  onnx: bool, runtime: str,
-                  runtime_dir: Path | None) -> ModelExport:
-    if config.arch == "unet":
-        from cerulean_train.export.unet import export_unet
-
-        return export_unet(config, state, n_classes, staged, onnx=onnx,  # type: ignore[arg-type]
-                           tile_size=tile_size, runtime=runtime, runtime_dir=runtime_dir,
-                           source=run_dir / WEIGHTS)
-    if config.arch == "maskrcnn":
-        try:
-            from cerulean_train.maskrcnn.export import export_maskrcnn
-        except ImportError:
-            raise ExportError(f"{run_dir}: this cerulean-train has no Mask R-CNN exporter"
-                              ) from None
-        result: ModelExport = export_maskrcnn(run_dir, staged, runtime, runtime_dir=runtime_dir)
-        return result
-    raise ExportError(f"{run_dir}: cannot export arch {config.arch!r}")
-
-
 def _versions() -> dict[str, str]:
     found = {}
     for dist in VERSIONED:
@@ -173,5 +149,5 @@ def _versions() -> dict[str, str]:
     return found
 
 
-__all__ = ["BUNDLE_SUFFIX", "ExportResult", "ModelExport", "build_manifest", "export_bundle",
+__all__ = ["BUNDLE_SUFFIX", "EXPORTERS", "ExportResult", "build_manifest", "export_bundle",
            "validation_name"]

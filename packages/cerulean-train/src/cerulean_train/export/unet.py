@@ -8,9 +8,10 @@ The traced module is the fastai ``DynamicUnet`` in eval mode on the CPU: float i
 operators for the tile size it saw, which is the serving tile size; the batch size
 stays free. A trace made by this torch loads in the serving runtime (torch 2.0.1) as it
 is. Before anything is kept, both files are checked against the eager model on sample
-tiles of the run's validation dataset (or seeded random tiles when that dataset is
-gone): TorchScript to float rounding, ONNX (legacy exporter, dynamic batch) through
-onnxruntime within a small tolerance. When the serving-runtime venv exists
+tiles (:func:`~cerulean_train.export.samples.sample_tiles`: the run's validation tiles,
+or seeded noise with a warning when that dataset is gone): TorchScript to float
+rounding, ONNX (legacy exporter, dynamic batch) through onnxruntime within a small
+tolerance. When the serving-runtime venv exists
 (``cerulean-train runtime ensure``), ``model.ts`` is also loaded and run there, and the
 bundle's runtime record names that runtime; without the venv the record names this
 torch and a warning says the serving-runtime check did not run (tracing needs no venv,
@@ -30,10 +31,10 @@ from torch import nn
 
 from cerulean_infer import Runtime
 from cerulean_train.config import UNetConfig
-from cerulean_train.data.channels import read_channels
 from cerulean_train.errors import ExportError, MissingExtraError
-from cerulean_train.export.bundle import ModelExport
-from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, verify_unet
+from cerulean_train.export.records import ExportRequest, ModelExport
+from cerulean_train.export.samples import sample_tiles
+from cerulean_train.runtime import RuntimeTarget, verify_unet
 from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet
 
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 MODEL_TS = "model.ts"
 MODEL_ONNX = "model.onnx"
 TRACE_SIZE = 512
+SAMPLES = 2
+"""Tiles the exported model is compared with the eager one on."""
 TS_TOLERANCE = 1e-4
 ONNX_TOLERANCE = 1e-3
 
@@ -60,39 +63,24 @@ def eager_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: in
     return model.eval().cpu()
 
 
-def sample_inputs(config: UNetConfig, n: int = 2, tile_size: int = TRACE_SIZE) -> torch.Tensor:
-    """Up to ``n`` validation tiles as model input (seeded noise when they are gone)."""
-    tiles: list[np.ndarray] = []
-    root = Path(config.val)
-    if config.val and (root / "annotations.json").is_file():
-        from cerulean_coco import CocoDataset
-
-        coco = CocoDataset.open(root)
-        for image in coco.images:
-            if len(tiles) == n:
-                break
-            if (image.width, image.height) == (tile_size, tile_size):
-                tiles.append(read_channels(coco.tile_path(image), config.channels))
-    if tiles:
-        return torch.from_numpy(np.stack(tiles)).float() / 255
-    generator = torch.Generator().manual_seed(config.seed)
-    return torch.rand((n, len(config.channels), tile_size, tile_size), generator=generator)
-
-
-def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: int,
-                staged: Path, *, onnx: bool = True, tile_size: int = TRACE_SIZE,
-                runtime: str = DEFAULT_RUNTIME, runtime_dir: Path | None = None,
-                source: object = "weights") -> ModelExport:
-    """Trace (and optionally ONNX-export) the run's weights into ``staged``, verified, on
-    ``[B, C, tile_size, tile_size]`` inputs, and in ``runtime`` when its venv exists.
+def export_unet(request: ExportRequest) -> ModelExport:
+    """Trace (and with ``request.onnx``, ONNX-export) the run's weights into the staged
+    bundle, verified on ``[B, C, tile_size, tile_size]`` inputs, and in the request's
+    runtime when its venv exists.
 
     Raises:
-        ExportError: the weights (from ``source``) do not fit, tracing failed, or an
-            exported model disagrees with the eager one (here or in the runtime venv).
+        ExportError: the run is not a UNet run, the weights do not fit, tracing failed,
+            or an exported model disagrees with the eager one (here or in the runtime
+            venv).
         MissingExtraError: ``onnx`` without onnx/onnxruntime installed.
     """
-    model = eager_unet(config, state, n_classes, tile_size, source)
-    inputs = sample_inputs(config, tile_size=tile_size)
+    config = request.config
+    if not isinstance(config, UNetConfig):
+        raise ExportError(f"{request.run_dir}: a {config.arch} run, not a UNet one")
+    staged, runtime = request.staged, request.runtime
+    model = eager_unet(config, request.state, request.n_classes, request.tile_size,
+                       request.weights)
+    inputs = sample_tiles(config, SAMPLES, request.tile_size)
     with torch.no_grad():
         expected = model(inputs)
         example = inputs[:1].repeat(2, 1, 1, 1)
@@ -107,21 +95,22 @@ def export_unet(config: UNetConfig, state: dict[str, torch.Tensor], n_classes: i
         raise ExportError(f"{ts_path.name}: differs from the eager model on sample tiles "
                           f"(max |diff| {ts_diff:.3g} > {TS_TOLERANCE})")
     checks = [f"{MODEL_TS} == eager on {len(inputs)} tiles: max |diff| {ts_diff:.2g}"]
-    if onnx:
+    if request.onnx:
         onnx_diff = _export_onnx(model, example, inputs, expected, staged / MODEL_ONNX)
         checks.append(f"{MODEL_ONNX} (onnxruntime) == eager: max |diff| {onnx_diff:.2g}")
     record = Runtime(torch=torch.__version__.split("+")[0],
                      torchvision=torchvision.__version__.split("+")[0], verified=True)
     target = RuntimeTarget.parse(runtime)
     if target.torch is not None:
-        env = verify_unet(ts_path, inputs, expected, runtime=runtime, runtime_dir=runtime_dir)
+        env = verify_unet(ts_path, inputs, expected, runtime=runtime,
+                          runtime_dir=request.runtime_dir)
         if env is None:
             log.warning("%s: not checked in %s (no venv for it: cerulean-train runtime "
                         "ensure creates one)", ts_path.name, target)
         else:
             record = Runtime(torch=env.torch, torchvision=env.torchvision, verified=True)
             checks.append(f"{MODEL_TS} loads in torch {env.torch} and == eager there")
-    return ModelExport(runtime=record, has_onnx=onnx, checks=tuple(checks))
+    return ModelExport(runtime=record, has_onnx=request.onnx, checks=tuple(checks))
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, inputs: torch.Tensor,
@@ -147,4 +136,4 @@ def _export_onnx(model: nn.Module, example: torch.Tensor, inputs: torch.Tensor,
     return diff
 
 
-__all__ = ["MODEL_ONNX", "MODEL_TS", "eager_unet", "export_unet", "sample_inputs"]
+__all__ = ["MODEL_ONNX", "MODEL_TS", "SAMPLES", "eager_unet", "export_unet"]
