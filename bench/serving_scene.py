@@ -40,27 +40,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from infer_scene import FULL, QUICK, SCENE_ID, _peak_mb, write_bundle, write_grd
 
 QUARTER = (12_500, 8_500)
-OFFSETS = (0.0, 0.33, 0.66)
-
-
-def _service_tiles(bounds: Any, zoom: int) -> list[list[tuple[int, int, Any]]]:
-    """The service's tile bounds per tileset (row, col, bounds), from morecantile."""
-    import morecantile
-
-    tms = morecantile.tms.get("WorldCRS84Quad")
-    base = list(tms.tiles(*bounds, [zoom], truncate=False))
-    xs, ys = [t.x for t in base], [t.y for t in base]
-    out = []
-    for o in OFFSETS:
-        tiles = []
-        for i, y in enumerate(range(min(ys), max(ys) + 2)):
-            for j, x in enumerate(range(min(xs), max(xs) + 2)):
-                here, west = tms.bounds(x, y, zoom), tms.bounds(x - 1, y - 1, zoom)
-                w, h = here.right - here.left, here.top - here.bottom
-                tiles.append((i, j, (west.left + o * w, here.bottom + o * h,
-                                     here.left + o * w, here.top + o * h)))
-        out.append(tiles)
-    return out
 
 
 def _baseline(predictor: Any, scene: str) -> dict[str, Any]:
@@ -70,7 +49,7 @@ def _baseline(predictor: Any, scene: str) -> dict[str, Any]:
     from rasterio.transform import from_bounds
     from rio_tiler.io import Reader
 
-    from cerulean_infer import merge_tilesets_serving, unet_slicks
+    from cerulean_infer import merge_tilesets_serving, service_tilesets, unet_slicks
 
     manifest = predictor.manifest
     size = manifest.tile_size
@@ -80,7 +59,7 @@ def _baseline(predictor: Any, scene: str) -> dict[str, Any]:
     predicted_tiles = 0
     model_s = 0.0
     per_tileset = []
-    for tiles in _service_tiles(bounds, manifest.zoom):
+    for tiles in service_tilesets(bounds, manifest.zoom):
         rows = max(t[0] for t in tiles) + 1
         cols = max(t[1] for t in tiles) + 1
         raster = np.zeros((len(manifest.classes), rows * size, cols * size),

@@ -13,7 +13,7 @@ import rasterio
 from infer_doubles import TEST_TILE, TEST_ZOOM, scene_as_grd, write_grd
 from rasterio.transform import from_bounds
 
-from cerulean_infer import SceneError, merge_tilesets_serving, unet_slicks
+from cerulean_infer import SceneError, merge_tilesets_serving, service_tilesets, unet_slicks
 from cerulean_infer.scene import _TilerCanvas
 from cerulean_infer.sources import open_source
 from cerulean_infer.tilesets import SERVING_OFFSETS, model_lattice, plan_tiles
@@ -48,28 +48,6 @@ def speckled_grd(path: Path, width: int = 1400, height: int = 1000) -> Path:
     image[:, :40] = 0
     image[:, -40:] = 0
     return write_grd(path, image, curved_gcps(width, height))
-
-
-def service_tilesets(bounds: Bounds, zoom: int, offsets: tuple[float, ...]
-                     ) -> list[list[tuple[int, int, Bounds]]]:
-    """The service's tile bounds per tileset, from morecantile alone: for base tiles
-    (x, y) over ``bounds`` grown by one row and column, longitudes from ``o`` into tile
-    x − 1 to ``o`` into tile x, latitudes ``o`` of a tile north of row y. Each entry is
-    (row, col, bounds), row and col counted from the tileset's first."""
-    tms = morecantile.tms.get("WorldCRS84Quad")
-    base = list(tms.tiles(*bounds, [zoom], truncate=False))
-    xs, ys = [t.x for t in base], [t.y for t in base]
-    out = []
-    for o in offsets:
-        tiles = []
-        for i, y in enumerate(range(min(ys), max(ys) + 2)):
-            for j, x in enumerate(range(min(xs), max(xs) + 2)):
-                here, west = tms.bounds(x, y, zoom), tms.bounds(x - 1, y - 1, zoom)
-                w, h = here.right - here.left, here.top - here.bottom
-                tiles.append((i, j, (west.left + o * w, here.bottom + o * h,
-                                     here.left + o * w, here.top + o * h)))
-        out.append(tiles)
-    return out
 
 
 def rio_tiler_tile(reader: Any, bounds: Bounds, size: int) -> np.ndarray:

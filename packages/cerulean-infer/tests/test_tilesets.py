@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import morecantile
 import numpy as np
 import pytest
 from shapely.geometry import box
 
-from cerulean_infer import SceneError
+from cerulean_infer import SceneError, service_tilesets
 from cerulean_infer.tilesets import model_lattice, plan_tiles, tileset_offsets
 
 ZOOM = 9
 SIZE = 512
 
 
-def _service_tilesets(bounds: tuple[float, float, float, float], offsets: tuple[float, ...]
-                      ) -> list[list[tuple[float, float, float, float]]]:
-    """The service's offset tile extents (west, south, east, north), from morecantile.
-
-    Each offset tile spans, in longitude, ``o`` into tile x − 1 to ``o`` into tile x and,
-    in latitude, ``o`` of a tile north of row y, for x, y over the base tiles' range
-    grown by one.
-    """
-    tms = morecantile.tms.get("WorldCRS84Quad")
-    base = list(tms.tiles(*bounds, [ZOOM], truncate=False))
-    xs, ys = [t.x for t in base], [t.y for t in base]
-    out = []
-    for o in offsets:
-        tiles = []
-        for x in range(min(xs), max(xs) + 2):
-            for y in range(min(ys), max(ys) + 2):
-                here, west_tile = tms.bounds(x, y, ZOOM), tms.bounds(x - 1, y - 1, ZOOM)
-                w = here.right - here.left
-                h = here.top - here.bottom
-                tiles.append((west_tile.left + o * w, here.bottom + o * h,
-                              here.left + o * w, here.top + o * h))
-        out.append(tiles)
-    return out
+def _service_bounds(bounds: tuple[float, float, float, float], offsets: tuple[float, ...]
+                    ) -> list[list[tuple[float, float, float, float]]]:
+    """Each tileset's tile bounds as the service computes them (morecantile)."""
+    return [[t.bounds for t in tiles] for tiles in service_tilesets(bounds, ZOOM, offsets)]
 
 
 def test_offset_tiles_are_the_services() -> None:
@@ -46,13 +26,13 @@ def test_offset_tiles_are_the_services() -> None:
     offsets = tileset_offsets(3, serving=True)
     assert offsets == (0.0, 0.33, 0.66)
     plan = plan_tiles(lattice, SIZE, footprint, offsets)
-    for k, service in enumerate(_service_tilesets(bounds, offsets)):
+    for k, service in enumerate(_service_bounds(bounds, offsets)):
         expected = sorted(b for b in service if box(*b).intersects(footprint))
         ours = sorted(lattice.bounds(t.window) for t in plan.tileset(k))
         assert len(ours) == len(expected)
         # Shifts snap to whole lattice pixels: within 0.08 px of the service's.
         np.testing.assert_allclose(ours, expected, atol=0.1 * lattice.res, rtol=0)
-    assert plan.skipped == sum(len(s) for s in _service_tilesets(bounds, offsets)) - len(
+    assert plan.skipped == sum(len(s) for s in _service_bounds(bounds, offsets)) - len(
         plan.tiles)
 
 
@@ -83,7 +63,7 @@ def test_service_bounds_are_exact_and_base_tiles_follow_given_bounds() -> None:
     offsets = tileset_offsets(3, serving=True)
     swath = box(55.5, 24.5, 57.5, 25.8)  # the data: smaller than the tiler's bounds
     plan = plan_tiles(lattice, SIZE, swath, offsets, bounds=bounds, exact=True)
-    for k, service in enumerate(_service_tilesets(bounds, offsets)):
+    for k, service in enumerate(_service_bounds(bounds, offsets)):
         expected = sorted(b for b in service if box(*b).intersects(swath))
         exact = sorted(plan.service_bounds(t) for t in plan.tileset(k))
         np.testing.assert_allclose(exact, expected, atol=1e-9, rtol=0)

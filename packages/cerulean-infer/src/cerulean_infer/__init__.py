@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from cerulean_infer.merging import MergedScene, merge_scene, tiles_plan
     from cerulean_infer.predictor import Predictor
     from cerulean_infer.scene import SceneResult, predict_scene, scene_batches
+    from cerulean_infer.service_tiles import ServiceTile, service_tilesets
     from cerulean_infer.tilesets import PlacedTile, TilePlan, model_lattice
 
 # The prediction machinery pulls in shapely, rasterio and (when a model loads) torch;
@@ -79,6 +80,8 @@ _LAZY = {
     "PlacedTile": "cerulean_infer.tilesets",
     "TilePlan": "cerulean_infer.tilesets",
     "model_lattice": "cerulean_infer.tilesets",
+    "ServiceTile": "cerulean_infer.service_tiles",
+    "service_tilesets": "cerulean_infer.service_tiles",
     # The command-line options other packages' commands share (click loads with them).
     "device_options": "cerulean_infer.cli.options",
     "model_options": "cerulean_infer.cli.options",
@@ -121,6 +124,7 @@ __all__ = [
     "SceneError",
     "SceneResult",
     "SeaIce",
+    "ServiceTile",
     "ServingRow",
     "Slick",
     "TilePlan",
@@ -147,6 +151,7 @@ __all__ = [
     "reclassify_slicks",
     "region_boxes",
     "scene_batches",
+    "service_tilesets",
     "serving_tile_slicks",
     "serving_tileset_slicks",
     "tile_instances",
