@@ -82,6 +82,7 @@ def model_card(model: ModelDescription, document: MetricsDocument,
                     for key, value in summary.items()},
         "intervals": document.intervals.to_json() if document.intervals else None,
         "postprocess": document.postprocess.to_json() if document.postprocess else None,
+        "reclassified": document.reclassified or None,
         "thresholds": dict(row.thresholds),
         "calibration": calibration,
         "evaluated_in": {**_versions(), "device": document.source.device,
@@ -103,8 +104,7 @@ def known_limits(model: ModelDescription, document: MetricsDocument,
                   "tileset: the service predicts three shifted tilesets of every water tile "
                   "and keeps the slicks they confirm. False slicks on tiles the dataset "
                   "does not hold are not counted.")
-    limits.append("The service's reclassification of slicks near land (1 km) or on sea ice "
-                  "is not applied.")
+    limits.append(_not_oil_limit(document.reclassified))
     post = document.postprocess
     if post is not None and (post.merge != "serving"
                              or post.preset.name != f"{model.manifest.arch}-serving"):
@@ -141,6 +141,20 @@ def known_limits(model: ModelDescription, document: MetricsDocument,
                           " of the measured scenes: the numbers overstate the model on new "
                           "scenes.")
     return limits
+
+
+def _not_oil_limit(reclassified: dict[str, Any]) -> str:
+    """What the numbers say about the service's LAND and SEA_ICE reclassification."""
+    land, ice = reclassified.get("land"), reclassified.get("sea_ice")
+    if land is None and ice is None:
+        return ("The service's reclassification of slicks near land (1 km) or on sea ice "
+                "is not applied (cerulean-eval run --land/--sea-ice applies it).")
+    counts = reclassified.get("slicks", {})
+    used = " and ".join(([f"land {land}"] if land is not None else [])
+                        + ([f"sea ice {ice}"] if ice is not None else []))
+    return (f"Served slicks were reclassified as the service does with {used}: "
+            f"{counts.get('LAND', 0)} stored as LAND and {counts.get('SEA_ICE', 0)} as "
+            "SEA_ICE are in no count; the masks' accuracy bounds these numbers.")
 
 
 def _pairs(thresholds: dict[str, Any]) -> str:

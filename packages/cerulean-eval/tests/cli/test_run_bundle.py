@@ -128,6 +128,13 @@ def test_slicks_stored_as_land_are_not_counted(run_cli: Callable[..., Any], bund
     assert len(features) == before["slicks_predicted"]
     assert {(f["properties"]["stored_class"], f["properties"]["matched"])
             for f in features} == {("LAND", None)}
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["reclassified"]["land"] == str(land)
+    said = [limit for limit in card["known_limits"] if "reclassified" in limit]
+    assert said and f"{before['slicks_predicted']} stored as LAND" in said[0]
+    plain = json.loads((evaluated / "model_card.json").read_text())
+    assert plain["reclassified"]["land"] is None
+    assert any("is not applied" in limit for limit in plain["known_limits"])
 
 
 def test_bad_models_and_datasets_are_refused_before_any_work(
