@@ -16,6 +16,7 @@ Cerulean packages share (what the command-line runner catches)::
         ├── ChannelError (ValueError)         a tile lacks a channel the model needs
         ├── GridMismatchError (ValueError)    a dataset cut on another grid than the model's
         ├── ModelRowError (ValueError)        a serving row an evaluation cannot measure with
+        ├── PairingError (ValueError)         two evaluations the gate cannot compare
         ├── ConfigError (ValueError)          an evaluation setting out of range
         ├── OutputError (OSError)             the output folder exists or cannot be written
         ├── RunReadError (OSError)            an evaluation folder (metrics.json) is missing or bad
