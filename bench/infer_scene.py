@@ -64,7 +64,7 @@ def write_bundle(folder: Path) -> None:
     ).write(folder)
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
     with open("/proc/self/status") as status:
         line = next(x for x in status if x.startswith("VmHWM"))
     return int(line.split()[1]) / 1024
@@ -83,7 +83,7 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
     start = time.perf_counter()
     result = predict_scene(predictor, scene, batch_size=batch_size)
     total = time.perf_counter() - start
-    peak = _peak_mb()
+    peak = peak_mb()
     batches = list(scene_batches(predictor, scene, batch_size=batch_size))
     start = time.perf_counter()
     for pixels in batches:
