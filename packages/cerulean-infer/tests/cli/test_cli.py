@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -66,6 +67,11 @@ def test_serving_model_on_the_cli(dark_bundle: Path, small_scenes: list[Syntheti
                          str(dark_bundle / "model.ts"), "--model-row", str(row), "--merge",
                          "serving", "--georef", "serving", "-o", str(out), "--no-progress"],
                         capsys)
+    if importlib.util.find_spec("rio_tiler") is None:
+        # Without the serving extra the command says what to install, in one line.
+        assert code == 1 and 'pip install "cerulean-infer[serving]"' in err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
+        return
     assert code == 0, err
     settings = json.loads((tmp_path / "prod.settings.json").read_text())
     assert settings["georef"] == "serving" and settings["offsets"] == [0.0, 0.33, 0.66]
