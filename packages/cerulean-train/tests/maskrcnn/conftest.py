@@ -33,6 +33,23 @@ def tiny_config(four_tiles: Path) -> Callable[..., MaskRCNNConfig]:
     return make
 
 
+@pytest.fixture
+def config_file(tmp_path: Path) -> Callable[..., Path]:
+    """``config_file(config, **changes)``: ``config`` with ``changes`` as the YAML file
+    ``--config`` reads (without ``arch``, which the command names)."""
+
+    def write(config: MaskRCNNConfig, **changes: object) -> Path:
+        import yaml
+
+        doc = {**config.to_dict(), **changes}
+        doc.pop("arch")
+        path = tmp_path / "run.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        return path
+
+    return write
+
+
 @pytest.fixture(scope="session")
 def trained(tiny_config: Callable[..., MaskRCNNConfig],
             tmp_path_factory: pytest.TempPathFactory) -> TrainResult:

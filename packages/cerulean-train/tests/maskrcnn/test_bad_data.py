@@ -9,17 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
-
-
-def _config_file(tmp_path: Path, config: MaskRCNNConfig, **changes: object) -> Path:
-    doc = {**config.to_dict(), **changes}
-    doc.pop("arch")
-    path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
 
 
 def _error(result: Any, code: int, *expected: str) -> None:
@@ -31,14 +22,14 @@ def _error(result: Any, code: int, *expected: str) -> None:
 
 def test_a_validation_set_without_slicks_is_refused(
         run_cli: Callable[..., Any], tiny_config: Callable[..., MaskRCNNConfig],
-        four_tiles: Path, tmp_path: Path) -> None:
+        config_file: Callable[..., Path], four_tiles: Path, tmp_path: Path) -> None:
     empty = tmp_path / "val"
     shutil.copytree(four_tiles, empty)
     doc = json.loads((empty / "annotations.json").read_text())
     doc["annotations"] = []
     (empty / "annotations.json").write_text(json.dumps(doc))
     out = tmp_path / "run"
-    config = _config_file(tmp_path, tiny_config(), val=str(empty))
+    config = config_file(tiny_config(), val=str(empty))
     _error(run_cli("maskrcnn", "--config", config, "-o", out, "--no-progress"), 1,
            str(empty), "no validation tile holds a slick")
     assert not out.exists()
@@ -52,8 +43,8 @@ def test_a_validation_set_without_slicks_is_refused(
 ])
 def test_option_values_out_of_range_exit_2(
         run_cli: Callable[..., Any], tiny_config: Callable[..., MaskRCNNConfig],
-        tmp_path: Path, flags: list[str], says: str) -> None:
+        config_file: Callable[..., Path], tmp_path: Path, flags: list[str], says: str) -> None:
     out = tmp_path / "run"
-    config = _config_file(tmp_path, tiny_config())
+    config = config_file(tiny_config())
     _error(run_cli("maskrcnn", "--config", config, *flags, "-o", out), 2, says)
     assert not out.exists()

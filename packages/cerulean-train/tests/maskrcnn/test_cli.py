@@ -6,17 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
-
-
-def _config_file(tmp_path: Path, config: MaskRCNNConfig, **changes: object) -> Path:
-    doc = {**config.to_dict(), **changes}
-    doc.pop("arch")
-    path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
 
 
 def test_help(run_cli: Callable[..., object]) -> None:
@@ -39,10 +30,11 @@ def test_help(run_cli: Callable[..., object]) -> None:
 ])
 def test_bad_input_is_one_line_and_writes_nothing(
         run_cli: Callable[..., object], tiny_config: Callable[..., MaskRCNNConfig],
-        tmp_path: Path, change: dict[str, object], flags: list[str], message: str) -> None:
-    config_file = _config_file(tmp_path, tiny_config(), **change)
+        config_file: Callable[..., Path], tmp_path: Path, change: dict[str, object],
+        flags: list[str], message: str) -> None:
+    config = config_file(tiny_config(), **change)
     out = tmp_path / "run"
-    result = run_cli("maskrcnn", "--config", config_file, *flags, "-o", out, "--no-progress")
+    result = run_cli("maskrcnn", "--config", config, *flags, "-o", out, "--no-progress")
     assert result.code != 0  # type: ignore[attr-defined]
     err = result.err.strip()  # type: ignore[attr-defined]
     assert err.startswith("Error:") and len(err.splitlines()) == 1, err
@@ -51,10 +43,11 @@ def test_bad_input_is_one_line_and_writes_nothing(
 
 
 def test_empty_dataset(run_cli: Callable[..., object],
-                       tiny_config: Callable[..., MaskRCNNConfig], empty_dataset: Path,
+                       tiny_config: Callable[..., MaskRCNNConfig],
+                       config_file: Callable[..., Path], empty_dataset: Path,
                        tmp_path: Path) -> None:
-    config_file = _config_file(tmp_path, tiny_config(), train=str(empty_dataset))
-    result = run_cli("maskrcnn", "--config", config_file, "-o", tmp_path / "run")
+    config = config_file(tiny_config(), train=str(empty_dataset))
+    result = run_cli("maskrcnn", "--config", config, "-o", tmp_path / "run")
     assert result.code == 1  # type: ignore[attr-defined]
     assert "has no images" in result.err  # type: ignore[attr-defined]
     assert not (tmp_path / "run").exists()
@@ -62,11 +55,12 @@ def test_empty_dataset(run_cli: Callable[..., object],
 
 def test_existing_output_is_refused(run_cli: Callable[..., object],
                                     tiny_config: Callable[..., MaskRCNNConfig],
+                                    config_file: Callable[..., Path],
                                     tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    result = run_cli("maskrcnn", "--config", _config_file(tmp_path, tiny_config()), "-o", out)
+    result = run_cli("maskrcnn", "--config", config_file(tiny_config()), "-o", out)
     assert result.code == 1  # type: ignore[attr-defined]
     assert "not an empty folder" in result.err  # type: ignore[attr-defined]
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
