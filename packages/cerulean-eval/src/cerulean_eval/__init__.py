@@ -35,7 +35,7 @@ from cerulean_eval.evaluation import EvalResult, Evaluation
 from cerulean_eval.gate import GateSettings, MetricVerdict, Verdict, decide
 from cerulean_eval.gate_inputs import Side, SideSpec, check_paired, gate_sides
 from cerulean_eval.gate_report import write_gate
-from cerulean_eval.geojson import read_predicted_slicks, read_slicks
+from cerulean_eval.geojson import read_predicted_slicks, read_predictions, read_slicks
 from cerulean_eval.metrics import (
     InstanceConfusion,
     Intervals,
@@ -174,6 +174,7 @@ __all__ = [
     "read_coco_results",
     "read_metrics",
     "read_predicted_slicks",
+    "read_predictions",
     "read_slicks",
     "read_summary",
     "resample_weights",

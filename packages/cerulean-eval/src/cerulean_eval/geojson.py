@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from cerulean_eval.classes import name_index
 from cerulean_eval.errors import PredictionsError
 from cerulean_eval.slicks import MapSlick
-from cerulean_infer import read_geojson
+from cerulean_infer import Slick, read_geojson
 from cerulean_tiling import ClassMap
 
 logger = logging.getLogger(__name__)
@@ -44,14 +45,27 @@ def read_predicted_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
             encloses no area even after repair.
         CategoryMismatchError: a slick's class is not an evaluated class.
     """
+    return [scored for scored, _ in read_predictions(path, classes)]
+
+
+def read_predictions(path: Path, classes: ClassMap) -> list[tuple[MapSlick, Slick]]:
+    """Each feature of a cerulean-infer GeoJSON file as scored (class index, scene,
+    checked and repaired geometry) and as written (every property, with the class it is
+    scored as and the geometry that is scored), from one read of the file.
+
+    Raises:
+        The errors of :func:`read_predicted_slicks`.
+    """
     out = []
     repaired: list[int] = []
     for n, slick in enumerate(read_geojson(path, classes.names)):
         where = f"{path}: feature {n}"
         geometry = _checked_geometry(slick.geometry, where, n, repaired)
-        out.append(MapSlick(geometry, name_index(classes, slick.class_name, where),
-                            str(slick.extra.get("scene_id", "")),
-                            float(slick.machine_confidence)))
+        label = name_index(classes, slick.class_name, where)
+        scored = MapSlick(geometry, label, str(slick.extra.get("scene_id", "")),
+                          float(slick.machine_confidence))
+        out.append((scored, replace(slick, geometry=geometry, inf_idx=label,
+                                    class_name=classes.names[label])))
     _say_repaired(path, repaired)
     return out
 
@@ -142,4 +156,4 @@ def _say_repaired(path: Path, repaired: list[int]) -> None:
                        "shapely.make_valid: feature %s", path, len(repaired), shown)
 
 
-__all__ = ["read_predicted_slicks", "read_slicks"]
+__all__ = ["read_predicted_slicks", "read_predictions", "read_slicks"]

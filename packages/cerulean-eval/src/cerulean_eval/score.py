@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from cerulean_eval.diagnostic import TileDiagnostic
 from cerulean_eval.document import DataRecord, PostprocessRecord, SourceRecord
 from cerulean_eval.errors import ConfigError, EmptyPredictionsError, PredictionsError
 from cerulean_eval.evaluation import EvalResult, Evaluation
-from cerulean_eval.geojson import read_predicted_slicks, read_slicks
+from cerulean_eval.geojson import read_predictions, read_slicks
 from cerulean_eval.not_oil import NotOilSources
 from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_raster
@@ -51,7 +51,6 @@ from cerulean_infer import (
     TilePredictions,
     merge_scene,
     model_lattice,
-    read_geojson,
     tiles_plan,
 )
 from cerulean_tiling import VV, ClassMap
@@ -147,7 +146,7 @@ def _score_geojson(dataset: CocoDataset, path: Path, classes: ClassMap, config: 
                    options: ScoreOptions, source: SourceRecord, started: float) -> EvalResult:
     scenes = dataset_scenes(dataset)
     known = {s.scene_id for s in scenes}
-    predicted = _by_scene(path, _geojson_slicks(path, classes), known)
+    predicted = _by_scene(path, read_predictions(path, classes), known)
     if not any(predicted.values()) and not options.allow_empty:
         raise EmptyPredictionsError(f"{path}: no features (use --allow-empty to score an "
                                     "empty prediction as such)")
@@ -169,18 +168,6 @@ def _score_geojson(dataset: CocoDataset, path: Path, classes: ClassMap, config: 
         timings["scoring"] += time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     return evaluation.finish(source, DataRecord.of(dataset), None, None, timings)
-
-
-def _geojson_slicks(path: Path, classes: ClassMap) -> list[tuple[MapSlick, Slick]]:
-    """Each feature as scored (class index, scene, checked and repaired geometry) and as
-    written (every property); the written slick carries the geometry that is scored."""
-    scored = read_predicted_slicks(path, classes)
-    written = read_geojson(path, classes.names)
-    if len(scored) != len(written):
-        raise PredictionsError(f"{path}: {len(written)} features read, {len(scored)} scored")
-    return [(m, replace(s, geometry=m.geometry, inf_idx=m.label,
-                        class_name=classes.names[m.label]))
-            for m, s in zip(scored, written, strict=True)]
 
 
 def _as_slick(slick: MapSlick, classes: ClassMap) -> Slick:
