@@ -108,6 +108,27 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
                "decimation": result.settings["decimation"], "batch_size": batch_size})
 
 
+def prepare_inputs(work: Path, width: int, height: int) -> tuple[Path, Path]:
+    """The GRD GeoTIFF and the UNet-ResNet34 bundle in ``work``, written when missing
+    (each under a partial name first, so an interrupted run never reuses half a file)."""
+    from cerulean_tiling import write_synthetic_grd
+
+    scene = work / f"{SCENE_ID}_{width}x{height}.tif"
+    if not scene.is_file():
+        t0 = time.perf_counter()
+        partial = scene.with_suffix(".partial.tif")
+        write_synthetic_grd(partial, width, height)
+        partial.rename(scene)
+        print(f"scene {width}x{height} written in {time.perf_counter() - t0:.1f} s")
+    bundle = work / "unet-resnet34.bundle"
+    if not bundle.is_dir():
+        partial_bundle = work / "unet-resnet34.partial"
+        shutil.rmtree(partial_bundle, ignore_errors=True)
+        write_bundle(partial_bundle)
+        partial_bundle.rename(bundle)
+    return scene, bundle
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 5000 x 4000 scene")
@@ -122,21 +143,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-infer-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        scene = work / f"{SCENE_ID}_{width}x{height}.tif"
-        if not scene.is_file():
-            from cerulean_tiling import write_synthetic_grd
-
-            t0 = time.perf_counter()
-            partial = scene.with_suffix(".partial.tif")
-            write_synthetic_grd(partial, width, height)
-            partial.rename(scene)
-            print(f"scene {width}x{height} written in {time.perf_counter() - t0:.1f} s")
-        bundle = work / "unet-resnet34.bundle"
-        if not bundle.is_dir():
-            partial_bundle = work / "unet-resnet34.partial"
-            shutil.rmtree(partial_bundle, ignore_errors=True)
-            write_bundle(partial_bundle)
-            partial_bundle.rename(bundle)
+        scene, bundle = prepare_inputs(work, width, height)
         ctx = mp.get_context("spawn")
         rows = []
         for backend in args.backend:

@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from infer_scene import FULL, QUICK, SCENE_ID, peak_mb, write_bundle
+from infer_scene import FULL, QUICK, peak_mb, prepare_inputs
 
 QUARTER = (12_500, 8_500)
 
@@ -121,19 +121,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-serving-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        scene = work / f"{SCENE_ID}_{width}x{height}.tif"
-        if not scene.is_file():
-            from cerulean_tiling import write_synthetic_grd
-
-            partial = scene.with_suffix(".partial.tif")
-            write_synthetic_grd(partial, width, height)
-            partial.rename(scene)
-        bundle = work / "unet-resnet34.bundle"
-        if not bundle.is_dir():
-            partial_bundle = work / "unet-resnet34.partial"
-            shutil.rmtree(partial_bundle, ignore_errors=True)
-            write_bundle(partial_bundle)
-            partial_bundle.rename(bundle)
+        scene, bundle = prepare_inputs(work, width, height)
         ctx = mp.get_context("spawn")
         rows = {}
         for way in ("ours", "baseline"):
