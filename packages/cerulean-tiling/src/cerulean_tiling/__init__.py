@@ -28,6 +28,17 @@ from cerulean_tiling.atomic import (
     write_json,
     write_text,
 )
+from cerulean_tiling.channels import (
+    CHANNELS,
+    CONSTANT,
+    INFRA_DISTANCE,
+    VESSEL_DENSITY,
+    VV,
+    Channel,
+    parse_channel,
+    read_tile_channels,
+    tile_bands,
+)
 from cerulean_tiling.classes import (
     BACKGROUND,
     CLASSES,
@@ -40,17 +51,11 @@ from cerulean_tiling.classes import (
     preset,
 )
 from cerulean_tiling.classmap import CategoryLike, ClassMap, already_remapped
-from cerulean_tiling.config import (
-    CONSTANT,
-    INFRA_DISTANCE,
-    VESSEL_DENSITY,
-    VV,
-    ChannelSpec,
-    TilingConfig,
-)
+from cerulean_tiling.config import ChannelSpec, TilingConfig
 from cerulean_tiling.errors import (
     AuxChannelError,
     CeruleanTilingError,
+    ChannelError,
     ClassNameError,
     ConfigError,
     FetchAuthError,
@@ -67,6 +72,7 @@ from cerulean_tiling.errors import (
     SceneIdError,
     SceneNotFoundError,
     SceneReadError,
+    TileReadError,
     UnsafePathError,
 )
 from cerulean_tiling.fingerprints import setting_differences, sha256_file
@@ -138,6 +144,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BACKGROUND",
+    "CHANNELS",
     "CLASSES",
     "CONSTANT",
     "INFRA_DISTANCE",
@@ -149,6 +156,8 @@ __all__ = [
     "Bounds",
     "CategoryLike",
     "CeruleanTilingError",
+    "Channel",
+    "ChannelError",
     "ChannelSpec",
     "ClassMap",
     "ClassNameError",
@@ -187,6 +196,7 @@ __all__ = [
     "TileEntry",
     "TileGrid",
     "TileInstance",
+    "TileReadError",
     "TileRecord",
     "TileSpec",
     "TiledSceneRecord",
@@ -212,6 +222,7 @@ __all__ = [
     "metres_per_degree",
     "normalise_name",
     "open_scene",
+    "parse_channel",
     "parse_scene_id",
     "parse_size",
     "path_inside",
@@ -224,6 +235,7 @@ __all__ = [
     "read_png",
     "read_remote_gcps",
     "read_scene_list",
+    "read_tile_channels",
     "run_group",
     "s3_client",
     "s3_session",
@@ -234,6 +246,7 @@ __all__ = [
     "sha256_file",
     "split_s3",
     "staged_folder",
+    "tile_bands",
     "tile_scene",
     "tile_scenes",
     "tiling_options",
