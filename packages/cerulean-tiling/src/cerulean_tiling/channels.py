@@ -65,9 +65,13 @@ def parse_channel(text: str) -> Channel:
         if not value:
             return Channel(CONSTANT, _CONSTANT_DEFAULT)
         # ASCII digits only: int() would also take " 7", "+7" and other scripts' digits.
-        if value.isascii() and value.isdigit() and int(value) <= 255:
-            return Channel(CONSTANT, int(value))
-        raise ChannelError(f"{text!r} needs a value in 0-255 (constant=V)")
+        if not (value.isascii() and value.isdigit()):
+            raise ChannelError(f"channel {text!r}: the constant value must be a whole number "
+                               "0–255 (constant=V)")
+        if int(value) > 255:
+            raise ChannelError(f"channel {text!r}: constant value {int(value)} is outside "
+                               "0–255")
+        return Channel(CONSTANT, int(value))
     if name not in CHANNELS or sep:
         raise ChannelError(f"unknown channel {text!r}; known: {', '.join(CHANNELS)}")
     return Channel(name)
