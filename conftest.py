@@ -1,5 +1,6 @@
-"""The workspace's test plugin: the CLI runner every package's tests share, and test
-distribution over pytest-xdist workers (``./dev test`` runs ``-n auto --dist loadfile``).
+"""The workspace's test plugin: the CLI runner and the loopback servers every package's
+tests share, and test distribution over pytest-xdist workers (``./dev test`` runs
+``-n auto --dist loadfile``).
 
 **run_cli.** ``run_cli(*args)`` runs a package's command line in-process and returns its
 exit code, stdout and stderr (:class:`CliResult`). It runs the ``main`` that the
@@ -11,6 +12,12 @@ the rootdir, so this file is loaded without being installed; a plugin shipped in
 package (a ``pytest11`` entry point) would instead load into every pytest run of every
 environment that installs the package, users' included, and would need a reinstall to
 appear in an editable workspace.
+
+**Servers and GRDs** (``tests/support``, loaded below as plugins): S3 on 127.0.0.1 (moto,
+alone or behind a proxy that acts like S3), a static STAC catalogue with eodag pointed at
+it, and ``write_grd`` for GRD-like GeoTIFFs of a test's own content. The root
+``pyproject.toml`` puts the repository root on ``sys.path`` (pytest's ``pythonpath``), so
+``tests.support`` imports however pytest is started.
 
 **Distribution.**
 Each test file is one unit of work, so its module fixtures (a trained model, a terraform
@@ -30,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest_plugins = ("tests.support.s3", "tests.support.stac")
 
 _PIPELINE = "tests/pipeline/"
 

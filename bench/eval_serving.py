@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from infer_scene import save_bundle, unet_resnet34
 
 SCENE_SIZE = (3000, 2200)
 
@@ -60,19 +65,13 @@ def build_dataset(root: Path, tiles: int) -> Path:
 def write_bundle(folder: Path) -> None:
     """A UNet-ResNet34 that answers "dark is oil" (model.ts, model.onnx, weights, json)."""
     import torch
-    from fastai.vision.learner import create_body
-    from fastai.vision.models.unet import DynamicUnet
-    from torchvision.models import resnet34
-
-    from cerulean_infer import BundleManifest, Runtime
 
     class DarkUnet(torch.nn.Module):
         """The full UNet runs; its logits count for nothing next to the dark-VV head."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.unet = DynamicUnet(create_body(resnet34(), n_in=1, pretrained=False),
-                                    n_out=4, img_size=(512, 512))
+            self.unet = unet_resnet34()
 
         def forward(self, x: Any) -> Any:
             oil = 9.0 - 90.0 * x
@@ -80,22 +79,7 @@ def write_bundle(folder: Path) -> None:
             return dark + 0.0 * self.unet(x)
 
     torch.manual_seed(0)
-    model = DarkUnet().eval()
-    folder.mkdir(parents=True)
-    example = torch.rand(1, 1, 512, 512)
-    with torch.no_grad():
-        torch.jit.trace(model, example).save(str(folder / "model.ts"))
-    torch.onnx.export(model, (example,), str(folder / "model.onnx"), input_names=["x"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
-    torch.save(model.state_dict(), folder / "weights.pt")
-    BundleManifest(
-        name="dark-unet-resnet34-bench", arch="unet", backbone="resnet34",
-        classes=("background", "infra_slick", "natural_seep", "vessel"),
-        category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
-        runtime=Runtime(torch.__version__.split("+")[0], "bench"), has_onnx=True,
-        class_preset="cloud4",
-    ).write(folder)
+    save_bundle(folder, DarkUnet().eval(), "dark-unet-resnet34-bench", class_preset="cloud4")
 
 
 def model_only(predictor: Any, dataset: Any, batch_size: int) -> float:

@@ -36,18 +36,23 @@ QUICK = (5_000, 4_000)
 SCENE_ID = "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
 
 
-def write_bundle(folder: Path) -> None:
-    """UNet-ResNet34 (random weights) as model.ts + model.onnx + weights.pt + bundle.json."""
-    import torch
+def unet_resnet34() -> Any:
+    """fastai's DynamicUnet on ResNet34, random weights: 1 channel in, 4 classes out."""
     from fastai.vision.learner import create_body
     from fastai.vision.models.unet import DynamicUnet
     from torchvision.models import resnet34
 
+    return DynamicUnet(create_body(resnet34(), n_in=1, pretrained=False), n_out=4,
+                       img_size=(512, 512))
+
+
+def save_bundle(folder: Path, model: Any, name: str, **manifest: Any) -> None:
+    """``model`` (512 × 512 VV tiles to 4 class logits) as a bundle in ``folder``:
+    model.ts + model.onnx + weights.pt + bundle.json (``manifest`` adds its fields)."""
+    import torch
+
     from cerulean_infer import BundleManifest, Runtime
 
-    torch.manual_seed(0)
-    model = DynamicUnet(create_body(resnet34(), n_in=1, pretrained=False), n_out=4,
-                        img_size=(512, 512)).eval()
     folder.mkdir(parents=True)
     example = torch.rand(1, 1, 512, 512)
     with torch.no_grad():
@@ -57,14 +62,22 @@ def write_bundle(folder: Path) -> None:
                       dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
     torch.save(model.state_dict(), folder / "weights.pt")
     BundleManifest(
-        name="unet-resnet34-bench", arch="unet", backbone="resnet34",
+        name=name, arch="unet", backbone="resnet34",
         classes=("background", "infra_slick", "natural_seep", "vessel"),
         category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
-        runtime=Runtime(torch.__version__.split("+")[0], "bench"), has_onnx=True,
+        runtime=Runtime(torch.__version__.split("+")[0], "bench"), has_onnx=True, **manifest,
     ).write(folder)
 
 
-def _peak_mb() -> float:
+def write_bundle(folder: Path) -> None:
+    """UNet-ResNet34 (random weights) as model.ts + model.onnx + weights.pt + bundle.json."""
+    import torch
+
+    torch.manual_seed(0)
+    save_bundle(folder, unet_resnet34().eval(), "unet-resnet34-bench")
+
+
+def peak_mb() -> float:
     with open("/proc/self/status") as status:
         line = next(x for x in status if x.startswith("VmHWM"))
     return int(line.split()[1]) / 1024
@@ -83,7 +96,7 @@ def _measure(bundle: str, scene: str, backend: str, device: str, batch_size: int
     start = time.perf_counter()
     result = predict_scene(predictor, scene, batch_size=batch_size)
     total = time.perf_counter() - start
-    peak = _peak_mb()
+    peak = peak_mb()
     batches = list(scene_batches(predictor, scene, batch_size=batch_size))
     start = time.perf_counter()
     for pixels in batches:

@@ -1,7 +1,7 @@
 """Benchmark: the whole-scene serving mode against the service's own per-tile loop.
 
-The same GRD-like GeoTIFF (uint16, 210 GCPs; ``bench/infer_scene.py`` writes it) and the
-same UNet-ResNet34 bundle, each way in a fresh child process, in the same run:
+The same GRD-like GeoTIFF (uint16, 210 GCPs; cerulean-tiling's ``write_synthetic_grd``)
+and the same UNet-ResNet34 bundle, each way in a fresh child process, in the same run:
 
 1. **ours**: ``predict_scene(merge="serving", georef="serving")``: every tile of the
    service's three tilesets rendered by rio-tiler at the service's bounds between model
@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from infer_scene import FULL, QUICK, SCENE_ID, _peak_mb, write_bundle, write_grd
+from infer_scene import FULL, QUICK, SCENE_ID, peak_mb, write_bundle
 
 QUARTER = (12_500, 8_500)
 
@@ -104,7 +104,7 @@ def _measure(way: str, bundle: str, scene: str, backend: str, device: str,
     else:
         row = _baseline(predictor, scene)
     row.update(way=way, backend=backend, device=predictor.device,
-               total_s=time.perf_counter() - start, peak_rss_mb=_peak_mb())
+               total_s=time.perf_counter() - start, peak_rss_mb=peak_mb())
     queue.put(row)
 
 
@@ -123,8 +123,10 @@ def main() -> None:
     try:
         scene = work / f"{SCENE_ID}_{width}x{height}.tif"
         if not scene.is_file():
+            from cerulean_tiling import write_synthetic_grd
+
             partial = scene.with_suffix(".partial.tif")
-            write_grd(partial, width, height)
+            write_synthetic_grd(partial, width, height)
             partial.rename(scene)
         bundle = work / "unet-resnet34.bundle"
         if not bundle.is_dir():

@@ -1,10 +1,10 @@
-"""Fixtures for the infra/ tests: terraform with an offline provider mirror, a moto server."""
+"""Fixtures for the infra/ tests: terraform with an offline provider mirror (the moto
+server, ``moto_endpoint``, is the workspace's test support: tests/support/s3.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 
 import pytest
 
@@ -41,16 +41,3 @@ def aws_terraform(terraform_binary: str, tmp_path_factory: pytest.TempPathFactor
         "CHECKPOINT_DISABLE": "1",
     }
     return Terraform(terraform_binary, root / "infra" / "aws", env)
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """A moto server on a free port of 127.0.0.1, stopped when the module's tests end."""
-    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()

@@ -1,22 +1,16 @@
 """push/pull against a real S3 API: a moto server on 127.0.0.1 behind a recording proxy.
 
-The proxy (below) forwards to moto, records every request (method, path, requester-pays
-header), refuses requests on requester-pays buckets that lack the header (as S3 does),
-and can answer 503 to chosen requests, so retries, resumption and checksum checks are
-exercised over real boto3 HTTP traffic.
+The proxy (the workspace's ``s3_server``, tests/support/s3.py) forwards to moto, records
+every request (method, path, requester-pays header), refuses requests on requester-pays
+buckets that lack the header (as S3 does), and can answer 503 to chosen requests, so
+retries, resumption and checksum checks are exercised over real boto3 HTTP traffic.
 """
 
 from __future__ import annotations
 
-import http.client
-import http.server
-import logging
 import os
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -26,8 +20,11 @@ from cerulean_coco.errors import RemoteNotFoundError, TransferAuthError, Transfe
 from cerulean_coco.transfer import CHECKSUM_KEY, TransferSettings, pull, push
 from cerulean_tiling import FileNameError
 
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("boto3")
+pytest.importorskip("moto.server")
+
+if TYPE_CHECKING:
+    from tests.support.s3 import S3Server
 
 BUCKET = "datasets"
 PAYER_BUCKET = "datasets-requester-pays"
@@ -37,116 +34,10 @@ SETTINGS = TransferSettings(workers=3, part_size=5 * MIB, threshold=5 * MIB, att
                             timeout=10.0)
 
 
-@dataclass
-class Traffic:
-    requests: list[tuple[str, str, str | None]] = field(default_factory=list)
-    requester_pays: set[str] = field(default_factory=set)
-    fail: dict[tuple[str, str], int] = field(default_factory=dict)  # (method, substring) -> n
-
-    def count(self, method: str, part: str = "") -> int:
-        return sum(1 for m, p, _ in self.requests if m == method and part in p)
-
-
-class _Proxy(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    traffic: Traffic
-    upstream: tuple[str, int]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        data = b""
-        while size := int(self.rfile.readline().split(b";")[0].strip(), 16):
-            data += self.rfile.read(size + 2)[:size]
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-            pass
-        return data
-
-    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        length = headers.pop("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", length)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _handle(self) -> None:
-        body = self._body()
-        payer = self.headers.get("x-amz-request-payer")
-        self.traffic.requests.append((self.command, self.path, payer))
-        for (method, part), left in list(self.traffic.fail.items()):
-            if left > 0 and method == self.command and part in self.path:
-                self.traffic.fail[(method, part)] = left - 1
-                self._reply(503, b"<Error><Code>SlowDown</Code></Error>", {})
-                return
-        bucket = self.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
-        if bucket in self.traffic.requester_pays and payer != "requester":
-            self._reply(403, b"<Error><Code>AccessDenied</Code></Error>", {})
-            return
-        conn = http.client.HTTPConnection(*self.upstream, timeout=30)
-        skip = ("transfer-encoding", "content-length", "connection", "expect")
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-        headers["Content-Length"] = str(len(body))
-        conn.request(self.command, self.path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        out = {k: v for k, v in response.getheaders() if k.lower() not in skip}
-        if self.command == "HEAD" and response.getheader("Content-Length"):
-            out["Content-Length"] = str(response.getheader("Content-Length"))
-        conn.close()
-        self._reply(response.status, data, out)
-
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815 (http.server names)
-
-
-@dataclass
-class S3:
-    url: str
-    traffic: Traffic
-
-    def client(self) -> Any:
-        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1")
-
-
-@pytest.fixture(scope="module")
-def _s3_site() -> Iterator[S3]:
-    moto = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    traffic = Traffic()
-    handler = type("Proxy", (_Proxy,), {"traffic": traffic, "upstream": moto.get_host_and_port()})
-    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield S3(f"http://127.0.0.1:{proxy.server_port}", traffic)
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join(timeout=5)
-        moto.stop()
-
-
 @pytest.fixture
-def s3(_s3_site: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S3:
-    """Empty buckets, fresh counters, and AWS settings pointing boto3 at the proxy."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", _s3_site.url)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    _s3_site.traffic.requester_pays.clear()
-    _s3_site.traffic.fail.clear()
-    client = _s3_site.client()
+def s3(s3_server: S3Server) -> S3Server:
+    """The workspace's S3 (tests/support/s3.py) with this file's buckets, empty."""
+    client = s3_server.client()
     for bucket in (BUCKET, PAYER_BUCKET):
         existing = {b["Name"] for b in client.list_buckets()["Buckets"]}
         if bucket in existing:
@@ -155,8 +46,8 @@ def s3(_s3_site: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S3:
                     client.delete_object(Bucket=bucket, Key=item["Key"])
         else:
             client.create_bucket(Bucket=bucket)
-    _s3_site.traffic.requests.clear()
-    return _s3_site
+    s3_server.traffic.requests.clear()
+    return s3_server
 
 
 @pytest.fixture
@@ -181,7 +72,7 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_push_then_pull_round_trips(s3: S3, dataset: Path, tmp_path: Path) -> None:
+def test_push_then_pull_round_trips(s3: S3Server, dataset: Path, tmp_path: Path) -> None:
     report = push(dataset, f"s3://{BUCKET}/runs/v1", SETTINGS)
     assert len(report.transferred) == 9 and report.skipped == ()
     assert s3.traffic.count("PUT", "partNumber=") == 3  # big.bin: 5 + 5 + 1 MiB parts
@@ -199,7 +90,7 @@ def test_push_then_pull_round_trips(s3: S3, dataset: Path, tmp_path: Path) -> No
     assert s3.traffic.count("GET", "partNumber=") + s3.traffic.count("GET", "big.bin") >= 1
 
 
-def test_rerun_transfers_only_what_changed(s3: S3, dataset: Path, tmp_path: Path) -> None:
+def test_rerun_transfers_only_what_changed(s3: S3Server, dataset: Path, tmp_path: Path) -> None:
     push(dataset, f"s3://{BUCKET}/ds", SETTINGS)
     out = tmp_path / "pulled"
     pull(f"s3://{BUCKET}/ds", out, SETTINGS)
@@ -218,7 +109,8 @@ def test_rerun_transfers_only_what_changed(s3: S3, dataset: Path, tmp_path: Path
     assert _files(out) == _files(dataset)
 
 
-def test_server_errors_mid_transfer_are_retried(s3: S3, dataset: Path, tmp_path: Path) -> None:
+def test_server_errors_mid_transfer_are_retried(s3: S3Server, dataset: Path,
+                                                tmp_path: Path) -> None:
     s3.traffic.fail[("PUT", "partNumber=2")] = 2  # the second part of big.bin fails twice
     s3.traffic.fail[("GET", "tile_3.tif")] = 1
     push(dataset, f"s3://{BUCKET}/retry", SETTINGS)
@@ -231,7 +123,7 @@ def test_server_errors_mid_transfer_are_retried(s3: S3, dataset: Path, tmp_path:
 
 
 def test_interrupted_pull_resumes_without_refetching(
-    s3: S3, dataset: Path, tmp_path: Path
+    s3: S3Server, dataset: Path, tmp_path: Path
 ) -> None:
     push(dataset, f"s3://{BUCKET}/resume", SETTINGS)
     s3.traffic.fail[("GET", "tile_4.tif")] = 1000  # persistent: this run cannot finish
@@ -253,7 +145,7 @@ def test_interrupted_pull_resumes_without_refetching(
 
 
 def test_pull_rejects_bytes_that_do_not_match_the_checksum(
-    s3: S3, dataset: Path, tmp_path: Path
+    s3: S3Server, dataset: Path, tmp_path: Path
 ) -> None:
     push(dataset, f"s3://{BUCKET}/tampered", SETTINGS)
     key = "tampered/tiles/tile_1.tif"
@@ -266,7 +158,7 @@ def test_pull_rejects_bytes_that_do_not_match_the_checksum(
     assert not (out / "tiles" / "tile_1.tif.part").exists()
 
 
-def test_requester_pays_bucket(s3: S3, dataset: Path, tmp_path: Path) -> None:
+def test_requester_pays_bucket(s3: S3Server, dataset: Path, tmp_path: Path) -> None:
     s3.traffic.requester_pays.add(PAYER_BUCKET)
     with pytest.raises(TransferAuthError, match="access refused"):
         push(dataset, f"s3://{PAYER_BUCKET}/ds", SETTINGS)
@@ -278,7 +170,7 @@ def test_requester_pays_bucket(s3: S3, dataset: Path, tmp_path: Path) -> None:
     assert all(payer == "requester" for _, _, payer in s3.traffic.requests)
 
 
-def test_missing_bucket_or_prefix(s3: S3, dataset: Path, tmp_path: Path) -> None:
+def test_missing_bucket_or_prefix(s3: S3Server, dataset: Path, tmp_path: Path) -> None:
     with pytest.raises(RemoteNotFoundError):
         push(dataset, "s3://no-such-bucket/ds", SETTINGS)
     with pytest.raises(RemoteNotFoundError, match="no objects under this prefix"):
@@ -287,7 +179,7 @@ def test_missing_bucket_or_prefix(s3: S3, dataset: Path, tmp_path: Path) -> None
         pull("/local/path", tmp_path / "pulled", SETTINGS)
 
 
-def test_cli_push_pull(s3: S3, dataset: Path, tmp_path: Path,
+def test_cli_push_pull(s3: S3Server, dataset: Path, tmp_path: Path,
                        capsys: pytest.CaptureFixture[str]) -> None:
     flags = ["--part-size", "5", "--workers", "2", "--no-progress"]
     assert main(["push", str(dataset), f"s3://{BUCKET}/cli", *flags]) == 0
@@ -307,7 +199,7 @@ def test_cli_push_pull(s3: S3, dataset: Path, tmp_path: Path,
      "ds/./x.txt", "ds/tiles//x.txt", "ds/.."],
 )
 def test_pull_refuses_keys_leading_outside_the_folder(
-    s3: S3, dataset: Path, tmp_path: Path, bad_key: str
+    s3: S3Server, dataset: Path, tmp_path: Path, bad_key: str
 ) -> None:
     push(dataset, f"s3://{BUCKET}/ds", SETTINGS)
     s3.client().put_object(Bucket=BUCKET, Key=bad_key, Body=b"planted")
@@ -324,7 +216,7 @@ def test_pull_refuses_keys_leading_outside_the_folder(
     assert not [p for p in tmp_path.rglob("x.txt")] and not (tmp_path / "deep" / "x.txt").exists()
 
 
-def test_cli_pull_names_the_bad_key(s3: S3, dataset: Path, tmp_path: Path,
+def test_cli_pull_names_the_bad_key(s3: S3Server, dataset: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     s3.client().put_object(Bucket=BUCKET, Key="ds/../../x.txt", Body=b"planted")
     code = main(["pull", f"s3://{BUCKET}/ds", str(tmp_path / "pulled"), "--no-progress"])
@@ -335,7 +227,7 @@ def test_cli_pull_names_the_bad_key(s3: S3, dataset: Path, tmp_path: Path,
 
 
 def test_push_never_follows_links_out_of_the_dataset(
-    s3: S3, dataset: Path, tmp_path: Path
+    s3: S3Server, dataset: Path, tmp_path: Path
 ) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("not part of the dataset")
@@ -357,7 +249,7 @@ def test_push_never_follows_links_out_of_the_dataset(
     assert body == (dataset / "tiles" / "tile_0.tif").read_bytes()
 
 
-def test_push_names_a_file_name_that_is_not_utf8(s3: S3, dataset: Path) -> None:
+def test_push_names_a_file_name_that_is_not_utf8(s3: S3Server, dataset: Path) -> None:
     odd = os.fsencode(dataset / "tiles") + b"/tile_\xff.tif"
     with open(odd, "wb") as handle:
         handle.write(b"x")

@@ -18,6 +18,7 @@ from PIL import Image
 
 from cerulean_infer import BundleManifest, Runtime
 from cerulean_tiling import SyntheticScene, write_scenes
+from tests.support.grd import write_grd
 
 torch.set_num_threads(1)
 
@@ -131,24 +132,6 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
 
 
-def write_grd(path: Path, image: np.ndarray, gcps: Any, rows_per_strip: int = 16) -> Path:
-    """A GRD-like GeoTIFF: uint16 radar-geometry pixels, GCPs in EPSG:4326, no transform."""
-    import rasterio
-    from rasterio.control import GroundControlPoint
-    from rasterio.crs import CRS
-
-    points = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=0.0)
-              for r, c, x, y in zip(gcps.rows, gcps.cols, gcps.lon, gcps.lat, strict=True)]
-    height, width = image.shape
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="uint16", gcps=points, crs=CRS.from_epsg(4326),
-                       blockysize=rows_per_strip) as dst:
-        for row in range(0, height, 1024):
-            block = image[row:row + 1024].astype(np.uint16)
-            dst.write(block, 1, window=rasterio.windows.Window(0, row, width, block.shape[0]))
-    return path
-
-
 def scene_as_grd(scene: SyntheticScene, path: Path, factor: int = 2) -> Path:
     """The scene's Background.png as a uint16 GRD ``factor`` times larger (values × 2,
     so the 0–255 clip matters), with the scene's GCPs."""
@@ -159,4 +142,4 @@ def scene_as_grd(scene: SyntheticScene, path: Path, factor: int = 2) -> Path:
     big = np.kron(gray.astype(np.uint16), np.ones((factor, factor), dtype=np.uint16)) * 2
     height, width = big.shape
     gcps = read_gcps_json(scene.path / "gcps.json").scaled_to(width, height)
-    return write_grd(path, big, gcps)
+    return write_grd(path, big, gcps, blockysize=16)

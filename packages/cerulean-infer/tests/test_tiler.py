@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
-from infer_doubles import TEST_TILE, TEST_ZOOM, scene_as_grd, write_grd
+from infer_doubles import TEST_TILE, TEST_ZOOM, scene_as_grd
 from rasterio.transform import from_bounds
 
 from cerulean_infer import SceneError, merge_tilesets_serving, service_tilesets, unet_slicks
@@ -18,6 +18,7 @@ from cerulean_infer.scene import _TilerCanvas
 from cerulean_infer.sources import open_source
 from cerulean_infer.tilesets import SERVING_OFFSETS, model_lattice, plan_tiles
 from cerulean_tiling import GCPSet, Georeference, SyntheticScene, grd_gcps
+from tests.support.grd import write_grd
 
 rio_tiler = pytest.importorskip("rio_tiler", reason="the serving extra (rio-tiler)")
 morecantile = pytest.importorskip("morecantile")
@@ -47,7 +48,7 @@ def speckled_grd(path: Path, width: int = 1400, height: int = 1000) -> Path:
     image = rng.gamma(3.0, 80.0, size=(height, width)).astype(np.uint16) + 1
     image[:, :40] = 0
     image[:, -40:] = 0
-    return write_grd(path, image, curved_gcps(width, height))
+    return write_grd(path, image, curved_gcps(width, height), blockysize=16)
 
 
 def rio_tiler_tile(reader: Any, bounds: Bounds, size: int) -> np.ndarray:

@@ -1,34 +1,41 @@
 """Errors raised by cerulean-coco.
 
 Every error derives from :class:`CeruleanCocoError`, and also from the builtin
-exception it is, so callers can catch either::
+exception it is, so callers can catch either. The root derives from
+cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
+Cerulean packages share (what the command-line runner catches)::
 
-    CeruleanCocoError
-    ├── DatasetReadError (OSError)       annotations.json or manifest.json missing or malformed
-    ├── DatasetInvalidError (ValueError) validate found problems (the message counts them)
-    ├── RecordFormatError (ValueError)   a record (image, annotation, part, RLE) breaks its schema
-    ├── ClusterError (ValueError)        an unusable cluster request (e.g. zero workers)
-    ├── ParameterMismatchError (ValueError)
-    │                                    an existing dataset was built with other parameters
-    ├── ClassPolicyError (ValueError)    an unknown class name, a bad remap or preset use
-    ├── SplitError (ValueError)          unusable split fractions or too few scenes
-    ├── MergeConflictError (ValueError)  datasets that cannot be merged as asked
-    ├── NegativesError (ValueError)      more negatives asked for than the build recorded
-    ├── OutputError (OSError)            an output exists (without overwrite) or cannot be written
-    ├── BuildIncompleteError (RuntimeError)
-    │                                    some scenes failed; the dataset holds the others
-    ├── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
-    └── TransferError (OSError)          push/pull to S3 failed (after retries)
-        ├── TransferAuthError (PermissionError)  credentials missing or refused
-        └── RemoteNotFoundError (FileNotFoundError)  no such bucket or prefix
+    CeruleanError
+    └── CeruleanCocoError
+        ├── DatasetReadError (OSError)       annotations.json or manifest.json missing or malformed
+        ├── DatasetInvalidError (ValueError) validate found problems (the message counts them)
+        ├── RecordFormatError (ValueError)   a record (image, annotation, part, RLE) breaks its
+        │                                    schema
+        ├── ClusterError (ValueError)        an unusable cluster request (e.g. zero workers)
+        ├── ParameterMismatchError (ValueError)
+        │                                    an existing dataset was built with other parameters
+        ├── ClassPolicyError (ValueError)    an unknown class name, a bad remap or preset use
+        ├── SplitError (ValueError)          unusable split fractions or too few scenes
+        ├── MergeConflictError (ValueError)  datasets that cannot be merged as asked
+        ├── NegativesError (ValueError)      more negatives asked for than the build recorded
+        ├── OutputError (OSError)            an output exists (without overwrite) or cannot be
+        │                                    written
+        ├── BuildIncompleteError (RuntimeError)
+        │                                    some scenes failed; the dataset holds the others
+        ├── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
+        └── TransferError (OSError)          push/pull to S3 failed (after retries)
+            ├── TransferAuthError (PermissionError)  credentials missing or refused
+            └── RemoteNotFoundError (FileNotFoundError)  no such bucket or prefix
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
 
 from __future__ import annotations
 
+from cerulean_tiling import CeruleanError
 
-class CeruleanCocoError(Exception):
+
+class CeruleanCocoError(CeruleanError):
     """Root of every error raised by cerulean-coco."""
 
 

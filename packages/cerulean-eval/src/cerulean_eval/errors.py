@@ -1,30 +1,36 @@
 """Errors raised by cerulean-eval.
 
 Every error derives from :class:`CeruleanEvalError`, and also from the builtin
-exception it is, so callers can catch either::
+exception it is, so callers can catch either. The root derives from
+cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
+Cerulean packages share (what the command-line runner catches)::
 
-    CeruleanEvalError
-    ├── PredictionsError (ValueError)     a predictions file or folder is malformed
-    │   ├── UnknownImageError (KeyError)  predictions name an image the dataset lacks
-    │   ├── ShapeMismatchError            a mask or raster does not have its tile's size
-    │   └── EmptyPredictionsError         no prediction at all (allowed with --allow-empty)
-    ├── CategoryMismatchError (ValueError)
-    │                                     category ids or class names the dataset lacks
-    ├── ChannelError (ValueError)         a tile lacks a channel the model needs
-    ├── GridMismatchError (ValueError)    a dataset cut on another grid than the model's
-    ├── ModelRowError (ValueError)        a serving row an evaluation cannot measure with
-    ├── ConfigError (ValueError)          an evaluation setting out of range
-    ├── OutputError (OSError)             the output folder exists or cannot be written
-    ├── RunReadError (OSError)            an evaluation folder (metrics.json) is missing or bad
-    └── MissingExtraError (ImportError)   an optional dependency (extra) is not installed
+    CeruleanError
+    └── CeruleanEvalError
+        ├── PredictionsError (ValueError)     a predictions file or folder is malformed
+        │   ├── UnknownImageError (KeyError)  predictions name an image the dataset lacks
+        │   ├── ShapeMismatchError            a mask or raster does not have its tile's size
+        │   └── EmptyPredictionsError         no prediction at all (allowed with --allow-empty)
+        ├── CategoryMismatchError (ValueError)
+        │                                     category ids or class names the dataset lacks
+        ├── ChannelError (ValueError)         a tile lacks a channel the model needs
+        ├── GridMismatchError (ValueError)    a dataset cut on another grid than the model's
+        ├── ModelRowError (ValueError)        a serving row an evaluation cannot measure with
+        ├── PairingError (ValueError)         two evaluations the gate cannot compare
+        ├── ConfigError (ValueError)          an evaluation setting out of range
+        ├── OutputError (OSError)             the output folder exists or cannot be written
+        ├── RunReadError (OSError)            an evaluation folder (metrics.json) is missing or bad
+        └── MissingExtraError (ImportError)   an optional dependency (extra) is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
 
 from __future__ import annotations
 
+from cerulean_tiling import CeruleanError
 
-class CeruleanEvalError(Exception):
+
+class CeruleanEvalError(CeruleanError):
     """Root of every error raised by cerulean-eval."""
 
     def __str__(self) -> str:

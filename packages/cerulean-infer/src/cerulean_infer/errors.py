@@ -1,25 +1,30 @@
 """Errors raised by cerulean-infer.
 
 Every error derives from :class:`CeruleanInferError`, and also from the builtin
-exception it is, so callers can catch either::
+exception it is, so callers can catch either. The root derives from
+cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
+Cerulean packages share (what the command-line runner catches)::
 
-    CeruleanInferError
-    ├── BundleError (ValueError)         a bundle or serving model row is missing, malformed,
-    │                                    of another format version, or contradicts itself
-    ├── ModelLoadError (OSError)         model.ts / model.onnx / weights.pt cannot be loaded
-    ├── ChannelMismatchError (ValueError) the inputs do not carry the channels the model wants
-    ├── SceneError (ValueError)          a scene cannot be read or georeferenced for inference
-    ├── OutputError (OSError)            an output exists or cannot be written
-    ├── PredictionsError (ValueError)    a predictions GeoJSON file is missing or malformed
-    └── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
+    CeruleanError
+    └── CeruleanInferError
+        ├── BundleError (ValueError)         a bundle or serving model row is missing, malformed,
+        │                                    of another format version, or contradicts itself
+        ├── ModelLoadError (OSError)         model.ts / model.onnx / weights.pt cannot be loaded
+        ├── ChannelMismatchError (ValueError) the inputs do not carry the channels the model wants
+        ├── SceneError (ValueError)          a scene cannot be read or georeferenced for inference
+        ├── OutputError (OSError)            an output exists or cannot be written
+        ├── PredictionsError (ValueError)    a predictions GeoJSON file is missing or malformed
+        └── MissingExtraError (ImportError)  an optional dependency (extra) is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
 
 from __future__ import annotations
 
+from cerulean_tiling import CeruleanError
 
-class CeruleanInferError(Exception):
+
+class CeruleanInferError(CeruleanError):
     """Root of every error raised by cerulean-infer."""
 
 

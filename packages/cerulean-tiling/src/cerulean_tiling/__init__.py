@@ -54,6 +54,7 @@ from cerulean_tiling.classmap import CategoryLike, ClassMap, already_remapped
 from cerulean_tiling.config import ChannelSpec, TilingConfig
 from cerulean_tiling.errors import (
     AuxChannelError,
+    CeruleanError,
     CeruleanTilingError,
     ChannelError,
     ClassNameError,
@@ -114,9 +115,11 @@ from cerulean_tiling.types import (
 from cerulean_tiling.version import __version__
 
 if TYPE_CHECKING:
+    from cerulean_tiling.cli.group import cli_group
     from cerulean_tiling.cli.options import (
         config_from_options,
         progress_option,
+        show_progress,
         tiling_options,
         tqdm_disable,
     )
@@ -125,11 +128,13 @@ if TYPE_CHECKING:
 # The CLI helpers that sibling packages build their commands with load click's command
 # machinery, which library users (the serving service) should not pay for at import.
 _CLI_HELPERS = {
+    "cli_group": "cerulean_tiling.cli.group",
     "configure_logging": "cerulean_tiling.cli.runner",
     "run_group": "cerulean_tiling.cli.runner",
     "config_from_options": "cerulean_tiling.cli.options",
     "tiling_options": "cerulean_tiling.cli.options",
     "progress_option": "cerulean_tiling.cli.options",
+    "show_progress": "cerulean_tiling.cli.options",
     "tqdm_disable": "cerulean_tiling.cli.options",
 }
 
@@ -155,6 +160,7 @@ __all__ = [
     "AuxChannelError",
     "Bounds",
     "CategoryLike",
+    "CeruleanError",
     "CeruleanTilingError",
     "Channel",
     "ChannelError",
@@ -211,6 +217,7 @@ __all__ = [
     "by_name",
     "class_raster",
     "classify_s3_error",
+    "cli_group",
     "config_from_options",
     "configure_logging",
     "discover_scenes",
@@ -244,6 +251,7 @@ __all__ = [
     "search_scenes",
     "setting_differences",
     "sha256_file",
+    "show_progress",
     "split_s3",
     "staged_folder",
     "tile_bands",

@@ -1,31 +1,38 @@
-"""Errors raised by cerulean-tiling.
+"""Errors raised by cerulean-tiling, and the root every Cerulean package's errors share.
 
-Every error derives from :class:`CeruleanTilingError`, and also from the builtin
-exception it is, so callers can catch either::
+:class:`CeruleanError` is the root of all five packages' trees: each package has its own
+root beneath it (``CeruleanTilingError`` here, ``CeruleanCocoError``,
+``CeruleanInferError``, ``CeruleanTrainError``, ``CeruleanEvalError`` in theirs), so a
+caller catches one package's errors by its root, and the command-line runner catches
+every package's with this one.
 
-    CeruleanTilingError
-    ├── SceneReadError (OSError)        a scene file is missing, unreadable or malformed
-    │   └── LayerSizeError (ValueError) a layer's size differs from Background.png
-    ├── SceneIdError (ValueError)       a scene id that does not follow the S1 naming
-    ├── LayerColourError (ValueError)   a layer carries no class colour and no class name
-    ├── GCPError (ValueError)           too few GCPs, or GCPs that do not cover the image
-    ├── ClassNameError (KeyError)       an unknown class name or remap
-    ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
-    │   └── ChannelError                an unknown channel name, or a tile lacking a channel
-    ├── GridError (ValueError)          an unusable grid specification
-    ├── ConfigError (ValueError)        a settings file or value that cannot be used
-    ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
-    ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
-    ├── FileNameError (ValueError)      a file or folder name on disk is not valid UTF-8
-    ├── OutputError (OSError)           outputs exist, or the output cannot be written
-    ├── TileReadError (OSError)         a dataset tile cannot be read
-    ├── TilingRunError (RuntimeError)   scenes of a tiling run failed (the others are kept)
-    ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
-    ├── FetchError (OSError)            searching or downloading scenes failed
-    │   ├── FetchAuthError (PermissionError)    credentials missing or refused
-    │   ├── S3LocationError (ValueError)        not an s3://bucket/key location
-    │   └── SceneNotFoundError (FileNotFoundError)  no such scene, object or asset
-    └── MissingExtraError (ImportError) an optional extra (e.g. ``fetch``) is not installed
+Every error of this package derives from :class:`CeruleanTilingError`, and also from the
+builtin exception it is, so callers can catch either::
+
+    CeruleanError
+    └── CeruleanTilingError
+        ├── SceneReadError (OSError)        a scene file is missing, unreadable or malformed
+        │   └── LayerSizeError (ValueError) a layer's size differs from Background.png
+        ├── SceneIdError (ValueError)       a scene id that does not follow the S1 naming
+        ├── LayerColourError (ValueError)   a layer carries no class colour and no class name
+        ├── GCPError (ValueError)           too few GCPs, or GCPs that do not cover the image
+        ├── ClassNameError (KeyError)       an unknown class name or remap
+        ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
+        │   └── ChannelError                an unknown channel name, or a tile lacking a channel
+        ├── GridError (ValueError)          an unusable grid specification
+        ├── ConfigError (ValueError)        a settings file or value that cannot be used
+        ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
+        ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
+        ├── FileNameError (ValueError)      a file or folder name on disk is not valid UTF-8
+        ├── OutputError (OSError)           outputs exist, or the output cannot be written
+        ├── TileReadError (OSError)         a dataset tile cannot be read
+        ├── TilingRunError (RuntimeError)   scenes of a tiling run failed (the others are kept)
+        ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
+        ├── FetchError (OSError)            searching or downloading scenes failed
+        │   ├── FetchAuthError (PermissionError)    credentials missing or refused
+        │   ├── S3LocationError (ValueError)        not an s3://bucket/key location
+        │   └── SceneNotFoundError (FileNotFoundError)  no such scene, object or asset
+        └── MissingExtraError (ImportError) an optional extra (e.g. ``fetch``) is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
@@ -33,7 +40,11 @@ Messages are one line and name the file or value at fault: the CLI prints them a
 from __future__ import annotations
 
 
-class CeruleanTilingError(Exception):
+class CeruleanError(Exception):
+    """Root of every error raised by a Cerulean package (each package's root derives from it)."""
+
+
+class CeruleanTilingError(CeruleanError):
     """Root of every error raised by cerulean-tiling."""
 
 

@@ -21,7 +21,7 @@ pytest.importorskip("eodag")
 pytest.importorskip("pystac")
 
 if TYPE_CHECKING:
-    from conftest import StacServer
+    from tests.support.stac import StacServer
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, timeout=5.0)
 ONCE = RetryPolicy(attempts=1, timeout=5.0)

@@ -1,6 +1,6 @@
 """GCPs straight from S3 (requester-pays) through rasterio/GDAL with a boto3 session.
 
-S3 is a moto server on 127.0.0.1 behind a small proxy (conftest) that records every
+S3 is a moto server on 127.0.0.1 behind a small proxy (tests/support/s3.py) that records every
 request and, like S3, answers 403 to requests on a requester-pays bucket that lack
 ``x-amz-request-payer: requester``; so these tests see GDAL's and boto3's real traffic.
 """
@@ -25,7 +25,7 @@ pytest.importorskip("boto3")
 pytest.importorskip("moto")
 
 if TYPE_CHECKING:
-    from conftest import S3Server
+    from tests.support.s3 import S3Server
 
 SCENE_ID = "S1A_IW_GRDH_1SDV_20200802T141646_20200802T141711_033729_03E8C7_E4F5"
 FAST = RetryPolicy(attempts=3, backoff=0.0, timeout=5.0)
@@ -82,9 +82,9 @@ def test_missing_object_is_not_found(s3_server: S3Server, grd_tiff: Path) -> Non
 def test_gdal_retries_server_errors(s3_server: S3Server, grd_tiff: Path) -> None:
     location = _upload(s3_server, grd_tiff)
     bucket, key = split_s3(location)
-    s3_server.traffic.fail[f"GET /{bucket}/{key}"] = 2
+    s3_server.traffic.fail[("GET", f"/{bucket}/{key}")] = 2
     _same(read_remote_gcps(location, policy=FAST), read_gcps_from_raster(grd_tiff))
-    assert s3_server.traffic.fail[f"GET /{bucket}/{key}"] == 0  # both failures were served
+    assert s3_server.traffic.fail[("GET", f"/{bucket}/{key}")] == 0  # both failures were served
 
 
 def test_unreachable_endpoint_is_a_fetch_error(

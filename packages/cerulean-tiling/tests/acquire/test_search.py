@@ -25,7 +25,7 @@ pytest.importorskip("eodag")
 pytest.importorskip("pystac")
 
 if TYPE_CHECKING:
-    from conftest import StacServer
+    from tests.support.stac import StacServer
 
 PROVIDER = "local_stac"
 

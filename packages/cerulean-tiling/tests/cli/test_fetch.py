@@ -13,7 +13,7 @@ pytest.importorskip("eodag")
 pytest.importorskip("pystac")
 
 if TYPE_CHECKING:
-    from conftest import StacServer
+    from tests.support.stac import StacServer
 
 SEARCH = ("search", "--bbox", "10", "40", "11", "41", "--start", "2020-08-01",
           "--end", "2020-08-02", "--provider", "local_stac")

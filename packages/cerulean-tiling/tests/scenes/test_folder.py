@@ -10,26 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
-from rasterio.control import GroundControlPoint
-from rasterio.crs import CRS
 
 from cerulean_tiling.errors import SceneReadError
 from cerulean_tiling.geo.gcps import GCPSet, read_gcps_json
 from cerulean_tiling.scenes.folder import discover_scenes, open_scene
 from cerulean_tiling.synthetic.scenes import SyntheticScene
+from tests.support.grd import write_grd
 
 Root = tuple[Path, list[SyntheticScene]]
 
 
-def write_grd(path: Path, gcps: GCPSet) -> None:
-    """A GRD-like GeoTIFF: the raster the GCPs refer to, carrying them (no transform)."""
-    points = [GroundControlPoint(row=r, col=c, x=x, y=y, z=0.0)
-              for r, c, x, y in zip(gcps.rows, gcps.cols, gcps.lon, gcps.lat, strict=True)]
-    with rasterio.open(path, "w", driver="GTiff", width=gcps.width, height=gcps.height,
-                       count=1, dtype="uint8", gcps=points, crs=CRS.from_epsg(4326),
-                       compress="deflate", tiled=True) as dst:
-        dst.write(np.zeros((1, gcps.height, gcps.width), dtype=np.uint8))
+def write_blank_grd(path: Path, gcps: GCPSet) -> None:
+    """A GRD-like GeoTIFF of zeros the size the GCPs refer to, carrying them (deflated and
+    tiled, so it is small to serve)."""
+    write_grd(path, np.zeros((gcps.height, gcps.width), dtype=np.uint8), gcps,
+              compress="deflate", tiled=True)
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def test_discovery_accepts_folders_roots_and_lists(synthetic_root: Root, tmp_pat
 def test_gcps_from_a_grd_geotiff_in_the_folder(scene_copy: Path) -> None:
     sidecar = read_gcps_json(scene_copy / "gcps.json")
     (scene_copy / "gcps.json").unlink()
-    write_grd(scene_copy / "grd.tiff", sidecar)
+    write_blank_grd(scene_copy / "grd.tiff", sidecar)
     gcps = open_scene(scene_copy).gcps
     assert (gcps.width, gcps.height) == (sidecar.width, sidecar.height)
     np.testing.assert_allclose(np.sort(gcps.lat), np.sort(sidecar.lat))
@@ -86,7 +81,7 @@ def test_gcps_from_a_url_template(scene_copy: Path, tmp_path: Path,
     www, base, log = http_root
     sidecar = read_gcps_json(scene_copy / "gcps.json")
     (scene_copy / "gcps.json").unlink()
-    write_grd(www / f"{scene_copy.name}.tif", sidecar)
+    write_blank_grd(www / f"{scene_copy.name}.tif", sidecar)
     out = tmp_path / "tiles"
     result = run_cli("tile", scene_copy, "-o", out, "--gcps-from", base + "/{scene_id}.tif",
                      "--no-progress")

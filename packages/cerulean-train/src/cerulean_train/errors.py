@@ -1,26 +1,33 @@
 """Errors raised by cerulean-train.
 
 Every error derives from :class:`CeruleanTrainError`, and also from the builtin
-exception it is, so callers can catch either::
+exception it is, so callers can catch either. The root derives from
+cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
+Cerulean packages share (what the command-line runner catches)::
 
-    CeruleanTrainError
-    ├── ConfigError (ValueError)          a config file or flag is malformed, unknown, out of range
-    ├── DatasetError (ValueError)         a training/validation dataset is empty or unusable
-    │   └── ChannelError                  the dataset lacks a channel the run asks for
-    ├── BackboneError (ValueError)        an unknown backbone, or weights that do not fit it
-    ├── CheckpointError (OSError)         a run folder or checkpoint is missing or unreadable
-    ├── ExportError (RuntimeError)        a bundle could not be exported or failed verification
-    ├── RuntimeEnvError (OSError)         the serving-runtime venv cannot be created or run
-    ├── OutputError (OSError)             an output exists (without overwrite) or cannot be written
-    └── MissingExtraError (ImportError)   an optional dependency is not installed
+    CeruleanError
+    └── CeruleanTrainError
+        ├── ConfigError (ValueError)          a config file or flag is malformed, unknown, out of
+        │                                     range
+        ├── DatasetError (ValueError)         a training/validation dataset is empty or unusable
+        │   └── ChannelError                  the dataset lacks a channel the run asks for
+        ├── BackboneError (ValueError)        an unknown backbone, or weights that do not fit it
+        ├── CheckpointError (OSError)         a run folder or checkpoint is missing or unreadable
+        ├── ExportError (RuntimeError)        a bundle could not be exported or failed verification
+        ├── RuntimeEnvError (OSError)         the serving-runtime venv cannot be created or run
+        ├── OutputError (OSError)             an output exists (without overwrite) or cannot be
+        │                                     written
+        └── MissingExtraError (ImportError)   an optional dependency is not installed
 
 Messages are one line and name the file or value at fault: the CLI prints them as-is.
 """
 
 from __future__ import annotations
 
+from cerulean_tiling import CeruleanError
 
-class CeruleanTrainError(Exception):
+
+class CeruleanTrainError(CeruleanError):
     """Root of every error raised by cerulean-train."""
 
 

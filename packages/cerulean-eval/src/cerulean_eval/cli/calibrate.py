@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -20,7 +19,7 @@ from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
 from cerulean_eval.run import RunOptions, prepare_run
 from cerulean_infer import model_options, parse_thresholds, postprocess_options
-from cerulean_tiling import PRESETS
+from cerulean_tiling import PRESETS, progress_option, show_progress
 
 
 def _grid(ctx: click.Context, param: click.Parameter,
@@ -57,8 +56,7 @@ def _grid(ctx: click.Context, param: click.Parameter,
 @click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Scene resamples behind the best setting's 95% intervals (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: when stderr is a terminal).")
+@progress_option
 def calibrate_command(bundle: Path, model_row: Path | None, device: str, backend: str,
                       postprocess: str | None, thresholds: tuple[str, ...], merge: str,
                       coco: Path, grid: dict[str, tuple[float, ...]], batch_size: int,
@@ -85,7 +83,7 @@ def calibrate_command(bundle: Path, model_row: Path | None, device: str, backend
     run = RunOptions(postprocess=postprocess, thresholds=parse_thresholds(thresholds),
                      merge=merge, class_preset=preset_from(preset), batch_size=batch_size,
                      device=device, backend=backend,
-                     progress=sys.stderr.isatty() if progress is None else progress)
+                     progress=show_progress(progress))
     dataset = CocoDataset.open(coco)
     prepared = prepare_run(bundle, dataset, config, run, model_row, output, overwrite)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,7 @@ from cerulean_eval.outputs import SERVING_ROW, write_outputs
 from cerulean_eval.run import RunOptions, run_model
 from cerulean_eval.score import FORMATS, ScoreOptions, score_predictions
 from cerulean_infer import model_options, parse_thresholds, postprocess_options
-
-
-def _progress(value: bool | None) -> bool:
-    return sys.stderr.isatty() if value is None else value
+from cerulean_tiling import show_progress
 
 
 def _report(output: Path, result: EvalResult) -> None:
@@ -61,7 +57,7 @@ def run_command(bundle: Path, model_row: Path | None, device: str, backend: str,
     """
     output, overwrite = options.pop("output"), options.pop("overwrite")
     check_output(output, overwrite)
-    preset, progress = preset_from(options.pop("preset")), _progress(options.pop("progress"))
+    preset, progress = preset_from(options.pop("preset")), show_progress(options.pop("progress"))
     config = config_from(options)
     run = RunOptions(postprocess=postprocess, thresholds=parse_thresholds(thresholds),
                      merge=merge, class_preset=preset, batch_size=batch_size, device=device,
@@ -106,7 +102,7 @@ def score_command(coco: Path, predictions: Path, fmt: str, postprocess: str | No
     """
     output, overwrite = options.pop("output"), options.pop("overwrite")
     check_output(output, overwrite)
-    preset, progress = preset_from(options.pop("preset")), _progress(options.pop("progress"))
+    preset, progress = preset_from(options.pop("preset")), show_progress(options.pop("progress"))
     config = config_from(options)
     score = ScoreOptions(fmt=fmt, class_preset=preset, postprocess=postprocess,
                          thresholds=parse_thresholds(thresholds), merge=merge,

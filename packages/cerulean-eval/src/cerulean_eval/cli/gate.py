@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from cerulean_eval.gate_report import GATE_MD, write_gate
 from cerulean_eval.metrics.scenes import INTERVAL_METRICS
 from cerulean_eval.run import RunOptions
 from cerulean_infer import device_options
+from cerulean_tiling import show_progress
 
 _ROW = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -72,7 +72,7 @@ def gate_command(candidate: Path, baseline: Path, candidate_row: Path | None,
         raise click.BadParameter(str(exc)) from None
     run = RunOptions(class_preset=class_preset, batch_size=batch_size, device=device,
                      backend=backend,
-                     progress=sys.stderr.isatty() if progress is None else progress)
+                     progress=show_progress(progress))
     specs = (SideSpec("candidate", candidate, candidate_row),
              SideSpec("baseline", baseline, baseline_row))
     for spec in specs:

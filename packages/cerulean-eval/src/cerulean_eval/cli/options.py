@@ -17,7 +17,7 @@ import click
 from cerulean_eval.cocoeval import BACKENDS, COCO_IOU_THRESHOLDS
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
-from cerulean_tiling import PRESETS
+from cerulean_tiling import PRESETS, progress_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,8 +87,7 @@ def eval_options(func: F) -> F:
                      help="Diagnostic: lowest raw instance score painted into a tile."),
         click.option("--mask-threshold", type=float, default=0.5, show_default=True,
                      help="Diagnostic: mask probability at which a pixel is in."),
-        click.option("--progress/--no-progress", default=None,
-                     help="Progress bar (default: when stderr is a terminal)."),
+        progress_option,
     ]
     for option in reversed(options):
         func = option(func)

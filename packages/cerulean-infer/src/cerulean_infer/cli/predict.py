@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from cerulean_infer.cli.options import (
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
 from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
 from cerulean_infer.scene import predict_scene
+from cerulean_tiling import show_progress
 
 
 @click.command()
@@ -62,7 +62,7 @@ def predict(scene: Path, output: Path, bundle: Path, model_row: Path | None, dev
                                  "raster", param_hint="--probabilities")
     result = predict_scene(
         predictor, scene, aux=aux, tilesets=tilesets, merge=merge, georef=georef, land=land,
-        sea_ice=sea_ice, batch_size=batch_size, progress=_progress(progress),
+        sea_ice=sea_ice, batch_size=batch_size, progress=show_progress(progress),
         thresholds=options.thresholds)
     write_scene_outputs(result, outputs, predictor.manifest,
                         {"outputs": {"geojson": str(output), "overlay": _str(overlay),
@@ -111,7 +111,7 @@ def predict_many_command(scenes: tuple[Path, ...], output: Path, bundle: Path,
     _quiet_dask()
     outcomes = predict_many(list(scenes), output, options, overwrite=overwrite,
                             scheduler=scheduler, workers=workers,
-                            progress=_progress(progress))
+                            progress=show_progress(progress))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
     click.echo(f"{counts['done']} done, {counts['skipped']} skipped, {counts['failed']} "
                f"failed → {output}")
@@ -132,11 +132,6 @@ def _quiet_dask() -> None:
 
     if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
         logging.getLogger("distributed").setLevel(logging.ERROR)
-
-
-def _progress(progress: bool | None) -> bool:
-    """--progress/--no-progress, or a bar when stderr is a terminal."""
-    return sys.stderr.isatty() if progress is None else progress
 
 
 def _options(bundle: Path, model_row: Path | None, device: str, backend: str,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import click
 
+from cerulean_tiling.errors import CeruleanError
 from cerulean_tiling.paths import printable
 
 _CLI_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -49,13 +50,12 @@ def configure_logging(verbosity: int) -> None:
         warnings.simplefilter("ignore")
 
 
-def run_group(
-    group: click.Group,
-    args: Sequence[str] | None,
-    error_types: tuple[type[BaseException], ...],
-    prog_name: str,
-) -> int:
-    """Invoke ``group`` with ``args``; map errors to one stderr line and an exit code."""
+def run_group(group: click.Group, args: Sequence[str] | None, prog_name: str) -> int:
+    """Invoke ``group`` with ``args``; map errors to one stderr line and an exit code.
+
+    Every Cerulean package's errors derive from :class:`CeruleanError`, so one handler
+    covers a command of any package, including what it meets in the packages below it.
+    """
     try:
         result = group.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Abort:
@@ -66,7 +66,7 @@ def run_group(
     except click.ClickException as exc:
         click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
         return exc.exit_code
-    except error_types as exc:
+    except CeruleanError as exc:
         click.echo(f"Error: {_one_line(str(exc))}", err=True)
         return 1
     except OSError as exc:

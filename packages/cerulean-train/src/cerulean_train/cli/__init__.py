@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import click
-
-from cerulean_coco import CeruleanCocoError
-from cerulean_infer import CeruleanInferError
-from cerulean_tiling import CeruleanTilingError, configure_logging, run_group
-from cerulean_train.errors import CeruleanTrainError
+from cerulean_tiling import cli_group, run_group
 from cerulean_train.version import __version__
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cerulean-train")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def cli(verbose: int) -> None:
-    """Train oil-slick detectors (UNet, Mask R-CNN) on cerulean-coco datasets and export
-    model bundles that cerulean-infer and the serving service load as they are."""
-    configure_logging(verbose)
+cli = cli_group(
+    "cerulean-train", __version__,
+    "Train oil-slick detectors (UNet, Mask R-CNN) on cerulean-coco datasets and export\n"
+    "model bundles that cerulean-infer and the serving service load as they are.")
 
 
 def _register() -> None:
@@ -44,11 +35,7 @@ _register()
 
 def main(args: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
-    return run_group(
-        cli, args,
-        (CeruleanTrainError, CeruleanCocoError, CeruleanInferError, CeruleanTilingError),
-        prog_name="cerulean-train",
-    )
+    return run_group(cli, args, prog_name="cerulean-train")
 
 
 __all__ = ["cli", "main"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cerulean_tiling import show_progress
 from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 MASKRCNN_OPTION_KEYS = ("backbone", "anchor_sizes", "aspect_ratios", "mask_pool_size",
@@ -45,7 +46,7 @@ def describe_epoch(row: dict[str, Any], epochs: int) -> str:
               help="Mask RoIAlign output side (torchvision 14; production used 56).")
 @click.option("--metric", type=click.Choice(["val_loss", "segm_ap"]),
               help="What early stopping and the kept weights follow.")
-def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: bool,
+def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: bool | None,
              **flags: Any) -> None:
     """Train a Mask R-CNN (torchvision, ResNet/ResNeXt FPN) on cerulean-coco datasets.
 
@@ -76,7 +77,7 @@ def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: boo
     else:
         config = MaskRCNNConfig.load(config_path)
     config = with_flags(config, values)
-    result = train_maskrcnn(config, output, resume=resume, progress=progress,
+    result = train_maskrcnn(config, output, resume=resume, progress=show_progress(progress),
                             on_epoch=lambda row: click.echo(describe_epoch(row, config.epochs)))
     if processes().main:
         best = result.best

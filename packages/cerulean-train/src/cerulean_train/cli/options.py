@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cerulean_tiling import progress_option
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import BackboneError, ConfigError
 
@@ -62,8 +63,7 @@ def run_options(command: F) -> F:
         click.option("--negatives", type=int, help="At most this many tiles without slicks."),
         click.option("--resume", is_flag=True,
                      help="Continue the run in --output from its last checkpoint."),
-        click.option("--progress/--no-progress", default=True, show_default=True,
-                     help="Show progress bars."),
+        progress_option,
     ]
     for option in reversed(options):
         command = option(command)

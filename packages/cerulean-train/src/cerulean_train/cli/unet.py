@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from cerulean_tiling import show_progress
 from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 
@@ -16,7 +17,7 @@ from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, 
 @click.option("--crop", type=click.Choice(["whole", "random", "slick"]),
               help="Training images: whole tiles, random crops, or crops biased to slicks.")
 @click.option("--repeats", type=int, help="Crops per training tile and epoch.")
-def unet_command(config_path: Path | None, output: Path, resume: bool, progress: bool,
+def unet_command(config_path: Path | None, output: Path, resume: bool, progress: bool | None,
                  **flags: Any) -> None:
     """Train a UNet (fastai DynamicUnet) on a cerulean-coco dataset.
 
@@ -50,7 +51,7 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
     else:
         config = UNetConfig.load(config_path)
     config = with_flags(config, values)
-    result = train_unet(config, output, resume=resume, progress=progress)
+    result = train_unet(config, output, resume=resume, progress=show_progress(progress))
     if processes().main:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()
                           if k in ("oil_iou", "dice_multi") or k.startswith("iou_"))
