@@ -86,11 +86,12 @@ def model_only(predictor: Any, dataset: Any, batch_size: int) -> float:
     """Seconds of ``predict_tiles`` over every tile, in per-scene batches as the run has."""
     import numpy as np
 
-    from cerulean_eval import dataset_scenes, read_bands
+    from cerulean_eval import dataset_scenes
+    from cerulean_tiling import read_tile_channels
 
     seconds = 0.0
     for scene in dataset_scenes(dataset):
-        tiles = [read_bands(s.path, ("vv",))["vv"][None] for s in scene.samples]
+        tiles = [read_tile_channels(s.path, ("vv",))[0] for s in scene.samples]
         for start in range(0, len(tiles), batch_size):
             batch = np.stack(tiles[start:start + batch_size])
             t0 = time.perf_counter()

@@ -30,9 +30,9 @@ from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
 from cerulean_eval.placement import dataset_scenes
 from cerulean_eval.run import RunOptions, evaluate_model, prepare_run
-from cerulean_eval.truth import read_bands, tile_truth
+from cerulean_eval.truth import tile_truth
 from cerulean_infer import PRESETS, TilePredictions
-from cerulean_tiling import ClassMap
+from cerulean_tiling import ClassMap, read_tile_channels
 
 TRUE_P, LOOKALIKE_P, FLOOR = 0.65, 0.45, 1e-6
 PATCH, CLEARANCE = 12, 6
@@ -61,7 +61,7 @@ class TruthIsOil:
         self.by_vv: dict[bytes, np.ndarray] = {}
         for scene in dataset_scenes(dataset):
             for sample in scene.samples:
-                vv = read_bands(sample.path, ("vv",))["vv"]
+                vv = read_tile_channels(sample.path, ("vv",))[0][0]
                 truth = tile_truth(sample, classes, vv)
                 probs = np.zeros((classes.num_classes, *vv.shape), dtype=np.float32)
                 fake = lookalikes(truth.raster, truth.valid)

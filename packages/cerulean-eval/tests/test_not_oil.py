@@ -23,8 +23,8 @@ from shapely.geometry import box, mapping
 
 from cerulean_coco import CocoDataset
 from cerulean_eval import dataset_classes
-from cerulean_eval.truth import read_bands, truth_instances, truth_raster
-from cerulean_tiling import VV
+from cerulean_eval.truth import truth_instances, truth_raster
+from cerulean_tiling import VV, read_tile_channels
 
 SIDE = 12
 """Pixels a side of each painted slick."""
@@ -36,7 +36,7 @@ def _place(dataset: CocoDataset) -> tuple[Any, list[tuple[int, int]]]:
     """A tile and three squares on it in a row, each wholly on data far from any truth."""
     classes = dataset_classes(dataset.categories)
     for sample in dataset.iter_samples():
-        vv = read_bands(sample.path, (VV,))[VV]
+        vv = read_tile_channels(sample.path, (VV,))[0][0]
         truth = truth_raster(truth_instances(sample, classes), vv.shape) > 0
         # Squares with data in every pixel and no truth within GAP / 2 pixels.
         for r in range(0, vv.shape[0] - SIDE, 8):

@@ -81,7 +81,6 @@ from cerulean_eval.score import (
 from cerulean_eval.scoring import SceneScore, paint, score_scene, truth_slicks
 from cerulean_eval.slicks import MapSlick, Piece, area_km2, merge_pieces
 from cerulean_eval.sources import TilePredictor, read_class_rasters, read_coco_results
-from cerulean_eval.truth import read_bands
 from cerulean_eval.version import __version__
 
 __all__ = [
@@ -169,7 +168,6 @@ __all__ = [
     "polygon_dice",
     "predict_scenes",
     "prepare_run",
-    "read_bands",
     "read_class_rasters",
     "read_coco_results",
     "read_metrics",

@@ -37,7 +37,7 @@ from cerulean_eval.placement import SceneTiles, check_grid, dataset_scenes
 from cerulean_eval.prediction import from_instances, from_probabilities
 from cerulean_eval.records import TilePrediction, TileTruth
 from cerulean_eval.sources import TilePredictor, convert_instances
-from cerulean_eval.truth import model_input, read_bands, tile_truth
+from cerulean_eval.truth import tile_truth
 from cerulean_infer import (
     ModelDescription,
     PlacedTile,
@@ -48,7 +48,7 @@ from cerulean_infer import (
     model_lattice,
     tiles_plan,
 )
-from cerulean_tiling import VV, ClassMap, Lattice
+from cerulean_tiling import VV, ClassMap, Lattice, read_tile_channels
 
 log = logging.getLogger(__name__)
 
@@ -162,18 +162,16 @@ def predict_scenes(predictor: TilePredictor, dataset: CocoDataset, prepared: Pre
     """
     timings = timings if timings is not None else {}
     manifest = prepared.model.manifest
-    wanted = tuple(dict.fromkeys((VV, *(c for c in manifest.channels
-                                        if not c.startswith("constant")))))
+    # VV first, for the truth's valid pixels, then the model's input channels.
+    wanted = (VV, *manifest.channels)
     with tqdm(total=len(dataset), unit="tile", disable=not options.progress) as bar:
         for scene in prepared.scenes:
             t0 = time.perf_counter()
             plan = tiles_plan(prepared.lattice, manifest.tile_size, scene.windows or ())
-            bands = [read_bands(s.path, wanted) for s in scene.samples]
-            tiles = [tile_truth(s, prepared.classes, b[VV])
-                     for s, b in zip(scene.samples, bands, strict=True)]
-            inputs = [model_input(b, manifest.channels, (s.image.height, s.image.width),
-                                  str(s.path)) for b, s in zip(bands, scene.samples,
-                                                               strict=True)]
+            read = [read_tile_channels(s.path, wanted)[0] for s in scene.samples]
+            tiles = [tile_truth(s, prepared.classes, r[0])
+                     for s, r in zip(scene.samples, read, strict=True)]
+            inputs = [r[1:] for r in read]
             timings["read"] = timings.get("read", 0.0) + time.perf_counter() - t0
             batches: list[tuple[tuple[PlacedTile, ...], TilePredictions]] = []
             for start in range(0, len(inputs), options.batch_size):

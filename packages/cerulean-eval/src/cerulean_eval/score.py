@@ -41,7 +41,7 @@ from cerulean_eval.records import PredInstance, TileTruth
 from cerulean_eval.scoring import truth_slicks
 from cerulean_eval.slicks import MapSlick
 from cerulean_eval.sources import read_class_rasters, read_coco_results
-from cerulean_eval.truth import read_bands, tile_truth
+from cerulean_eval.truth import tile_truth
 from cerulean_infer import (
     PRESETS,
     CeruleanInferError,
@@ -53,7 +53,7 @@ from cerulean_infer import (
     model_lattice,
     tiles_plan,
 )
-from cerulean_tiling import VV, ClassMap
+from cerulean_tiling import VV, ClassMap, read_tile_channels
 
 FORMATS: tuple[str, ...] = ("auto", "coco", "rasters", "geojson")
 DEFAULT_PRESETS = {"coco": "maskrcnn-serving", "rasters": "unet-serving"}
@@ -190,7 +190,8 @@ def _by_scene(path: Path, slicks: list[tuple[MapSlick, Slick]],
 
 
 def _tiles(scene: SceneTiles, classes: ClassMap) -> list[TileTruth]:
-    return [tile_truth(s, classes, read_bands(s.path, (VV,))[VV]) for s in scene.samples]
+    return [tile_truth(s, classes, read_tile_channels(s.path, (VV,))[0][0])
+            for s in scene.samples]
 
 
 def dataset_slicks(dataset: CocoDataset, classes: ClassMap) -> list[MapSlick]:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from cerulean_infer.errors import BundleError
+from cerulean_tiling import ChannelError, parse_channel
 
 FORMAT_VERSION = 1
 """Version of ``bundle.json``; readers refuse any other."""
@@ -45,11 +46,6 @@ SERVING_ROW = "cerulean-cloud-model.json"
 
 Arch = Literal["unet", "maskrcnn"]
 ARCHS: tuple[str, ...] = get_args(Arch)
-
-KNOWN_CHANNELS = ("vv", "infra_distance", "vessel_density", "constant")
-"""Channel kinds a bundle may name: cerulean-tiling's channel names. ``constant`` may carry
-its value, ``constant=0``; bare ``constant`` is 255."""
-
 
 @dataclass(frozen=True)
 class Runtime:
@@ -128,9 +124,10 @@ class BundleManifest:
         if not self.channels:
             raise BundleError(f"{where}: channels is empty")
         for channel in self.channels:
-            if channel.partition("=")[0] not in KNOWN_CHANNELS:
-                raise BundleError(f"{where}: unknown channel {channel!r}; known: "
-                                  f"{', '.join(KNOWN_CHANNELS)}")
+            try:
+                parse_channel(channel)
+            except ChannelError as exc:
+                raise BundleError(f"{where}: {exc}") from None
         if self.arch == "maskrcnn" and len(self.channels) != 3:
             raise BundleError(f"{where}: a maskrcnn bundle needs 3 channels, got "
                               f"{list(self.channels)}")
@@ -222,7 +219,6 @@ __all__ = [
     "ARCHS",
     "BUNDLE_JSON",
     "FORMAT_VERSION",
-    "KNOWN_CHANNELS",
     "MODEL_ONNX",
     "MODEL_TS",
     "SERVING_ROW",

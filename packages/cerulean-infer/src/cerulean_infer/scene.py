@@ -270,20 +270,22 @@ def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: n
 def _channel_specs(channels: Sequence[str],
                    aux: Sequence[ChannelSpec | str]) -> list[ChannelSpec | None]:
     """One entry per model channel: None for VV, else the spec that computes it."""
-    from cerulean_tiling import CONSTANT, VV, CeruleanTilingError, ChannelSpec
+    from cerulean_tiling import CONSTANT, VV, CeruleanTilingError, ChannelSpec, parse_channel
 
     try:
         given = {s.name: s for s in (ChannelSpec.parse(a) if isinstance(a, str) else a
                                      for a in aux)}
+        parsed = [parse_channel(c) for c in channels]
     except CeruleanTilingError as exc:
         raise SceneError(str(exc)) from None
     out: list[ChannelSpec | None] = []
-    for channel in channels:
-        name, _, value = channel.partition("=")
+    for channel, text in zip(parsed, channels, strict=True):
+        name = channel.name
         if name == VV:
             out.append(None)
         elif name == CONSTANT:
-            out.append(given.get(CONSTANT) or ChannelSpec(CONSTANT, value or None))
+            # The model's own text (``constant=0``) becomes the spec, as --aux would.
+            out.append(given.get(CONSTANT) or ChannelSpec.parse(text))
         elif name in given:
             out.append(given[name])
         else:

@@ -20,20 +20,21 @@ from typing import Any
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import BundleError
 from cerulean_infer.presets import PostprocessPreset
+from cerulean_tiling import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV
 
 ROW_TYPES = {"unet": "FASTAIUNET", "maskrcnn": "MASKRCNN"}
 """Our architecture name → the service's model ``type``."""
 
-LAYERS = {"vv": "VV", "infra_distance": "INFRA", "vessel_density": "VESSEL",
-          "constant": "ALL_255", "constant=255": "ALL_255", "constant=0": "ALL_ZEROS"}
+LAYERS = {VV: "VV", INFRA_DISTANCE: "INFRA", VESSEL_DENSITY: "VESSEL",
+          CONSTANT: "ALL_255", f"{CONSTANT}=255": "ALL_255", f"{CONSTANT}=0": "ALL_ZEROS"}
 """Our channel names → the service's layer names."""
 
 CLASS_NAMES = {"background": "BACKGROUND", "infra_slick": "INFRA",
                "natural_seep": "NATURAL", "vessel": "VESSEL"}
 """Our class names → the service's ``cls_map`` names (others are upper-cased)."""
 
-_CHANNELS = {"VV": "vv", "INFRA": "infra_distance", "VESSEL": "vessel_density",
-             "ALL_255": "constant", "ALL_ZEROS": "constant=0"}
+_CHANNELS = {"VV": VV, "INFRA": INFRA_DISTANCE, "VESSEL": VESSEL_DENSITY,
+             "ALL_255": CONSTANT, "ALL_ZEROS": f"{CONSTANT}=0"}
 """The service's layer names → our channel names."""
 
 _CLASSES = {v: k for k, v in CLASS_NAMES.items()}

@@ -28,6 +28,17 @@ from cerulean_tiling.atomic import (
     write_json,
     write_text,
 )
+from cerulean_tiling.channels import (
+    CHANNELS,
+    CONSTANT,
+    INFRA_DISTANCE,
+    VESSEL_DENSITY,
+    VV,
+    Channel,
+    parse_channel,
+    read_tile_channels,
+    tile_bands,
+)
 from cerulean_tiling.classes import (
     BACKGROUND,
     CLASSES,
@@ -40,18 +51,12 @@ from cerulean_tiling.classes import (
     preset,
 )
 from cerulean_tiling.classmap import CategoryLike, ClassMap, already_remapped
-from cerulean_tiling.config import (
-    CONSTANT,
-    INFRA_DISTANCE,
-    VESSEL_DENSITY,
-    VV,
-    ChannelSpec,
-    TilingConfig,
-)
+from cerulean_tiling.config import ChannelSpec, TilingConfig
 from cerulean_tiling.errors import (
     AuxChannelError,
     CeruleanError,
     CeruleanTilingError,
+    ChannelError,
     ClassNameError,
     ConfigError,
     FetchAuthError,
@@ -68,6 +73,7 @@ from cerulean_tiling.errors import (
     SceneIdError,
     SceneNotFoundError,
     SceneReadError,
+    TileReadError,
     UnsafePathError,
 )
 from cerulean_tiling.fingerprints import setting_differences, sha256_file
@@ -143,6 +149,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BACKGROUND",
+    "CHANNELS",
     "CLASSES",
     "CONSTANT",
     "INFRA_DISTANCE",
@@ -155,6 +162,8 @@ __all__ = [
     "CategoryLike",
     "CeruleanError",
     "CeruleanTilingError",
+    "Channel",
+    "ChannelError",
     "ChannelSpec",
     "ClassMap",
     "ClassNameError",
@@ -193,6 +202,7 @@ __all__ = [
     "TileEntry",
     "TileGrid",
     "TileInstance",
+    "TileReadError",
     "TileRecord",
     "TileSpec",
     "TiledSceneRecord",
@@ -219,6 +229,7 @@ __all__ = [
     "metres_per_degree",
     "normalise_name",
     "open_scene",
+    "parse_channel",
     "parse_scene_id",
     "parse_size",
     "path_inside",
@@ -231,6 +242,7 @@ __all__ = [
     "read_png",
     "read_remote_gcps",
     "read_scene_list",
+    "read_tile_channels",
     "run_group",
     "s3_client",
     "s3_session",
@@ -242,6 +254,7 @@ __all__ = [
     "show_progress",
     "split_s3",
     "staged_folder",
+    "tile_bands",
     "tile_scene",
     "tile_scenes",
     "tiling_options",

@@ -12,14 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cerulean_tiling.channels import CHANNELS, CONSTANT, VV, parse_channel
 from cerulean_tiling.errors import AuxChannelError, ConfigError, GridError
 from cerulean_tiling.types import GridName
 
-VV = "vv"
-INFRA_DISTANCE = "infra_distance"
-VESSEL_DENSITY = "vessel_density"
-CONSTANT = "constant"
-AUX_KINDS = (INFRA_DISTANCE, VESSEL_DENSITY, CONSTANT)
+AUX_KINDS = tuple(c for c in CHANNELS if c != VV)
+"""What may follow VV in a tile: every channel but VV itself."""
 MAX_ZOOM = 14
 
 
@@ -45,21 +43,14 @@ class ChannelSpec:
         return spec
 
     def check(self) -> None:
-        """Raise :class:`AuxChannelError` for an unknown kind or a missing source."""
+        """Raise :class:`AuxChannelError` for an unknown kind or a missing source, or
+        :class:`ChannelError` (one) for a constant value outside 0–255."""
         if self.name not in AUX_KINDS:
             raise AuxChannelError(
                 f"unknown aux channel {self.name!r}; known: {', '.join(AUX_KINDS)}"
             )
         if self.name == CONSTANT:
-            value = 255 if self.source in (None, "") else self.source
-            try:
-                number = int(value)
-            except ValueError:
-                raise AuxChannelError(
-                    f"constant channel value {value!r} is not an integer"
-                ) from None
-            if not 0 <= number <= 255:
-                raise AuxChannelError(f"constant channel value {number} is outside 0–255")
+            parse_channel(str(self))
         elif not self.source:
             raise AuxChannelError(f"aux channel {self.name!r} needs a source: {self.name}=PATH")
 

@@ -18,12 +18,14 @@ builtin exception it is, so callers can catch either::
         ├── GCPError (ValueError)           too few GCPs, or GCPs that do not cover the image
         ├── ClassNameError (KeyError)       an unknown class name or remap
         ├── AuxChannelError (ValueError)    an auxiliary channel spec or source is unusable
+        │   └── ChannelError                an unknown channel name, or a tile lacking a channel
         ├── GridError (ValueError)          an unusable grid specification
         ├── ConfigError (ValueError)        a settings file or value that cannot be used
         ├── SearchQueryError (ValueError)   a scene search that cannot be asked (bbox, dates)
         ├── UnsafePathError (ValueError)    a path named by data leads outside its folder
         ├── FileNameError (ValueError)      a file or folder name on disk is not valid UTF-8
         ├── OutputError (OSError)           outputs exist, or the output cannot be written
+        ├── TileReadError (OSError)         a dataset tile cannot be read
         ├── TilingRunError (RuntimeError)   scenes of a tiling run failed (the others are kept)
         ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
         ├── FetchError (OSError)            searching or downloading scenes failed
@@ -78,6 +80,11 @@ class AuxChannelError(CeruleanTilingError, ValueError):
     """An auxiliary channel spec is malformed or its source cannot be used."""
 
 
+class ChannelError(AuxChannelError):
+    """A channel name that is not known (or a constant value outside 0–255), or a tile
+    that does not carry a channel asked for."""
+
+
 class GridError(CeruleanTilingError, ValueError):
     """A tile grid specification is unusable (size, overlap, zoom)."""
 
@@ -109,6 +116,10 @@ class FileNameError(CeruleanTilingError, ValueError):
 
 class OutputError(CeruleanTilingError, OSError):
     """Outputs already exist (without overwrite) or cannot be written."""
+
+
+class TileReadError(CeruleanTilingError, OSError):
+    """A dataset tile cannot be opened or read."""
 
 
 class TilingRunError(CeruleanTilingError, RuntimeError):

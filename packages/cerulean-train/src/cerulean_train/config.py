@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
 
 from cerulean_tiling import (
-    CONSTANT,
-    INFRA_DISTANCE,
     PRESETS,
-    VESSEL_DENSITY,
     VV,
+    ChannelError,
+    parse_channel,
     write_json,
     write_text,
 )
@@ -43,9 +42,6 @@ Device = Literal["auto", "cpu", "cuda"]
 CropMode = Literal["whole", "random", "slick"]
 LossName = Literal["cross_entropy", "cross_entropy+dice"]
 StageMode = Literal["frozen", "unfrozen"]
-
-CHANNELS: tuple[str, ...] = (VV, INFRA_DISTANCE, VESSEL_DENSITY)
-"""Channels a tile may carry (its band descriptions); ``constant`` fills are made here."""
 
 CONFIG_NAMES = ("config.yaml", "config.json")
 """What a run folder's resolved config is called (YAML when PyYAML is installed)."""
@@ -147,14 +143,10 @@ class RunConfig:
         if not self.channels:
             raise ConfigError(f"{where}: key 'channels': needs at least one channel")
         for channel in self.channels:
-            name, _, value = channel.partition("=")
-            if name == CONSTANT:
-                if value and not (value.isdigit() and int(value) <= 255):
-                    raise ConfigError(f"{where}: key 'channels': {channel!r} needs a value "
-                                      "in 0-255 (constant=V)")
-            elif name not in CHANNELS or value:
-                raise ConfigError(f"{where}: key 'channels': unknown channel {channel!r}; "
-                                  f"known: {', '.join((*CHANNELS, CONSTANT))}")
+            try:
+                parse_channel(channel)
+            except ChannelError as exc:
+                raise ConfigError(f"{where}: key 'channels': {exc}") from None
         if self.classes_preset is not None and self.classes_preset not in PRESETS:
             raise ConfigError(f"{where}: key 'classes_preset': unknown preset "
                               f"{self.classes_preset!r}; known: {', '.join(PRESETS)}")
@@ -467,7 +459,6 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
-    "CHANNELS",
     "CONFIG_NAMES",
     "CropMode",
     "Device",

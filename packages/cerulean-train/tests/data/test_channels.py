@@ -9,7 +9,7 @@ import pytest
 import rasterio
 
 from cerulean_coco import CocoDataset
-from cerulean_train.data.channels import constant_value, plan_channels, read_channels
+from cerulean_train.data.channels import check_channels, read_channels
 from cerulean_train.errors import ChannelError
 
 
@@ -36,8 +36,8 @@ def test_missing_channel_names_the_tile_and_the_channel(dataset: Path) -> None:
     assert "no channel 'vessel_density'" in message and "vv, infra_distance" in message
 
 
-def test_plan_and_constant_values() -> None:
-    plan = plan_channels(("vv", "infra_distance"), ["vv", "constant"], "t.tif")
-    assert plan.sources == (("band", 1), ("fill", 255))
-    assert plan.bands == [1]
-    assert constant_value("constant=0") == 0 and constant_value("vv") is None
+def test_check_channels_raises_the_runs_error() -> None:
+    check_channels(("vv", "infra_distance"), ["vv", "constant=0"], "t.tif")
+    with pytest.raises(ChannelError, match=r"^t.tif: no channel 'vessel_density' "
+                                           r"\(the tile carries vv\)$"):
+        check_channels(("vv",), ["vessel_density"], "t.tif")

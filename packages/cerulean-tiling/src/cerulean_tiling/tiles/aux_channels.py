@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from cerulean_tiling.config import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, ChannelSpec
+from cerulean_tiling.channels import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, parse_channel
+from cerulean_tiling.config import ChannelSpec
 from cerulean_tiling.errors import AuxChannelError
 from cerulean_tiling.geo.gcps import metres_per_degree
 from cerulean_tiling.geo.grid import Lattice, Window
@@ -42,7 +43,7 @@ def aux_channel(
     """
     shape = (window.height, window.width)
     if spec.name == CONSTANT:
-        return np.full(shape, int(spec.source or 255), dtype=np.uint8)
+        return np.full(shape, parse_channel(str(spec)).fill, dtype=np.uint8)
     path = resolve_source(spec, scene_id)
     if spec.name == INFRA_DISTANCE:
         if Path(path).suffix.lower() in _VECTOR_SUFFIXES:

@@ -5,13 +5,7 @@ every stage shares."""
 
 from __future__ import annotations
 
-from cerulean_train.data.channels import (
-    ChannelPlan,
-    constant_value,
-    plan_channels,
-    read_channels,
-    read_tile,
-)
+from cerulean_train.data.channels import check_channels, read_channels, read_tile
 from cerulean_train.data.seeding import (
     epoch_seed,
     sample_rng,
@@ -30,12 +24,10 @@ from cerulean_train.data.semantic import (
 
 __all__ = [
     "IGNORE_INDEX",
-    "ChannelPlan",
     "SemanticDataset",
+    "check_channels",
     "check_dataset",
-    "constant_value",
     "epoch_seed",
-    "plan_channels",
     "read_channels",
     "read_tile",
     "require_slicks",

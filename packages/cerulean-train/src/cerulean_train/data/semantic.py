@@ -43,7 +43,7 @@ from cerulean_coco import CocoDataset, Sample
 from cerulean_tiling import ClassMap, class_raster
 from cerulean_train.augment import Augmenter
 from cerulean_train.config import CropMode
-from cerulean_train.data.channels import plan_channels, read_tile
+from cerulean_train.data.channels import check_channels, read_tile
 from cerulean_train.data.seeding import sample_rng, sample_seed, torch_seeded
 from cerulean_train.errors import DatasetError
 
@@ -61,7 +61,7 @@ def check_dataset(coco: CocoDataset, channels: Sequence[str]) -> None:
     if len(coco) == 0:
         raise DatasetError(f"{coco.root}: the dataset has no images")
     for image in coco.images:
-        plan_channels(image.channels, channels, str(coco.tile_path(image)))
+        check_channels(image.channels, channels, str(coco.tile_path(image)))
 
 
 def require_slicks(coco: CocoDataset, classes: ClassMap, role: str, min_area: int = 1) -> None:
