@@ -23,7 +23,7 @@ from typing import Any
 
 from cerulean_infer.errors import OutputError, PredictionsError
 from cerulean_infer.version import __version__
-from cerulean_tiling import setting_differences, sha256_file
+from cerulean_tiling.fingerprints import setting_differences, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
         OutputError: ``out_dir`` holds predictions of other settings, or files at
             ``targets`` that no run recorded, and ``overwrite`` is not set.
     """
-    from cerulean_tiling import write_json
+    from cerulean_tiling.atomic import write_json
 
     path = out_dir / RUN_SETTINGS
     if path.exists():

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cerulean_tiling import progress_option
+from cerulean_tiling.command_line import progress_option
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import BackboneError, ConfigError
 

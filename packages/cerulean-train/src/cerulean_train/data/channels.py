@@ -2,7 +2,7 @@
 ``constant`` / ``constant=V`` bands filled.
 
 The channel names, their syntax and the reading are cerulean-tiling's
-(:func:`~cerulean_tiling.read_tile_channels`), shared with evaluation and inference;
+(:func:`~cerulean_tiling.channels.read_tile_channels`), shared with evaluation and inference;
 this module turns its errors into cerulean-train's, so a run fails with one tree.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from cerulean_tiling import ChannelError as TileChannelError
-from cerulean_tiling import TileReadError, read_tile_channels, tile_bands
+from cerulean_tiling.channels import read_tile_channels, tile_bands
+from cerulean_tiling.errors import ChannelError as TileChannelError
+from cerulean_tiling.errors import TileReadError
 from cerulean_train.errors import ChannelError, DatasetError
 
 UInt8Array = npt.NDArray[np.uint8]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from cerulean_tiling import INFRA_DISTANCE, VESSEL_DENSITY, VV
+from cerulean_tiling.channels import INFRA_DISTANCE, VESSEL_DENSITY, VV
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import BackboneError, ConfigError
 from cerulean_train.maskrcnn.model import BACKBONES, ModelSpec
