@@ -11,6 +11,7 @@ The names here are the domain: scenes, classes, georeferencing, grids, tiles, th
 records, synthetic data and scene acquisition. The plumbing every Cerulean package
 shares lives in public modules of its own, listed in :data:`PUBLIC_MODULES`:
 
+- ``cerulean_tiling.arrays``: NumPy array type aliases named by element type.
 - ``cerulean_tiling.atomic``: writing files and folders so no reader sees half of
   one, and the one JSON encoder (``write_json``, ``json_text``, ``staged_folder``).
 - ``cerulean_tiling.channels``: model input channels (names, ``constant=V``
@@ -85,6 +86,7 @@ from cerulean_tiling.version import __version__
 
 PUBLIC_MODULES = (
     "cerulean_tiling.acquire.s3",
+    "cerulean_tiling.arrays",
     "cerulean_tiling.atomic",
     "cerulean_tiling.channels",
     "cerulean_tiling.cli.options",
