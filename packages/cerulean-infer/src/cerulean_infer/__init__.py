@@ -6,7 +6,7 @@ starts: torch, onnxruntime and dask are imported where they are used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import (
@@ -50,6 +50,7 @@ from cerulean_infer.records import InstancePrediction, PlacedInstance, Slick, Ti
 from cerulean_infer.serving_row import ServingRow
 from cerulean_infer.version import __version__
 from cerulean_infer.weights import load_state_file
+from cerulean_tiling.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from cerulean_infer.cli.options import (
@@ -90,12 +91,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'cerulean_infer' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

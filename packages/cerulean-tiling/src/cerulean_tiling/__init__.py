@@ -22,6 +22,7 @@ shares lives in public modules of its own, listed in :data:`PUBLIC_MODULES`:
 - ``cerulean_tiling.errors``: the error tree, rooted at ``CeruleanError`` (every
   package's root derives from it; the two roots are also exported here).
 - ``cerulean_tiling.fingerprints``: file hashes and settings differences for reruns.
+- ``cerulean_tiling.lazy``: names a package exports but imports on first use.
 - ``cerulean_tiling.paths``: paths named by data kept inside their folder; printable
   names from disk.
 - ``cerulean_tiling.acquire.s3``: S3 clients, locations and error classification.
@@ -93,6 +94,7 @@ PUBLIC_MODULES = (
     "cerulean_tiling.command_line",
     "cerulean_tiling.errors",
     "cerulean_tiling.fingerprints",
+    "cerulean_tiling.lazy",
     "cerulean_tiling.paths",
 )
 """The modules beyond this one that other packages may import names from (each

@@ -7,8 +7,9 @@ load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cerulean_tiling.lazy import lazy_attributes
 from cerulean_train.config import RunConfig, Stage, UNetConfig, read_run_config
 from cerulean_train.errors import CeruleanTrainError
 from cerulean_train.version import __version__
@@ -40,12 +41,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'cerulean_train' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
