@@ -73,23 +73,17 @@ PRESETS: dict[str, RemapPreset] = {
 
 def by_id(class_id: int) -> SlickClass:
     """Return the class with this id, or raise :class:`ClassNameError`."""
-    try:
-        return _BY_ID[class_id]
-    except KeyError:
-        raise ClassNameError(
-            f"unknown class id {class_id!r}; known ids: {sorted(_BY_ID)}"
-        ) from None
+    if class_id not in _BY_ID:
+        raise ClassNameError(f"unknown class id {class_id!r}; known ids: {sorted(_BY_ID)}")
+    return _BY_ID[class_id]
 
 
 def by_name(name: str) -> SlickClass:
     """Return the class named ``name`` (case, spaces and hyphens ignored)."""
     key = normalise_name(name)
-    try:
-        return _BY_NAME[key]
-    except KeyError:
-        raise ClassNameError(
-            f"unknown class name {name!r}; known names: {', '.join(_BY_NAME)}"
-        ) from None
+    if key not in _BY_NAME:
+        raise ClassNameError(f"unknown class name {name!r}; known names: {', '.join(_BY_NAME)}")
+    return _BY_NAME[key]
 
 
 def normalise_name(text: str) -> str:
