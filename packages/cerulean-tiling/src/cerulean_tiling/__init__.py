@@ -21,11 +21,9 @@ from cerulean_tiling.acquire.search import SceneRecord, search_scenes
 from cerulean_tiling.atomic import (
     atomic_path,
     is_temp,
-    json_text,
     link_or_copy,
     staged_folder,
     write_bytes,
-    write_json,
     write_text,
 )
 from cerulean_tiling.channels import (
@@ -64,6 +62,7 @@ from cerulean_tiling.errors import (
     FileNameError,
     GCPError,
     GridError,
+    JSONReadError,
     JSONValueError,
     LayerColourError,
     LayerSizeError,
@@ -93,6 +92,14 @@ from cerulean_tiling.geo.grid import (
     tms_matrix,
 )
 from cerulean_tiling.geo.warp import warp_image, warp_mask
+from cerulean_tiling.jsonio import (
+    json_text,
+    read_feature_collection,
+    read_geometries,
+    read_json,
+    read_json_object,
+    write_json,
+)
 from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relative, utf8_path
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.scenes.png import png_strips, read_png
@@ -177,6 +184,7 @@ __all__ = [
     "Georeference",
     "GridError",
     "InstanceEntry",
+    "JSONReadError",
     "JSONValueError",
     "Lattice",
     "LayerColourError",
@@ -237,8 +245,12 @@ __all__ = [
     "preset",
     "printable",
     "progress_option",
+    "read_feature_collection",
     "read_gcps_from_raster",
     "read_gcps_json",
+    "read_geometries",
+    "read_json",
+    "read_json_object",
     "read_png",
     "read_remote_gcps",
     "read_scene_list",
