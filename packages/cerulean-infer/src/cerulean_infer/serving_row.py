@@ -11,7 +11,6 @@ drop-in for the service).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import BundleError
 from cerulean_infer.presets import PostprocessPreset
-from cerulean_tiling import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV
+from cerulean_tiling import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV, read_json
 
 ROW_TYPES = {"unet": "FASTAIUNET", "maskrcnn": "MASKRCNN"}
 """Our architecture name → the service's model ``type``."""
@@ -231,13 +230,7 @@ class ServingRow:
         Raises:
             BundleError: the file is missing, not JSON, or not a model row.
         """
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BundleError(f"{path}: no such model row file") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"{path}: unreadable model row ({exc})") from None
-        return cls.from_json(doc, str(path))
+        return cls.from_json(read_json(path, "model row", error=BundleError), str(path))
 
     def write(self, path: Path | str) -> None:
         """Write the row as JSON atomically."""
