@@ -6,8 +6,8 @@ one), is flushed and fsynced, then renamed over the target (``os.replace`` is at
 on POSIX within one filesystem); on any failure the temporary file is removed. JSON
 files come here through :func:`cerulean_tiling.jsonio.write_json`, beside the JSON
 readers. Whole output folders are assembled in a hidden sibling folder and renamed
-into place when complete. Leftovers of a killed run carry :data:`TEMP_MARK` in their names, which is
-how resuming code recognises and sweeps them.
+into place when complete. Leftovers of a killed run carry :data:`TEMP_MARK` in their
+names, which is how resuming code recognises and sweeps them.
 """
 
 from __future__ import annotations
