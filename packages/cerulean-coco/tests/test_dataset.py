@@ -39,5 +39,6 @@ def test_open_names_a_missing_dataset(tmp_path: Path) -> None:
     with pytest.raises(DatasetReadError, match="no such dataset"):
         CocoDataset.open(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetReadError, match=r"annotations\.json: no such file"):
+    with pytest.raises(DatasetReadError,
+                       match=r"annotations\.json: cannot read COCO document \(No such file"):
         CocoDataset.open(tmp_path / "empty")

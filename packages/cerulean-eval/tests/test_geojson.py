@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from cerulean_coco import CocoDataset
+from cerulean_eval import read_slicks
+from cerulean_eval.errors import PredictionsError
+from cerulean_tiling import CLASSES, ClassMap
 
 
 def _ring_over_slick(dataset: CocoDataset, bow_tie: bool) -> tuple[list[list[float]], str, str]:
@@ -88,6 +91,21 @@ def test_a_polygon_without_area_is_refused(run_cli: Callable[..., Any], dataset:
     result = run_cli("score", "--coco", dataset_dir, "--predictions", predictions,
                      "-o", tmp_path / "out")
     assert result.code == 1 and "feature 0: polygon encloses no area" in result.err
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, r"cannot read slicks file \(No such file or directory\)"),
+    ('{"type": "FeatureCollection", ', r"slicks file is not valid JSON \(.* line 1 column 31\)"),
+    ('{"type": "Feature"}', "slicks file is not a GeoJSON FeatureCollection"),
+    ('{"type": "FeatureCollection", "features": null}', "slicks file has no 'features' list"),
+])
+def test_a_file_that_is_not_a_feature_collection_is_one_line(tmp_path: Path, content: str | None,
+                                                             says: str) -> None:
+    path = tmp_path / "truth.geojson"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(PredictionsError, match=f"^{path}: {says}$"):
+        read_slicks(path, ClassMap.build(CLASSES, "cloud4"))
 
 
 @pytest.mark.parametrize(("args", "says"), [

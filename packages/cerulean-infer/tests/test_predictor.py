@@ -106,6 +106,9 @@ def test_bad_bundles_fail_with_one_line(dark_bundle: Path, tmp_path: Path) -> No
     clear_cache()
     with pytest.raises(BundleError, match="not a bundle folder"):
         Predictor.from_bundle(tmp_path / "nothing")
+    (tmp_path / "empty.bundle").mkdir()
+    with pytest.raises(BundleError, match=r"bundle.json: cannot read bundle manifest \(No such"):
+        Predictor.from_bundle(tmp_path / "empty.bundle")
     broken = _copy(dark_bundle, tmp_path)
     (broken / "model.ts").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(ModelLoadError, match="model.ts: not a loadable TorchScript"):
@@ -142,7 +145,7 @@ def test_rows_for_another_architecture_and_bad_batches(dark_bundle: Path,
     with pytest.raises(BundleError, match="does not match the bundle"):
         Predictor.from_bundle(dark_bundle, model_row=tmp_path / "row.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(BundleError, match="bad.json: unreadable"):
+    with pytest.raises(BundleError, match="bad.json: model row is not valid JSON"):
         Predictor.from_serving(dark_bundle / "model.ts", tmp_path / "bad.json")
     predictor = Predictor.from_bundle(dark_bundle, backend="torch")
     with pytest.raises(ChannelMismatchError, match="tiles have 3 channels"):

@@ -117,6 +117,16 @@ def test_bad_ice_and_land_files(tmp_path: Path) -> None:
     points = _write_geojson(tmp_path / "points.geojson", [box(0, 0, 1, 1).centroid])
     with pytest.raises(SceneError, match="holds no polygon .found Point"):
         read_polygons(points, "land mask")
+    for content, says in ((None, r"cannot read land mask \(No such file"),
+                          ("{", "land mask is not valid JSON"),
+                          ('{"type": "Topology"}', "land mask is not a GeoJSON FeatureCollection"),
+                          ('{"type": "Polygon", "coordinates": 3}', "not a GeoJSON geometry")):
+        land = tmp_path / "land.geojson"
+        if content is not None:
+            land.write_text(content)
+        with pytest.raises(SceneError, match=says) as caught:
+            read_polygons(land, "land mask")
+        assert str(caught.value).startswith(f"{land}: ") and "\n" not in str(caught.value)
     with pytest.raises(SceneError, match="scene's date"):
         read_sea_ice(tmp_path / "ice_{date}.tif")
 

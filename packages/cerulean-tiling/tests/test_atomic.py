@@ -1,21 +1,12 @@
 from __future__ import annotations
 
-import math
-import os
-import re
 from pathlib import Path
 
 import pytest
 
-from cerulean_tiling.atomic import (
-    atomic_path,
-    is_temp,
-    json_text,
-    staged_folder,
-    write_bytes,
-    write_json,
-)
-from cerulean_tiling.errors import JSONValueError, OutputError
+from cerulean_tiling.atomic import atomic_path, is_temp, staged_folder, write_bytes
+from cerulean_tiling.errors import OutputError
+from cerulean_tiling.jsonio import write_json
 
 
 def test_staged_folder_appears_only_when_complete(tmp_path: Path) -> None:
@@ -63,22 +54,3 @@ def test_atomic_path_moves_in_only_on_success(tmp_path: Path) -> None:
         temp.write_bytes(b"whole")
     assert target.read_bytes() == b"whole"
     assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
-
-
-@pytest.mark.parametrize(("value", "says"), [
-    (math.nan, "metrics.per_class[1].iou is nan"),
-    (math.inf, "metrics.per_class[1].iou is inf"),
-    (-math.inf, "metrics.per_class[1].iou is -inf"),
-    (os.fsdecode(b"slick_\xff.png"), "metrics.per_class[1].iou holds text that is not valid"),
-])
-def test_write_json_refuses_what_json_cannot_hold(tmp_path: Path, value: object,
-                                                  says: str) -> None:
-    target = tmp_path / "metrics.json"
-    data = {"metrics": {"per_class": [{"iou": 0.5}, {"iou": value}]}}
-    with pytest.raises(JSONValueError, match=re.escape(f"{target}: {says}")):
-        write_json(target, data, indent=2)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_json_text_writes_null_and_sorted_keys() -> None:
-    assert json_text({"b": None, "a": [1.5, "é"]}, sort_keys=True) == '{"a":[1.5,"é"],"b":null}'

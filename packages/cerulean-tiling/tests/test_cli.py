@@ -128,7 +128,7 @@ def _break(kind: str, scene: Path) -> str:
         return "does not cover"
     if kind == "gcps not json":
         (scene / "gcps.json").write_text('{"width": 10,')
-        return "gcps.json: not valid JSON"
+        return "gcps.json: GCP sidecar is not valid JSON"
     if kind == "gcps key missing":
         doc = json.loads((scene / "gcps.json").read_text())
         del doc["height"]

@@ -27,7 +27,7 @@ def test_job_commits_the_tiler_output_as_rle(scene_root: Path, tmp_path: Path) -
     job = SceneJob(str(scene), str(dataset), build_parameters(TilingConfig()), "run1")
     outcome = run_scene_job(job)
     assert outcome.ok, outcome.error
-    part = ScenePart.loads((dataset / PARTS_DIR / f"{scene.name}.json").read_bytes())
+    part = ScenePart.load(dataset / PARTS_DIR / f"{scene.name}.json")
     assert part.scene_id == scene.name == outcome.scene_id
     assert sorted(p.name for p in (dataset / TILES_DIR).iterdir()) == sorted(part.file_names())
     assert list((dataset / STAGING_DIR / "run1").iterdir()) == []

@@ -64,7 +64,7 @@ def test_corrupt_annotations(run_cli: Run, dataset_copy: Path, tmp_path: Path) -
         assert result.code == 1
         line = _one_error_line(result.err)
         if args[0] != "validate":
-            assert "annotations.json: not valid JSON" in line
+            assert "annotations.json: COCO document is not valid JSON" in line
     assert not (tmp_path / "out").exists()
 
 
@@ -181,7 +181,8 @@ def test_bad_build_config(run_cli: Run, scene_root: Path, tmp_path: Path, text: 
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        (lambda doc: "{", "manifest.json: not valid JSON"),
+        (lambda doc: "{", "manifest.json: dataset manifest is not valid JSON"),
+        (lambda doc: "[]", "manifest.json: dataset manifest is not a JSON object"),
         (lambda doc: json.dumps({**doc, "format": 7}), "unsupported format 7"),
         (lambda doc: json.dumps({k: v for k, v in doc.items() if k != "kind"}), "'kind'"),
         (lambda doc: json.dumps({**doc, "scenes": {"x": {"colour": 1}}}), "colour"),

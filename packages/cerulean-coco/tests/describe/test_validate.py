@@ -86,4 +86,4 @@ def test_tiles_that_differ_from_the_record(dataset_copy: Path) -> None:
 def test_unreadable_annotations_is_one_problem(dataset_copy: Path) -> None:
     (dataset_copy / "annotations.json").write_text("{not json")
     problems = validate_dataset(dataset_copy)
-    assert len(problems) == 1 and "not valid JSON" in str(problems[0])
+    assert len(problems) == 1 and "COCO document is not valid JSON" in str(problems[0])

@@ -66,10 +66,12 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 def test_load_errors_are_one_line_and_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "annotations.json"
-    with pytest.raises(DatasetReadError, match="no such file"):
+    with pytest.raises(DatasetReadError,
+                       match=r"annotations.json: cannot read COCO document \(No such file"):
         CocoDocument.load(path)
     path.write_text('{"images": [')
-    with pytest.raises(DatasetReadError, match=r"annotations.json: not valid JSON \(.* line 1"):
+    with pytest.raises(DatasetReadError,
+                       match=r"annotations.json: COCO document is not valid JSON \(.* line 1"):
         CocoDocument.load(path)
     path.write_text(json.dumps({"images": [], "annotations": []}))
     with pytest.raises(DatasetReadError, match="'categories' section"):

@@ -18,7 +18,6 @@ calibrated on (:func:`calibration_provenance`).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +29,9 @@ from cerulean_eval.calibrate import Calibration
 from cerulean_eval.compare import format_table
 from cerulean_eval.plots import figure, png
 from cerulean_infer import ModelDescription, ServingRow
-from cerulean_tiling.atomic import staged_folder, write_bytes, write_json, write_text
+from cerulean_tiling.atomic import staged_folder, write_bytes, write_text
+from cerulean_tiling.errors import JSONReadError
+from cerulean_tiling.jsonio import read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -191,17 +192,19 @@ def calibration_provenance(row_path: Path | None,
     if not path.is_file():
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_json(path, "calibration record")
         best, data = doc["best"]["thresholds"], doc["data"]
         return {"file": str(path), "dataset": data["dataset"],
                 "annotations_sha256": data["annotations_sha256"],
                 "scenes": sorted(data["scenes"]), "tiles": data["tiles"],
                 "thresholds": best,
                 "used": all(thresholds.get(k) == v for k, v in best.items())}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        log.warning("%s: unreadable calibration beside the row (%s); the card cannot say "
-                    "where the thresholds were calibrated", path, exc)
-        return None
+    except JSONReadError as exc:
+        problem = str(exc)
+    except (KeyError, TypeError) as exc:
+        problem = f"{path}: not a calibration record ({type(exc).__name__}: {exc})"
+    log.warning("%s; the card cannot say where the thresholds were calibrated", problem)
+    return None
 
 
 __all__ = ["CALIBRATED_ROW", "CALIBRATION_JSON", "CALIBRATION_MD", "CALIBRATION_PNG",

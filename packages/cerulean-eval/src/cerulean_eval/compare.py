@@ -8,12 +8,12 @@ ranked). Per-class pixel F1 appears as ``pixel_f1_per_class.<class>`` rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cerulean_eval.errors import RunReadError
+from cerulean_tiling.jsonio import read_json_object
 
 LOWER_IS_BETTER = frozenset({"slicks_missed", "slicks_false"})
 NOT_RANKED = frozenset({"slicks_true", "slicks_predicted"})
@@ -26,14 +26,9 @@ def read_metrics(folder: Path) -> dict[str, Any]:
         RunReadError: no readable metrics.json (a JSON object with a summary) in ``folder``.
     """
     path = Path(folder) / "metrics.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or not isinstance(doc.get("summary"), dict):
-            raise KeyError("summary")
-    except FileNotFoundError:
-        raise RunReadError(f"{path}: missing (not a cerulean-eval output folder)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise RunReadError(f"{path}: unreadable metrics ({exc})") from None
+    doc = read_json_object(path, "evaluation metrics file", error=RunReadError)
+    if not isinstance(doc.get("summary"), dict):
+        raise RunReadError(f"{path}: evaluation metrics file has no 'summary' object")
     return doc
 
 

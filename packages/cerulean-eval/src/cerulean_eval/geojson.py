@@ -16,7 +16,6 @@ file in a warning; one that encloses no area even then is refused.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from cerulean_eval.errors import PredictionsError
 from cerulean_eval.slicks import MapSlick
 from cerulean_infer import Slick, read_geojson
 from cerulean_tiling import ClassMap
+from cerulean_tiling.jsonio import read_feature_collection
 
 logger = logging.getLogger(__name__)
 
@@ -78,16 +78,10 @@ def read_slicks(path: Path, classes: ClassMap) -> list[MapSlick]:
             geometry that is not lon/lat or encloses no area even after repair.
         CategoryMismatchError: a feature's class is not an evaluated class.
     """
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PredictionsError(f"{path}: unreadable GeoJSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" \
-            or not isinstance(doc.get("features"), list):
-        raise PredictionsError(f"{path}: not a GeoJSON FeatureCollection")
+    features = read_feature_collection(path, "slicks file", error=PredictionsError)
     repaired: list[int] = []
     slicks = [_slick(feature, classes, f"{path}: feature {n}", n, repaired)
-              for n, feature in enumerate(doc["features"])]
+              for n, feature in enumerate(features)]
     _say_repaired(path, repaired)
     return slicks
 

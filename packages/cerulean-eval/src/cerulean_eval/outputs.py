@@ -34,7 +34,8 @@ from cerulean_eval.plots import confusion_png, examples_png, pr_png
 from cerulean_eval.report import render_report
 from cerulean_eval.row import measured_row
 from cerulean_eval.scene_maps import scene_map_png
-from cerulean_tiling.atomic import staged_folder, write_bytes, write_json, write_text
+from cerulean_tiling.atomic import staged_folder, write_bytes, write_text
+from cerulean_tiling.jsonio import write_json
 
 METRICS_JSON = "metrics.json"
 SLICKS_GEOJSON = "slicks.geojson"

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from cerulean_eval.records import PredInstance
 from cerulean_infer import BundleManifest
 from cerulean_tiling import ClassMap
 from cerulean_tiling.arrays import BoolArray, UInt8Array
+from cerulean_tiling.jsonio import read_json
 
 
 class TilePredictor(Protocol):
@@ -84,10 +84,7 @@ def read_coco_results(path: Path, dataset: CocoDataset, classes: ClassMap,
         ShapeMismatchError: a segmentation's size is not its image's.
         EmptyPredictionsError: no result at all and not ``allow_empty``.
     """
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PredictionsError(f"{path}: unreadable COCO results ({exc})") from None
+    doc = read_json(path, "COCO results file", error=PredictionsError)
     if isinstance(doc, dict) and "annotations" in doc:
         doc = doc["annotations"]
     if not isinstance(doc, list):

@@ -96,7 +96,7 @@ def test_bad_inputs_are_one_line_and_write_nothing(run_cli: Callable[..., Any],
             tmp_path / "img.json", [one_result(dataset, image_id=9999)]),
         "segmentation size [100, 100] is not the image's": write_results(
             tmp_path / "size.json", [one_result(dataset, segmentation=wrong_size)]),
-        "unreadable COCO results": tmp_path / "bad.json",
+        "COCO results file is not valid JSON": tmp_path / "bad.json",
         "not a segmentation result": write_results(tmp_path / "noseg.json",
                                                    [{"image_id": 1, "category_id": 1}]),
     }
@@ -172,9 +172,13 @@ def test_run_checks_the_bundle_against_the_dataset(run_cli: Callable[..., Any],
     assert result.code == 1 and "category ids [9] are not in the dataset" in err, err
     assert str(bundle) in err and "\n" not in err and not out.exists()
     not_bundle = run_cli("run", "--bundle", tmp_path, "--coco", dataset_dir, "-o", out)
-    assert not_bundle.code == 1 and "bundle.json" in not_bundle.err
+    assert not_bundle.code == 1 and "bundle.json: cannot read bundle manifest" in not_bundle.err
     missing = run_cli("compare", tmp_path)
-    assert missing.code == 1 and "metrics.json" in missing.err
+    assert missing.code == 1 and \
+        f"{tmp_path / 'metrics.json'}: cannot read evaluation metrics file" in missing.err
+    (tmp_path / "metrics.json").write_text('{"pixel_f1": 0.5}')
+    no_summary = run_cli("compare", tmp_path)
+    assert no_summary.code == 1 and "metrics file has no 'summary' object" in no_summary.err
 
 
 def test_help_of_every_command(run_cli: Callable[..., Any]) -> None:

@@ -27,7 +27,6 @@ Model call conventions (what ``model.ts`` accepts and returns):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -35,6 +34,7 @@ from typing import Any, Literal, get_args
 from cerulean_infer.errors import BundleError
 from cerulean_tiling.channels import parse_channel
 from cerulean_tiling.errors import ChannelError
+from cerulean_tiling.jsonio import read_json
 
 FORMAT_VERSION = 1
 """Version of ``bundle.json``; readers refuse any other."""
@@ -187,17 +187,11 @@ class BundleManifest:
         path = Path(bundle) / BUNDLE_JSON
         if not Path(bundle).is_dir():
             raise BundleError(f"{bundle}: not a bundle folder")
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BundleError(f"{path}: missing (not a model bundle)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"{path}: unreadable ({exc})") from None
-        return cls.from_json(doc, str(path))
+        return cls.from_json(read_json(path, "bundle manifest", error=BundleError), str(path))
 
     def write(self, bundle: Path | str) -> None:
         """Write ``bundle.json`` into ``bundle`` atomically."""
-        from cerulean_tiling.atomic import write_json
+        from cerulean_tiling.jsonio import write_json
 
         write_json(Path(bundle) / BUNDLE_JSON, self.to_json(), indent=2, what="bundle.json")
 

@@ -87,7 +87,7 @@ def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
         SceneError: no scenes.
     """
     from cerulean_infer.outputs import SceneOutputs, check_outputs
-    from cerulean_tiling.atomic import write_json
+    from cerulean_tiling.jsonio import write_json
 
     if not scenes:
         raise SceneError("no scenes given")

@@ -124,7 +124,7 @@ def write_scene_outputs(result: SceneResult, outputs: SceneOutputs, manifest: Bu
         OutputError: one line naming the file that could not be built or written.
     """
     from cerulean_infer.postprocess import write_geojson
-    from cerulean_tiling.atomic import write_json
+    from cerulean_tiling.jsonio import write_json
 
     collection = guarded(outputs.geojson, "predictions", lambda: _collection(
         result.slicks, result.scene_id, manifest.name))

@@ -21,17 +21,17 @@ touched by the slick.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cerulean_infer.errors import SceneError
 from cerulean_infer.records import Slick
+from cerulean_tiling.jsonio import read_geometries
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -74,21 +74,9 @@ def read_polygons(path: Path | str, what: str) -> BaseGeometry:
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
+    geometries = read_geometries(path, what, error=SceneError)
     try:
-        doc: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SceneError(f"{path}: no such {what} file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SceneError(f"{path}: not a readable GeoJSON {what} ({exc})") from None
-    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        geometries = [f.get("geometry") if isinstance(f, dict) else None
-                      for f in doc.get("features", [])]
-    elif isinstance(doc, dict) and doc.get("type") == "Feature":
-        geometries = [doc.get("geometry")]
-    else:
-        geometries = [doc]
-    try:
-        shapes = [shape(g) for g in geometries if g]
+        shapes = [shape(g) for g in geometries]
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise SceneError(f"{path}: not a GeoJSON geometry ({exc})") from None
     polygons = [s for s in shapes if s.geom_type in ("Polygon", "MultiPolygon")]

@@ -61,7 +61,7 @@ def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
         OutputError: ``out_dir`` holds predictions of other settings, or files at
             ``targets`` that no run recorded, and ``overwrite`` is not set.
     """
-    from cerulean_tiling.atomic import write_json
+    from cerulean_tiling.jsonio import write_json
 
     path = out_dir / RUN_SETTINGS
     if path.exists():

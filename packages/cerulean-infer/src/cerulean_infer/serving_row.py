@@ -11,7 +11,6 @@ drop-in for the service).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import BundleError
 from cerulean_infer.presets import PostprocessPreset
 from cerulean_tiling.channels import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV
+from cerulean_tiling.jsonio import read_json
 
 ROW_TYPES = {"unet": "FASTAIUNET", "maskrcnn": "MASKRCNN"}
 """Our architecture name → the service's model ``type``."""
@@ -231,17 +231,11 @@ class ServingRow:
         Raises:
             BundleError: the file is missing, not JSON, or not a model row.
         """
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BundleError(f"{path}: no such model row file") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"{path}: unreadable model row ({exc})") from None
-        return cls.from_json(doc, str(path))
+        return cls.from_json(read_json(path, "model row", error=BundleError), str(path))
 
     def write(self, path: Path | str) -> None:
         """Write the row as JSON atomically."""
-        from cerulean_tiling.atomic import write_json
+        from cerulean_tiling.jsonio import write_json
 
         write_json(Path(path), self.to_json(), indent=2, what="model row")
 

@@ -123,10 +123,11 @@ def _feature(**changes: object) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "cannot read"),
-    ("{not json", "not JSON"),
-    (json.dumps({"type": "Feature"}), "not a GeoJSON FeatureCollection"),
-    (json.dumps({"type": "FeatureCollection", "features": {}}), "not a list"),
+    (None, r"cannot read predictions file \(No such file"),
+    ("{not json", "predictions file is not valid JSON"),
+    (json.dumps({"type": "Feature"}), "predictions file is not a GeoJSON FeatureCollection"),
+    (json.dumps({"type": "FeatureCollection", "features": {}}),
+     "predictions file has no 'features' list"),
     (json.dumps({"type": "FeatureCollection", "features": [_feature(properties={
         "class": "vessel"})]}), "feature 0: missing properties inf_idx, machine_confidence"),
     (json.dumps({"type": "FeatureCollection", "features": [_feature(geometry={

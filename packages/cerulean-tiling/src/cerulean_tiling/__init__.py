@@ -13,7 +13,10 @@ shares lives in public modules of its own, listed in :data:`PUBLIC_MODULES`:
 
 - ``cerulean_tiling.arrays``: NumPy array type aliases named by element type.
 - ``cerulean_tiling.atomic``: writing files and folders so no reader sees half of
-  one, and the one JSON encoder (``write_json``, ``json_text``, ``staged_folder``).
+  one (``write_bytes``, ``atomic_path``, ``staged_folder``).
+- ``cerulean_tiling.jsonio``: JSON and GeoJSON in and out: the readers with one-line
+  errors (``read_json``, ``read_json_object``, ``read_feature_collection``,
+  ``read_geometries``) and the one encoder (``json_text``, ``write_json``).
 - ``cerulean_tiling.channels``: model input channels (names, ``constant=V``
   parsing, ``read_tile_channels`` with the valid-pixel mask).
 - ``cerulean_tiling.command_line``: the CLI scaffold (``cli_group``, ``run_group``,
@@ -94,6 +97,7 @@ PUBLIC_MODULES = (
     "cerulean_tiling.command_line",
     "cerulean_tiling.errors",
     "cerulean_tiling.fingerprints",
+    "cerulean_tiling.jsonio",
     "cerulean_tiling.lazy",
     "cerulean_tiling.paths",
 )

@@ -3,27 +3,23 @@
 Every package writes files and folders through these functions. A file goes to a hidden
 temporary name beside its target (unique per writer, so two processes never share
 one), is flushed and fsynced, then renamed over the target (``os.replace`` is atomic
-on POSIX within one filesystem); on any failure the temporary file is removed. JSON is
-encoded once, by :func:`json_text`, which refuses what JSON cannot hold. Whole
-output folders are assembled in a hidden sibling folder and renamed into place when
-complete. Leftovers of a killed run carry :data:`TEMP_MARK` in their names, which is
-how resuming code recognises and sweeps them.
+on POSIX within one filesystem); on any failure the temporary file is removed. JSON
+files come here through :func:`cerulean_tiling.jsonio.write_json`, beside the JSON
+readers. Whole output folders are assembled in a hidden sibling folder and renamed
+into place when complete. Leftovers of a killed run carry :data:`TEMP_MARK` in their
+names, which is how resuming code recognises and sweeps them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from cerulean_tiling.errors import JSONValueError, OutputError
-from cerulean_tiling.paths import printable
+from cerulean_tiling.errors import OutputError
 
 TEMP_MARK = ".tmp-"
 """Part of the name of every temporary file or folder written here."""
@@ -57,80 +53,6 @@ def write_bytes(path: Path, data: bytes, what: str = "") -> None:
 def write_text(path: Path, text: str, what: str = "") -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`write_bytes`."""
     write_bytes(path, text.encode("utf-8"), what)
-
-
-def json_text(data: Any, *, indent: int | None = None, sort_keys: bool = False,
-              where: str = "JSON") -> str:
-    """``data`` as JSON text, refusing what JSON cannot hold: the one JSON encoder.
-
-    ``indent=None`` gives the compact form (no spaces), which is what byte-identical
-    outputs compare. NaN and infinity are refused rather than written as the bare
-    ``NaN``/``Infinity`` that Python alone reads (a value without one is ``null``, said
-    by its producer), and so is text that is not valid UTF-8 (a name read from disk).
-
-    Args:
-        data: JSON-able values (dicts, lists, str, int, float, bool, None).
-        indent: spaces per level, or None for the compact form.
-        sort_keys: write object keys in sorted order.
-        where: what the text is for (a file name), for the message.
-
-    Raises:
-        JSONValueError: a non-finite number or non-UTF-8 text; the message names
-            ``where`` and the key (``metrics.per_class[2].iou``).
-    """
-    separators = (",", ": ") if indent is not None else (",", ":")
-    try:
-        text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators,
-                          sort_keys=sort_keys, allow_nan=False)
-        text.encode("utf-8")
-    except (ValueError, UnicodeEncodeError):
-        found = _unwritable(data, "")
-        if found is None:
-            raise
-        key, problem = found
-        raise JSONValueError(f"{where}: {key or 'the value'} {problem}") from None
-    return text
-
-
-def write_json(path: Path, data: Any, *, indent: int | None = None, sort_keys: bool = False,
-               what: str = "") -> None:
-    """Write ``data`` as UTF-8 JSON (plus a final newline) atomically.
-
-    See :func:`json_text` for the form and what is refused.
-
-    Raises:
-        JSONValueError: ``data`` holds NaN, infinity or non-UTF-8 text (names the file
-            and key; nothing is written).
-        OutputError: the file cannot be written.
-    """
-    text = json_text(data, indent=indent, sort_keys=sort_keys, where=str(path))
-    write_text(path, text + "\n", what)
-
-
-def _unwritable(value: Any, key: str) -> tuple[str, str] | None:
-    """The first key whose value JSON cannot hold, and why; None when there is none."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return key, f"is {value}, which JSON cannot hold (an undefined value is null)"
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return key, f"holds text that is not valid UTF-8 ({printable(value)!r})"
-        return None
-    if isinstance(value, dict):
-        for name, item in value.items():
-            label = f"{key}.{name}" if key else str(name)
-            found = _unwritable(name, label) if isinstance(name, str) else None
-            found = found or _unwritable(item, label)
-            if found is not None:
-                return printable(found[0]), found[1]
-        return None
-    if isinstance(value, (list, tuple)):
-        for position, item in enumerate(value):
-            found = _unwritable(item, f"{key}[{position}]")
-            if found is not None:
-                return found
-    return None
 
 
 @contextlib.contextmanager
@@ -217,11 +139,9 @@ __all__ = [
     "TEMP_MARK",
     "atomic_path",
     "is_temp",
-    "json_text",
     "link_or_copy",
     "staged_folder",
     "temp_name",
     "write_bytes",
-    "write_json",
     "write_text",
 ]

@@ -28,6 +28,8 @@ builtin exception it is, so callers can catch either::
         ├── TileReadError (OSError)         a dataset tile cannot be read
         ├── TilingRunError (RuntimeError)   scenes of a tiling run failed (the others are kept)
         ├── JSONValueError (ValueError)     a value JSON cannot hold (NaN, infinity, non-UTF-8)
+        ├── JSONReadError (OSError)         a JSON file that cannot be read, is not UTF-8 or
+        │                                   not JSON, or is not the document asked for
         ├── FetchError (OSError)            searching or downloading scenes failed
         │   ├── FetchAuthError (PermissionError)    credentials missing or refused
         │   ├── S3LocationError (ValueError)        not an s3://bucket/key location
@@ -131,6 +133,13 @@ class JSONValueError(CeruleanTilingError, ValueError):
     is not valid UTF-8. The message names the file and the key; nothing is written."""
 
 
+class JSONReadError(CeruleanTilingError, OSError):
+    """A JSON or GeoJSON file cannot be read, is not UTF-8 text or not valid JSON, or is not
+    the document asked for (an object, a FeatureCollection). The message names the file
+    and what it was meant to be. Other packages' readers raise their own classes instead
+    (``cerulean_tiling.read_json(..., error=...)``)."""
+
+
 class FetchError(CeruleanTilingError, OSError):
     """Searching, downloading or remotely reading scenes failed."""
 
@@ -163,6 +172,7 @@ __all__ = [
     "FileNameError",
     "GCPError",
     "GridError",
+    "JSONReadError",
     "JSONValueError",
     "LayerColourError",
     "LayerSizeError",

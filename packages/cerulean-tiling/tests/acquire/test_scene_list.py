@@ -33,9 +33,9 @@ def test_reads_ids_providers_and_scalar_properties(tmp_path: Path) -> None:
     ("content", "needle"),
     [
         ("{not json", "scene list is not valid JSON"),
-        ('{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
-        ('{"type": "FeatureCollection"}', "FeatureCollection has no features list"),
-        ('{"type": "FeatureCollection", "features": {}}', "FeatureCollection has no features"),
+        ('{"type": "Feature"}', "scene list is not a GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection"}', "scene list has no 'features' list"),
+        ('{"type": "FeatureCollection", "features": {}}', "scene list has no 'features' list"),
         ('{"type": "FeatureCollection", "features": [{"properties": {"scene_id": ""}}]}',
          "feature 1 has no properties.scene_id"),
         ('{"type": "FeatureCollection", "features": [7]}', "feature 1 has no properties"),

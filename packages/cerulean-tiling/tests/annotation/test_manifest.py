@@ -155,7 +155,7 @@ def test_folders_and_search_results_mix_and_duplicates_are_dropped(tmp_path: Pat
     [
         ("{not json", SceneReadError, "scene list is not valid JSON"),
         ('{"type": "Feature"}', SceneReadError, "not a GeoJSON FeatureCollection"),
-        ('{"type": "FeatureCollection"}', SceneReadError, "no features list"),
+        ('{"type": "FeatureCollection"}', SceneReadError, "scene list has no 'features' list"),
         (json.dumps({"type": "FeatureCollection", "features": [{"properties": {}}]}),
          SceneReadError, "feature 1 has no properties.scene_id"),
         (json.dumps({"type": "FeatureCollection", "features": [feature("S2A_MSIL1C")]}),

@@ -85,5 +85,5 @@ def test_malformed_json_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(GCPError, match="must be an object"):
         read_gcps_json(bad)
     bad.write_text("{not json")
-    with pytest.raises(SceneReadError, match="not valid JSON"):
+    with pytest.raises(SceneReadError, match="gcps.json: GCP sidecar is not valid JSON"):
         read_gcps_json(bad)

@@ -79,5 +79,6 @@ def test_bad_aux_specs(tmp_path: Path) -> None:
                     WINDOW, SCENE)
     bad = tmp_path / "bad.geojson"
     bad.write_text("{")
-    with pytest.raises(AuxChannelError, match="bad.geojson: not valid GeoJSON"):
+    with pytest.raises(AuxChannelError,
+                       match="bad.geojson: infrastructure file is not valid JSON"):
         aux_channel(ChannelSpec("infra_distance", str(bad)), LATTICE, WINDOW, SCENE)

@@ -47,3 +47,26 @@ def test_a_record_naming_files_outside_the_folder_is_refused(
     victim.write_bytes(b"keep")
     tile_scenes([scene.path], tmp_path / "out", TilingConfig(zoom=8), overwrite=True)
     assert victim.read_bytes() == b"keep"
+
+
+@pytest.mark.parametrize(("written", "says"), [
+    ("{truncated", "scene record is not valid JSON"),
+    ("[]", "not a cerulean-tiling scene record"),
+])
+def test_unreadable_records_and_settings_are_refused_not_trusted(
+    synthetic_root: Root, tmp_path: Path, written: str, says: str
+) -> None:
+    scene = synthetic_root[1][0]
+    out = tmp_path / "out"
+    tile_scenes([scene.path], out, TilingConfig())
+    record = out / "scenes" / f"{scene.scene_id}.json"
+    record.write_text(written)
+    with pytest.raises(OutputError, match=f"^{record}: {says}"):
+        TiledSceneRecord.load(record)
+    # A tiling.json that cannot be read says nothing about the settings: without
+    # --overwrite the folder is refused, with it the run starts over.
+    (out / "tiling.json").write_text(written)
+    with pytest.raises(OutputError, match="holds tiles made with other settings"):
+        tile_scenes([scene.path], out, TilingConfig())
+    summary = tile_scenes([scene.path], out, TilingConfig(), overwrite=True)
+    assert [s.scene_id for s in summary.tiled] == [scene.scene_id]

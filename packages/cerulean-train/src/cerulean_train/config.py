@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
 
 from cerulean_tiling import PRESETS
-from cerulean_tiling.atomic import write_json, write_text
+from cerulean_tiling.atomic import write_text
 from cerulean_tiling.channels import VV, parse_channel
 from cerulean_tiling.errors import ChannelError
+from cerulean_tiling.jsonio import write_json
 from cerulean_train.errors import ConfigError
 
 Device = Literal["auto", "cpu", "cuda"]

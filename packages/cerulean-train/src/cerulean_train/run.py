@@ -33,7 +33,8 @@ from typing import Any
 import torch
 
 from cerulean_infer import load_state_file
-from cerulean_tiling.atomic import atomic_path, write_json, write_text
+from cerulean_tiling.atomic import atomic_path, write_text
+from cerulean_tiling.jsonio import write_json
 from cerulean_train.config import CONFIG_NAMES, RunConfig, read_run_config
 from cerulean_train.errors import CheckpointError, ConfigError, OutputError
 

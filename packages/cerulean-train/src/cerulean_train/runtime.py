@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cerulean_tiling.errors import JSONReadError
+from cerulean_tiling.jsonio import read_json_object
 from cerulean_train.errors import ConfigError, ExportError, RuntimeEnvError
 
 logger = logging.getLogger(__name__)
@@ -128,8 +130,8 @@ def find_runtime(target: RuntimeTarget, runtime_dir: Path | None = None) -> Runt
     """The complete venv of ``target``, or None when it has not been created."""
     path = runtime_path(target, runtime_dir)
     try:
-        marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        marker = read_json_object(path / MARKER, "runtime marker")
+    except JSONReadError:
         return None
     return RuntimeEnv(path, str(marker["torch"]), str(marker["torchvision"]))
 

@@ -44,6 +44,9 @@ def test_only_a_marked_venv_counts(tmp_path: Path) -> None:
     path = runtime_path(target, tmp_path)
     (path / "bin").mkdir(parents=True)
     assert find_runtime(target, tmp_path) is None
+    for unusable in ('{"torch": "2.0', "[]"):
+        (path / MARKER).write_text(unusable)
+        assert find_runtime(target, tmp_path) is None
     (path / MARKER).write_text(json.dumps({"torch": "2.0.1", "torchvision": "0.15.2"}))
     env = find_runtime(target, tmp_path)
     assert env is not None and env.python == path / "bin" / "python"

@@ -8,17 +8,16 @@ temporary files, tiles no part file names) is rubbish to clear before resuming.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.format.layout import PARTS_DIR
 from cerulean_coco.format.manifest import TileFile
 from cerulean_coco.format.records import AnnotationRecord, ImageRecord
-from cerulean_tiling.atomic import is_temp, json_text, write_bytes
+from cerulean_tiling.atomic import is_temp, write_bytes
+from cerulean_tiling.jsonio import json_text, read_json_object
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +102,14 @@ class ScenePart:
         return json_text(data, where=f"part of {self.scene_id}").encode("utf-8")
 
     @classmethod
-    def loads(cls, raw: bytes) -> ScenePart:
-        """Parse :meth:`dumps` output (raises ValueError/KeyError/TypeError if malformed)."""
-        data: dict[str, Any] = json.loads(raw)
+    def load(cls, path: Path) -> ScenePart:
+        """Read a part file (:meth:`dumps` output).
+
+        Raises:
+            RecordFormatError: not a readable JSON object, or another part format.
+            KeyError, TypeError, ValueError: a malformed part.
+        """
+        data = read_json_object(path, "part file", error=RecordFormatError)
         if data.get("format") != PART_FORMAT:
             raise RecordFormatError(f"unsupported part format {data.get('format')!r}")
         return cls(
@@ -155,8 +159,8 @@ def load_parts(dataset: Path, parameters_digest: str) -> dict[str, ScenePart]:
             path.unlink(missing_ok=True)
             continue
         try:
-            part = ScenePart.loads(path.read_bytes())
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            part = ScenePart.load(path)
+        except (ValueError, KeyError, TypeError) as exc:
             logger.warning("%s: unusable part file, the scene will be rebuilt (%s)", path, exc)
             path.unlink(missing_ok=True)
             continue

@@ -18,13 +18,13 @@ import rasterio
 
 from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.format import rle
-from cerulean_coco.format.document import read_json
 from cerulean_coco.format.hashing import sha256_file
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.types import RLE
 from cerulean_tiling import BACKGROUND, CLASSES
 from cerulean_tiling.errors import UnsafePathError
+from cerulean_tiling.jsonio import read_json
 from cerulean_tiling.paths import path_inside
 
 _TABLE = {c.name: c.id for c in CLASSES}
@@ -58,7 +58,7 @@ def validate_dataset(folder: Path, *, checksums: bool = False) -> list[Problem]:
     checker = _Checker(folder, str(annotations_path))
     checker.failed_scenes()
     try:
-        data = read_json(annotations_path)
+        data = read_json(annotations_path, "COCO document", error=DatasetReadError)
     except DatasetReadError as exc:
         checker.add(str(annotations_path), str(exc).removeprefix(f"{annotations_path}: "))
         return checker.problems

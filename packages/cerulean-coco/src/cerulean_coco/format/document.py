@@ -8,7 +8,6 @@ numbered from 1; categories sorted by id; compact JSON with a fixed key order.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +17,8 @@ from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.format.layout import ANNOTATIONS_NAME
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
 from cerulean_coco.version import __version__
-from cerulean_tiling.atomic import json_text, write_bytes
+from cerulean_tiling.atomic import write_bytes
+from cerulean_tiling.jsonio import json_text, read_json
 
 DESCRIPTION = "Cerulean ML oil-slick instances on Sentinel-1 tiles"
 
@@ -126,29 +126,12 @@ class CocoDocument:
         Raises:
             DatasetReadError: the file is missing, not JSON, or not a COCO document.
         """
-        return cls.from_json(read_json(path), str(path))
+        return cls.from_json(read_json(path, "COCO document", error=DatasetReadError), str(path))
 
 
 def default_info() -> dict[str, Any]:
     """The ``info`` block of documents this package writes."""
     return {"description": DESCRIPTION, "tool": f"cerulean-coco {__version__}"}
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file, turning every failure into a one-line :class:`DatasetReadError`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetReadError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetReadError(f"{path}: cannot read ({_describe(exc)})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DatasetReadError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
 
 
 def _describe(exc: BaseException) -> str:
@@ -157,4 +140,4 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-__all__ = ["CocoDocument", "default_info", "read_json"]
+__all__ = ["CocoDocument", "default_info"]

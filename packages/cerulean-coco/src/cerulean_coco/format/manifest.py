@@ -15,12 +15,11 @@ from typing import Any, Literal
 
 import cerulean_tiling
 from cerulean_coco.errors import DatasetReadError, RecordFormatError
-from cerulean_coco.format.document import read_json
 from cerulean_coco.format.layout import MANIFEST_NAME
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import ImageRecord
 from cerulean_coco.version import __version__
-from cerulean_tiling.atomic import write_json
+from cerulean_tiling.jsonio import read_json_object, write_json
 from cerulean_tiling.paths import safe_relative
 
 MANIFEST_FORMAT = 1
@@ -111,7 +110,7 @@ class Manifest:
             DatasetReadError: missing, not JSON, or not a manifest.
         """
         path = Path(folder) / MANIFEST_NAME
-        data = read_json(path)
+        data = read_json_object(path, "dataset manifest", error=DatasetReadError)
         try:
             if data.get("format") != MANIFEST_FORMAT:
                 raise RecordFormatError(f"unsupported format {data.get('format')!r}")

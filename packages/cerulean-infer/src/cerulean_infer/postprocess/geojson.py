@@ -15,7 +15,6 @@ any others) land in ``extra``, so writing what was read gives the same file.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +30,7 @@ from cerulean_infer.postprocess.geodesy import area_km2
 from cerulean_infer.postprocess.polygons import as_multipolygon
 from cerulean_infer.records import Slick
 from cerulean_tiling import CeruleanTilingError
-from cerulean_tiling.atomic import write_json
+from cerulean_tiling.jsonio import read_feature_collection, write_json
 
 _CONFIDENCES = ("machine_confidence", "mean_conf", "median_conf", "max_conf")
 _SLICK_KEYS = ("class", "inf_idx", *_CONFIDENCES)
@@ -147,19 +146,7 @@ def read_geojson(path: Path | str, classes: Sequence[str] | None = None) -> list
             confidence properties (the message names the file and the feature).
     """
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PredictionsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise PredictionsError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise PredictionsError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise PredictionsError(f"{path}: not a GeoJSON FeatureCollection")
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise PredictionsError(f"{path}: 'features' is not a list")
+    features = read_feature_collection(path, "predictions file", error=PredictionsError)
     return [_slick(f, f"{path}: feature {i}", classes) for i, f in enumerate(features)]
 
 

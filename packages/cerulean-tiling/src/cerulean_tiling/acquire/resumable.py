@@ -10,7 +10,6 @@ Only a file of the announced length is renamed to its final name.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -18,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_tiling.acquire.retry import TRANSIENT_HTTP_STATUS, RetryPolicy, retry_call
-from cerulean_tiling.atomic import write_json
-from cerulean_tiling.errors import FetchAuthError, FetchError, SceneNotFoundError
+from cerulean_tiling.errors import FetchAuthError, FetchError, JSONReadError, SceneNotFoundError
+from cerulean_tiling.jsonio import read_json_object, write_json
 from cerulean_tiling.optional import import_optional
 
 logger = logging.getLogger(__name__)
@@ -170,10 +169,10 @@ def _parse_content_range(value: str | None) -> tuple[int | None, int | None, int
 
 def _validator(meta: Path, url: str) -> str | None:
     try:
-        doc = json.loads(meta.read_text())
-    except (OSError, ValueError):
+        doc = read_json_object(meta, "download state")
+    except JSONReadError:
         return None
-    if not isinstance(doc, dict) or doc.get("url") != url:
+    if doc.get("url") != url:
         return None
     value = doc.get("etag") or doc.get("last_modified")
     return value if isinstance(value, str) else None

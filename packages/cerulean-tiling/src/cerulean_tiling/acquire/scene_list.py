@@ -7,13 +7,13 @@ accepts the other accepts too. Reading needs nothing beyond the base install.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cerulean_tiling.errors import SceneReadError
+from cerulean_tiling.jsonio import read_feature_collection
 
 Scalar = str | int | float | bool | None
 
@@ -62,17 +62,7 @@ def read_scene_list(path: Path) -> list[ListedScene]:
             names the file and the feature's number).
     """
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SceneReadError(f"{path}: cannot read scene list ({exc.strerror or exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SceneReadError(f"{path}: scene list is not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise SceneReadError(f"{path}: not a GeoJSON FeatureCollection")
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise SceneReadError(f"{path}: FeatureCollection has no features list")
+    features = read_feature_collection(path, "scene list", error=SceneReadError)
     scenes = []
     for number, feature in enumerate(features, start=1):
         try:

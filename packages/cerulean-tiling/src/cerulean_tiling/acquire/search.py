@@ -23,8 +23,8 @@ from typing import Any
 
 from cerulean_tiling.acquire.catalogue import COLLECTION, call_eodag, check_provider, open_gateway
 from cerulean_tiling.acquire.retry import RetryPolicy
-from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import FetchError, SceneIdError, SearchQueryError
+from cerulean_tiling.jsonio import write_json
 from cerulean_tiling.optional import import_optional
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
 from cerulean_tiling.types import Bounds

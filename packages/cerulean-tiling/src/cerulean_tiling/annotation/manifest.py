@@ -37,9 +37,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from cerulean_tiling.acquire.scene_list import Scalar, read_scene_list
-from cerulean_tiling.atomic import write_json
 from cerulean_tiling.classes import CLASSES
 from cerulean_tiling.errors import ConfigError, OutputError, SceneIdError, SceneReadError
+from cerulean_tiling.jsonio import write_json
 from cerulean_tiling.scenes.folder import GCPS_NAME, discover_scenes, open_scene
 from cerulean_tiling.scenes.sceneid import parse_scene_id
 from cerulean_tiling.version import __version__

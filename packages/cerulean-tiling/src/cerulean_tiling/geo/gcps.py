@@ -9,7 +9,6 @@ Pixel coordinates follow GDAL: (0, 0) is the top-left corner of the top-left pix
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any, overload
 import numpy as np
 
 from cerulean_tiling.arrays import FloatArray
-from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import GCPError, SceneReadError
+from cerulean_tiling.jsonio import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +113,7 @@ def read_gcps_json(path: Path) -> GCPSet:
         SceneReadError: unreadable or not JSON.
         GCPError: missing keys, a CRS other than EPSG:4326, or non-finite values.
     """
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise SceneReadError(f"{path}: cannot read GCPs: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SceneReadError(f"{path}: not valid JSON ({exc})") from None
+    doc = read_json(path, "GCP sidecar", error=SceneReadError)
     if not isinstance(doc, dict):
         raise GCPError(f"{path}: gcps.json must be an object with width, height and gcps")
     crs = str(doc.get("crs", "EPSG:4326")).upper()

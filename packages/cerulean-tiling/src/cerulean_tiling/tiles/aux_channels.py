@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,6 +23,7 @@ from cerulean_tiling.config import ChannelSpec
 from cerulean_tiling.errors import AuxChannelError
 from cerulean_tiling.geo.gcps import metres_per_degree
 from cerulean_tiling.geo.grid import Lattice, Window
+from cerulean_tiling.jsonio import read_geometries
 from cerulean_tiling.scenes.sceneid import SceneId
 from cerulean_tiling.tiles.distance import distance_transform
 
@@ -101,7 +100,7 @@ def _resample_raster(location: str, lattice: Lattice, window: Window, fill: floa
 def _distance_from_vectors(path: Path, lattice: Lattice, window: Window) -> FloatArray:
     from rasterio.features import rasterize
 
-    geometries = _read_geometries(path)
+    geometries = read_geometries(path, "infrastructure file", error=AuxChannelError)
     lat_mid = lattice.y0 - (window.row + window.height / 2) * lattice.res
     m_lon, m_lat = metres_per_degree(lat_mid)
     pad_r = math.ceil(INFRA_RANGE_M / (m_lat * lattice.res))
@@ -117,22 +116,3 @@ def _distance_from_vectors(path: Path, lattice: Lattice, window: Window) -> Floa
     distance = distance_transform(burned, (m_lat * lattice.res, m_lon * lattice.res))
     return distance[pad_r : pad_r + window.height, pad_c : pad_c + window.width]
 
-
-def _read_geometries(path: Path) -> list[dict[str, Any]]:
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise AuxChannelError(f"{path}: cannot read infrastructure file ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AuxChannelError(f"{path}: not valid GeoJSON ({exc})") from None
-    kind = doc.get("type") if isinstance(doc, dict) else None
-    if kind == "FeatureCollection":
-        geoms = [f.get("geometry") for f in doc.get("features", [])]
-    elif kind == "Feature":
-        geoms = [doc.get("geometry")]
-    elif kind in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
-                  "MultiPolygon", "GeometryCollection"):
-        geoms = [doc]
-    else:
-        raise AuxChannelError(f"{path}: not a GeoJSON FeatureCollection, Feature or geometry")
-    return [g for g in geoms if g]

@@ -14,7 +14,6 @@ scene that fails has its partial tiles removed; other scenes go on.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -23,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cerulean_tiling.atomic import is_temp, write_json
+from cerulean_tiling.atomic import is_temp
 from cerulean_tiling.config import TilingConfig
-from cerulean_tiling.errors import CeruleanTilingError, OutputError
+from cerulean_tiling.errors import CeruleanTilingError, JSONReadError, OutputError
+from cerulean_tiling.jsonio import read_json, read_json_object, write_json
 from cerulean_tiling.scenes.folder import open_scene
 from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileEntry
@@ -99,10 +99,9 @@ class TiledSceneRecord:
         Raises:
             OutputError: unreadable, not JSON, or not a scene record (names the file).
         """
+        data = read_json(path, "scene record", error=OutputError)
         try:
-            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise OutputError(f"{path}: unreadable scene record ({exc})") from None
+            return cls.from_json(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise OutputError(f"{path}: not a cerulean-tiling scene record "
                               f"({type(exc).__name__}: {exc})") from None
@@ -176,8 +175,8 @@ def _prepare(out: Path, config: TilingConfig, overwrite: bool) -> None:
     wanted = settings_document(config)
     if settings.exists():
         try:
-            existing = json.loads(settings.read_text())
-        except (OSError, json.JSONDecodeError):
+            existing = read_json_object(settings, "tiling settings")
+        except JSONReadError:
             existing = None
         same = existing is not None and existing.get("tiling") == wanted["tiling"]
         if not same and not overwrite:
