@@ -113,10 +113,8 @@ class RunSummary:
         return cls(**values)
 
 
-def _fields(record: type, doc: Any, path: Path, prefix: str = "") -> dict[str, Any]:
+def _fields(record: type, doc: dict[str, Any], path: Path, prefix: str = "") -> dict[str, Any]:
     """``doc``'s values for the fields of ``record``, each checked against its type."""
-    if not isinstance(doc, dict):
-        raise CheckpointError(f"{path}: {prefix.rstrip('.') or 'the file'} is not an object")
     hints = typing.get_type_hints(record)
     values = {}
     for item in fields(record):
@@ -154,7 +152,11 @@ def _fits(value: Any, hint: Any) -> bool:
 
 
 def _describe(hint: Any) -> str:
-    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+    if isinstance(hint, type) and hasattr(hint, "__dataclass_fields__"):
+        return "an object"
+    if typing.get_origin(hint) is None and isinstance(hint, type):
+        return hint.__name__
+    return str(hint)
 
 
 def _finite(value: Any) -> Any:
