@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -135,7 +136,7 @@ class _Loop:
                      self.early.patience)
         return row
 
-    def _restore(self, path: Any) -> None:
+    def _restore(self, path: Path) -> None:
         saved = Checkpoint.load(path)
         load_fitting(self.family.model, saved.model, path, "this run's model", CheckpointError)
         try:
