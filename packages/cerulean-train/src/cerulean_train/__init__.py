@@ -18,15 +18,16 @@ if TYPE_CHECKING:
     from cerulean_train.data.instances import InstanceDataset, collate_detection
     from cerulean_train.data.seeding import worker_init
     from cerulean_train.data.semantic import SemanticDataset
+    from cerulean_train.engine import TrainResult
     from cerulean_train.export import ExportResult, export_bundle
     from cerulean_train.maskrcnn.model import ModelSpec, make_model
     from cerulean_train.run import RunFolder
     from cerulean_train.unet.backbones import build_unet
-    from cerulean_train.unet.trainer import TrainResult, train_unet
+    from cerulean_train.unet.trainer import train_unet
 
 _LAZY = {
     "train_unet": "cerulean_train.unet.trainer",
-    "TrainResult": "cerulean_train.unet.trainer",
+    "TrainResult": "cerulean_train.engine",
     "export_bundle": "cerulean_train.export",
     "ExportResult": "cerulean_train.export",
     "RunFolder": "cerulean_train.run",

@@ -3,11 +3,11 @@
 Layout of a run folder (both model families)::
 
     config.yaml            the resolved config (``arch`` first), written before training
-    checkpoints/epoch-0003.pt   one per finished epoch: weights, optimiser, history
+    checkpoints/epoch-0003.pt   one per finished epoch (:class:`cerulean_train.engine.Checkpoint`)
     history.csv            one row per finished epoch (losses, metrics, seconds)
     tensorboard/           TensorBoard event files of the same values
     weights.pt             the final model state dict (``weights_only`` loadable)
-    run.json               the summary: status, epochs, best epoch, final metrics
+    run.json               the summary (:class:`cerulean_train.engine.RunSummary`)
 
 Every file is written atomically, checkpoints included, so a run killed at any moment
 leaves the last finished epoch intact; ``--resume`` continues from it. A new run that
@@ -22,11 +22,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
-import math
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +31,6 @@ import torch
 
 from cerulean_infer import load_state_file
 from cerulean_tiling.atomic import atomic_path, write_text
-from cerulean_tiling.jsonio import write_json
 from cerulean_train.config import CONFIG_NAMES, RunConfig, read_run_config
 from cerulean_train.errors import CheckpointError, ConfigError, OutputError
 
@@ -46,38 +42,6 @@ SUMMARY = "run.json"
 
 IGNORED_ON_RESUME = ("device", "num_workers")
 """Config keys a resumed run may change: where it runs, not what it computes."""
-
-
-@dataclass
-class EarlyStopping:
-    """Stop when ``monitor`` has not improved for ``patience`` epochs (0: never).
-
-    Its state travels in checkpoints, so a resumed run stops when an unbroken one would.
-    Of equal values the later epoch is kept as the best (it trained longer).
-    """
-
-    monitor: str
-    patience: int = 0
-    best: float = -math.inf
-    best_epoch: int = -1
-    bad_epochs: int = 0
-
-    def update(self, epoch: int, metrics: Mapping[str, float]) -> bool:
-        """Record an epoch's metrics; True when training should stop."""
-        value = metrics.get(self.monitor, math.nan)
-        if not math.isnan(value) and value > self.best:
-            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
-        else:
-            # A tie keeps the later, longer-trained weights but is no improvement.
-            if value == self.best:
-                self.best_epoch = epoch
-            self.bad_epochs += 1
-        return bool(self.patience) and self.bad_epochs >= self.patience
-
-    def state(self) -> dict[str, Any]:
-        """Plain data for a checkpoint."""
-        return {"monitor": self.monitor, "patience": self.patience, "best": self.best,
-                "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs}
 
 
 class RunFolder:
@@ -174,31 +138,10 @@ class RunFolder:
         """The checkpoint of (0-based) ``epoch``."""
         return self.checkpoints / f"epoch-{epoch:04d}.pt"
 
-    def save_checkpoint(self, epoch: int, state: Mapping[str, Any]) -> Path:
-        """Write a checkpoint atomically; earlier ones are kept."""
-        path = self.checkpoint_path(epoch)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            torch.save(dict(state), tmp)
-        return path
-
     def last_checkpoint(self) -> Path | None:
         """The newest checkpoint, or None before the first epoch finished."""
         found = sorted(self.checkpoints.glob("epoch-*.pt"))
         return found[-1] if found else None
-
-    @staticmethod
-    def load_checkpoint(path: Path) -> dict[str, Any]:
-        """Read a checkpoint (``weights_only``: tensors and plain data only).
-
-        Raises:
-            ModelLoadError: unreadable, or pickles more than tensors and plain data.
-            CheckpointError: not a checkpoint.
-        """
-        state = load_state_file(path, "checkpoint")
-        if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
-            raise CheckpointError(f"{path}: not a training checkpoint")
-        return state
 
     @staticmethod
     def load_checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
@@ -231,25 +174,6 @@ class RunFolder:
         with atomic_path(self.weights) as tmp:
             torch.save(dict(state_dict), tmp)
 
-    def write_summary(self, summary: Mapping[str, Any]) -> None:
-        """Write ``run.json``."""
-        write_json(self.path / SUMMARY, _finite(summary), indent=2, what="run summary")
-
-    def read_summary(self) -> dict[str, Any]:
-        """Read ``run.json``.
-
-        Raises:
-            CheckpointError: the run has not finished (no summary).
-        """
-        try:
-            doc: dict[str, Any] = json.loads((self.path / SUMMARY).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CheckpointError(f"{self.path}: the run has not finished (no {SUMMARY})"
-                                  ) from None
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"{self.path / SUMMARY}: unreadable ({exc})") from None
-        return doc
-
 
 def _writable(folder: Path) -> bool:
     import os
@@ -263,16 +187,5 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: absent metrics become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 __all__ = ["CHECKPOINTS", "HISTORY", "IGNORED_ON_RESUME", "SUMMARY", "TENSORBOARD", "WEIGHTS",
-           "EarlyStopping", "RunFolder"]
+           "RunFolder"]

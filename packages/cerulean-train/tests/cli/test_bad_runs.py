@@ -161,3 +161,24 @@ def test_the_same_value_in_a_config_file_is_bad_data(run_cli: Callable[..., CliR
     _one_line_error(run_cli("unet", "--config", config, "--train", dataset, "--val", dataset,
                             "-o", out), 1, f"{config}: key 'lr'")
     assert not out.exists()
+
+
+def test_runs_of_an_older_layout_are_refused_in_one_line(
+        run_cli: Callable[..., CliResult], unet_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(unet_run, run)
+    summary = json.loads((run / "run.json").read_text())
+    del summary["weights_digests"]
+    (run / "run.json").write_text(json.dumps(summary))
+    bundle = tmp_path / "x.bundle"
+    _one_line_error(run_cli("export", run, "-o", bundle, "--no-onnx"), 1,
+                    f"{run / 'run.json'}: no 'weights_digests'")
+    assert not bundle.exists()
+    # Before the shared engine a UNet checkpoint kept fastai's state under "opt".
+    checkpoint = run / "checkpoints" / "epoch-0000.pt"
+    state = torch.load(checkpoint, weights_only=True)
+    old = {k: v for k, v in state.items() if k not in ("layout", "optimizer")}
+    torch.save({**old, "opt": state["optimizer"]["adam"]}, checkpoint)
+    (run / "run.json").unlink()
+    _one_line_error(run_cli("unet", "-o", run, "--resume", "--no-progress"), 1,
+                    f"{checkpoint}: a checkpoint of an older cerulean-train")

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from cerulean_train.engine import TrainResult
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
-from cerulean_train.maskrcnn.trainer import TrainResult, train_maskrcnn
+from cerulean_train.maskrcnn.trainer import train_maskrcnn
 
 TINY: dict[str, Any] = {
     "backbone": "tiny", "channels": ("vv", "constant", "constant"), "size": 128,

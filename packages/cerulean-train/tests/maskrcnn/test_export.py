@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from cerulean_infer import BundleManifest, ServingRow
+from cerulean_train.engine import TrainResult
 from cerulean_train.errors import ExportError
 from cerulean_train.export import export_bundle, sample_tiles
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.model import build
-from cerulean_train.maskrcnn.trainer import TrainResult
 from cerulean_train.runtime import RuntimeTarget, ensure_runtime, find_runtime, verify_unet
 
 

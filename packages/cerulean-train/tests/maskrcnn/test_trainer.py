@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from cerulean_train.engine import TrainResult
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
-from cerulean_train.maskrcnn.trainer import TrainResult, train_maskrcnn
+from cerulean_train.maskrcnn.trainer import train_maskrcnn
 
 
 def test_loss_falls(trained: TrainResult) -> None:

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from cerulean_train.config import Stage, UNetConfig
-from cerulean_train.run import RunFolder
-from cerulean_train.unet.trainer import TrainResult, train_unet
+from cerulean_train.engine import RunSummary, TrainResult
+from cerulean_train.unet.trainer import train_unet
 
 
 def _config(dataset: Path, **values: object) -> UNetConfig:
@@ -63,7 +63,7 @@ def test_progressive_stages_and_early_stopping(dataset: Path, tmp_path: Path) ->
     rows = _history(tmp_path / "run")
     assert [r["size"] for r in rows][:2] == ["32", "64"]
     assert result.stopped_early == (len(rows) < 4)
-    assert RunFolder(tmp_path / "run").read_summary()["epochs"] == len(rows)
+    assert RunSummary.read(tmp_path / "run").epochs == len(rows)
 
 
 def test_resume_after_a_kill_gives_the_unbroken_result(dataset: Path, tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: boo
     result = train_maskrcnn(config, output, resume=resume, progress=show_progress(progress),
                             on_epoch=lambda row: click.echo(describe_epoch(row, config.epochs)))
     if processes().main:
-        best = result.best
+        best = result.metrics
         click.echo(f"{result.run_dir}: {result.epochs} epochs"
                    f"{' (stopped early)' if result.stopped_early else ''}, kept epoch "
                    f"{result.best_epoch + 1}: mask AP {best.get('segm_ap', math.nan):.3f}, "

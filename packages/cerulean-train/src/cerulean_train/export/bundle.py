@@ -14,17 +14,16 @@ validation numbers go into ``bundle.json`` under ``val_*`` names.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from cerulean_infer import PRESETS, BundleManifest, ServingRow
 from cerulean_tiling.atomic import atomic_path, staged_folder
 from cerulean_train.config import RunConfig, read_run_config
+from cerulean_train.engine import RunSummary
 from cerulean_train.errors import ExportError, OutputError
 from cerulean_train.export.maskrcnn import export_maskrcnn
 from cerulean_train.export.records import Exporter, ExportRequest, ModelExport
@@ -74,7 +73,7 @@ def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
     run_dir = Path(run_dir)
     folder = RunFolder(run_dir)
     config = read_run_config(run_dir)
-    summary = folder.read_summary()
+    summary = RunSummary.read(run_dir)
     if not folder.weights.is_file():
         raise ExportError(f"{folder.weights}: missing (the run did not finish)")
     output = Path(output)
@@ -88,8 +87,7 @@ def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
     with staged_folder(output, overwrite=overwrite) as staged:
         exported = exporter(ExportRequest(
             run_dir=run_dir, staged=staged, config=config, state=state,
-            n_classes=len(summary["classes"]),
-            tile_size=int(summary.get("grid", {}).get("tile_size", 512)),
+            n_classes=len(summary.classes), tile_size=summary.grid.tile_size,
             onnx=onnx, runtime=runtime, runtime_dir=runtime_dir))
         with atomic_path(staged / WEIGHTS) as tmp:
             torch.save(state, tmp)
@@ -102,24 +100,20 @@ def export_bundle(run_dir: Path, output: Path, *, onnx: bool = True,
     return ExportResult(output, manifest, exported.checks)
 
 
-def build_manifest(config: RunConfig, summary: dict[str, Any], name: str,
+def build_manifest(config: RunConfig, summary: RunSummary, name: str,
                    exported: ModelExport) -> BundleManifest:
-    """The ``bundle.json`` of a run."""
-    metrics = {validation_name(k): float(v) for k, v in summary.get("metrics", {}).items()
-               if isinstance(v, (int, float)) and math.isfinite(v)}
-    grid = summary.get("grid", {})
+    """The ``bundle.json`` of a run (its config and its ``run.json``)."""
+    metrics = {validation_name(k): float(v) for k, v in summary.finite_metrics().items()}
     return BundleManifest(
         name=name, arch=config.arch, backbone=str(getattr(config, "backbone", "")),  # type: ignore[arg-type]
-        classes=tuple(summary["classes"]), category_ids=tuple(summary["category_ids"]),
+        classes=tuple(summary.classes), category_ids=tuple(summary.category_ids),
         channels=tuple(config.channels), postprocess=f"{config.arch}-serving",
         runtime=exported.runtime, class_preset=config.classes_preset,
-        tile_size=int(grid.get("tile_size", 512)), grid=str(grid.get("grid", "tms")),
-        zoom=int(grid.get("zoom", 9)), has_onnx=exported.has_onnx,
-        training={"epochs": int(summary.get("epochs", 0)),
-                  "best_epoch": summary.get("best_epoch"), "seed": config.seed,
-                  "train": config.train, "val": config.val,
-                  "stopped_early": summary.get("stopped_early", False),
-                  "config": config.to_dict()},
+        tile_size=summary.grid.tile_size, grid=summary.grid.grid, zoom=summary.grid.zoom,
+        has_onnx=exported.has_onnx,
+        training={"epochs": summary.epochs, "best_epoch": summary.best_epoch,
+                  "seed": config.seed, "train": config.train, "val": config.val,
+                  "stopped_early": summary.stopped_early, "config": config.to_dict()},
         metrics=metrics, versions=_versions())
 
 

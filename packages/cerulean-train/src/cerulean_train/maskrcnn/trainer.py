@@ -1,30 +1,28 @@
-"""The Mask R-CNN training loop: plain torch, resumable, data-parallel under torchrun.
+"""The Mask R-CNN family: plain torch epochs in the shared engine's loop.
 
 One epoch: every training tile once, in an order drawn from ``(seed, epoch)``, each
 tile augmented from ``(seed, epoch, index)``, and torch's generator (which the
-detector's proposal sampling draws from) reseeded from ``(seed, epoch)``. Losses are
-summed over the detector's five terms, scaled for gradient accumulation, clipped and
-stepped with a one-cycle schedule (per optimiser step); on CUDA they run under float16
-autocast with a gradient scaler. After each epoch the model is validated (the loss with
-batch norm frozen, and COCO mask AP of its detections), ``checkpoint.pt`` replaces the
-previous epoch's, and the best weights (by ``metric``) go to ``best.pt``; training
-stops early after ``patience`` epochs without improvement.
+detector's proposal sampling draws from) seeded from ``(seed, epoch)`` by the engine.
+Losses are summed over the detector's five terms, scaled for gradient accumulation,
+clipped and stepped with a one-cycle schedule (per optimiser step); on CUDA they run
+under float16 autocast with a gradient scaler. After each epoch the model is validated
+(the loss with batch norm frozen, and COCO mask AP of its detections); early stopping
+follows ``metric``.
 
-Because an epoch depends only on the checkpoint it starts from and ``(seed, epoch)``,
-a run resumed from its checkpoint ends with the same weights as an unbroken one (on
-CPU; CUDA kernels are not bit-reproducible). Under torchrun, each process trains on its
-share of the tiles (``DistributedSampler``), DDP averages the gradients, validation
-sums and gathers over processes, and only rank 0 writes the run folder.
+The epoch loop, checkpoints (weights, optimiser, schedule and scaler), history,
+TensorBoard and the run summary are the shared engine's (:mod:`cerulean_train.engine`);
+this module is the Mask R-CNN's :class:`~cerulean_train.engine.Family`. Under
+torchrun, each process trains on its share of the tiles (``DistributedSampler``), DDP
+averages the gradients, validation sums and gathers over processes, and only rank 0
+writes the run folder.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,43 +35,19 @@ from cerulean_infer import load_state_file
 from cerulean_tiling import ClassMap
 from cerulean_train.augment import Augmenter
 from cerulean_train.data.instances import Batch, InstanceDataset, collate_detection
-from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
+from cerulean_train.data.seeding import seed_everything, worker_init
 from cerulean_train.data.semantic import require_slicks
-from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
-from cerulean_train.errors import BackboneError, CheckpointError, ConfigError
-from cerulean_train.maskrcnn import distributed
+from cerulean_train.devices import Processes, processes, resolve_device
+from cerulean_train.engine import EpochCallback, RunData, TileGrid, TrainResult, train
+from cerulean_train.engine.distributed import gather_all, sum_all
+from cerulean_train.errors import BackboneError, ConfigError
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
 from cerulean_train.maskrcnn.metrics import segm_ap
 from cerulean_train.maskrcnn.model import load_backbone_weights, make_model
-from cerulean_train.run import EarlyStopping, RunFolder
+from cerulean_train.run import RunFolder
 from cerulean_train.statedict import load_fitting
 
 logger = logging.getLogger(__name__)
-
-EpochCallback = Callable[[dict[str, float]], None]
-
-
-@dataclass
-class TrainResult:
-    """How a run ended.
-
-    Attributes:
-        run_dir: the run folder.
-        epochs: epochs finished.
-        best_epoch: the (0-based) epoch whose weights are the run's ``weights.pt``.
-        best: that epoch's metrics.
-        stopped_early: whether early stopping ended the run.
-        history: one metrics row per epoch.
-        digests: SHA-256 of the final weights on each process (rank order).
-    """
-
-    run_dir: Path
-    epochs: int
-    best_epoch: int
-    best: dict[str, float]
-    stopped_early: bool
-    history: list[dict[str, Any]] = field(default_factory=list)
-    digests: list[str] = field(default_factory=list)
 
 
 def open_datasets(config: MaskRCNNConfig) -> tuple[InstanceDataset, InstanceDataset]:
@@ -173,18 +147,11 @@ def evaluate(model: nn.Module, loader: DataLoader[Any], device: torch.device,
             targets_all.extend({"masks": t["masks"].cpu(), "labels": t["labels"].cpu()}
                                for t in targets)
             found_all.extend({k: v.cpu() for k, v in f.items()} for f in found)
-    total, seen = distributed.sum_all(procs, [total, float(count)])
-    targets_all = distributed.gather_all(procs, targets_all)
-    found_all = distributed.gather_all(procs, found_all)
+    total, seen = sum_all(procs, [total, float(count)])
+    targets_all = gather_all(procs, targets_all)
+    found_all = gather_all(procs, found_all)
     return {"val_loss": total / max(seen, 1.0),
             **segm_ap(targets_all, found_all, num_classes)}
-
-
-def _monitored(config: MaskRCNNConfig, metrics: dict[str, float]) -> dict[str, float]:
-    """The value early stopping follows, higher is better (the negated loss for
-    ``val_loss``; NaN, AP without instances to score, never counts as better)."""
-    value = metrics[config.metric]
-    return {config.metric: -value if config.metric == "val_loss" else value}
 
 
 def train_maskrcnn(config: MaskRCNNConfig, output: Path, *, resume: bool = False,
@@ -206,142 +173,103 @@ def train_maskrcnn(config: MaskRCNNConfig, output: Path, *, resume: bool = False
         OutputError: ``output`` holds something else, or cannot be written.
         CheckpointError: an unreadable checkpoint.
     """
-    procs = processes()
-    device = resolve_device(config.device, procs)
-    train_set, val_set = open_datasets(config)
-    spec = config.model_spec(train_set.classes.num_classes)
-    folder = RunFolder.prepare(output, config, resume)
-    seed_everything(config.seed)
-    model = make_model(spec)
-    _load_start_weights(model, config)
-    created = init_process_group(device, procs)
-    try:
-        with folder.new_run_guard(procs.main and not resume):
-            loop = _Loop(config, folder, model.to(device), train_set, val_set, procs, device)
-            return loop.fit(resume=resume, progress=progress, on_epoch=on_epoch)
-    finally:
-        if created:
-            torch.distributed.destroy_process_group()
+    family = MaskRCNNTraining(config, output, resume=resume, progress=progress)
+    return train(family, config, family.folder, procs=family.procs, device=family.device,
+                 resume=resume, on_epoch=on_epoch)
 
 
-class _Loop:
-    """One run's training state and its epoch loop."""
+class MaskRCNNTraining:
+    """One Mask R-CNN run: the Mask R-CNN :class:`~cerulean_train.engine.Family` of the
+    shared engine.
 
-    def __init__(self, config: MaskRCNNConfig, folder: RunFolder, model: nn.Module,
-                 train_set: InstanceDataset, val_set: InstanceDataset, procs: Processes,
-                 device: torch.device) -> None:
-        self.config, self.folder, self.model = config, folder, model
-        self.train_set, self.val_set = train_set, val_set
-        self.procs, self.device = procs, device
-        self.train_loader, self.sampler = _loader(train_set, config, procs, config.batch_size,
-                                                  True)
-        self.val_loader, _ = _loader(val_set, config, procs, config.val_batch_size, False)
-        self.optimizer = _optimizer(config, model)
+    Construction checks every input (datasets, channels, backbone, weights, output
+    folder) and writes nothing, so bad input fails before a run folder exists.
+    """
+
+    arch = "maskrcnn"
+
+    def __init__(self, config: MaskRCNNConfig, output: Path, *, resume: bool = False,
+                 progress: bool = True) -> None:
+        self.config = config
+        self.procs = processes()
+        self.device = resolve_device(config.device, self.procs)
+        self.progress = progress and self.procs.main
+        self.train_set, self.val_set = open_datasets(config)
+        spec = config.model_spec(self.train_set.classes.num_classes)
+        self.folder = RunFolder.prepare(output, config, resume)
+        seed_everything(config.seed)
+        model = make_model(spec)
+        _load_start_weights(model, config)
+        self.model: nn.Module = model.to(self.device)
+        self.epochs = config.epochs
+        self.monitor: str = config.metric
+        self.patience = config.patience
+        self.seed = config.seed
+        self.data = RunData(self.train_set.classes, tuple(config.channels),
+                            TileGrid.of(self.train_set.coco), len(self.train_set),
+                            len(self.val_set))
+        self.amp = self.device.type == "cuda" and config.mixed_precision
+        self._trained: nn.Module = self.model
+
+    def begin(self) -> None:
+        """Make the loaders, the optimiser, its one-cycle schedule and the grad scaler."""
+        config, procs = self.config, self.procs
+        self.train_loader, self.sampler = _loader(self.train_set, config, procs,
+                                                  config.batch_size, True)
+        self.val_loader, _ = _loader(self.val_set, config, procs, config.val_batch_size,
+                                     False)
+        self.optimizer = _optimizer(config, self.model)
         steps = math.ceil(len(self.train_loader) / config.grad_accum)
         self.schedule = torch.optim.lr_scheduler.OneCycleLR(
             self.optimizer, max_lr=config.lr, total_steps=config.epochs * steps)
-        self.amp = device.type == "cuda" and config.mixed_precision
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
-        self.early = EarlyStopping(config.metric, config.patience)
-        self.history: list[dict[str, Any]] = []
-        self.stopped = False
 
-    def fit(self, *, resume: bool, progress: bool, on_epoch: EpochCallback | None,
-            ) -> TrainResult:
-        began = time.monotonic()
-        last = self.folder.last_checkpoint() if resume else None
-        if last is not None:
-            self._restore(last)
-        elif self.procs.main:
-            self.folder.start(self.config)
-        distributed.barrier(self.procs)
-        trained: nn.Module = self.model
+    def load_optimizer(self, state: dict[str, Any]) -> None:
+        """Restore the optimiser, the schedule's step and the grad scaler."""
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.scaler.load_state_dict(state["scaler"])
+
+    def optimizer_state(self) -> dict[str, Any]:
+        """The optimiser, schedule and grad scaler states."""
+        return {"optimizer": self.optimizer.state_dict(),
+                "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict()}
+
+    @contextmanager
+    def data_parallel(self) -> Iterator[None]:
+        """Under torchrun, train through DistributedDataParallel."""
         if self.procs.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            trained = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-        writer = _tensorboard(self.folder) if self.procs.main else None
+            self._trained = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         try:
-            while len(self.history) < self.config.epochs and not self.stopped:
-                row = self._epoch(trained, len(self.history), progress and self.procs.main)
-                if writer is not None:
-                    for key, value in row.items():
-                        if key != "epoch":
-                            writer.add_scalar(key, value, row["epoch"] + 1)
-                    writer.flush()
-                if on_epoch is not None and self.procs.main:
-                    on_epoch(row)
+            yield
         finally:
-            if writer is not None:
-                writer.close()
-        return self._finish(time.monotonic() - began)
+            self._trained = self.model
 
-    def _epoch(self, trained: nn.Module, epoch: int, progress: bool) -> dict[str, Any]:
-        config = self.config
-        start = time.monotonic()
+    def train_epoch(self, epoch: int) -> dict[str, Any]:
+        """One pass over this process's share of the training tiles; the mean losses
+        (over every process) and the learning rate it ended at."""
         self.train_set.set_epoch(epoch)
         self.sampler.set_epoch(epoch)
-        # The detector samples proposals from torch's generator: one seed per epoch
-        # makes an epoch a function of its starting checkpoint.
-        torch.manual_seed(epoch_seed(config.seed, epoch))
-        losses = _train_epoch(trained, self.train_loader, self.optimizer, self.schedule,
-                              self.scaler, config, self.device, self.amp, self.procs,
-                              progress, epoch)
-        distributed.broadcast_buffers(self.procs, self.model)
-        metrics = evaluate(self.model, self.val_loader, self.device, self.procs,
-                           self.train_set.classes.num_classes)
-        row: dict[str, Any] = {"epoch": epoch, **losses, **metrics,
-                               "lr": float(self.schedule.get_last_lr()[0]),
-                               "seconds": time.monotonic() - start}
-        self.history.append(row)
-        self.stopped = self.early.update(epoch, _monitored(config, metrics))
-        if self.stopped:
-            logger.info("no better %s for %d epochs: stopping", config.metric, config.patience)
-        if self.procs.main:
-            self.folder.save_checkpoint(epoch, {
-                "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
-                "optimizer": self.optimizer.state_dict(),
-                "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict(),
-                "epoch": epoch, "history": self.history, "early": self.early.state(),
-                "stopped": self.stopped})
-            self.folder.write_history(self.history)
-        distributed.barrier(self.procs)
-        return row
+        losses = _train_epoch(self._trained, self.train_loader, self.optimizer, self.schedule,
+                              self.scaler, self.config, self.device, self.amp, self.procs,
+                              self.progress, epoch)
+        return {**losses, "lr": float(self.schedule.get_last_lr()[0])}
 
-    def _restore(self, path: Path) -> None:
-        saved = RunFolder.load_checkpoint(path)
-        load_fitting(self.model, saved["model"], path, "this run's model", CheckpointError)
-        try:
-            self.optimizer.load_state_dict(saved["optimizer"])
-            self.schedule.load_state_dict(saved["schedule"])
-            self.scaler.load_state_dict(saved["scaler"])
-            self.history = list(saved["history"])
-            self.early = EarlyStopping(**saved["early"])
-            self.stopped = bool(saved["stopped"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CheckpointError(f"{path}: does not fit this run ({first})") from None
-        logger.info("resuming %s after epoch %d", self.folder.path, len(self.history))
+    def validate(self, epoch: int) -> dict[str, float]:
+        """Validation loss and mask AP over the whole validation set."""
+        return evaluate(self.model, self.val_loader, self.device, self.procs,
+                        self.train_set.classes.num_classes)
 
-    def _finish(self, seconds: float) -> TrainResult:
-        best = self.early.best_epoch if self.early.best_epoch >= 0 else len(self.history) - 1
-        row = self.history[best]
-        metrics = {k: float(row[k]) for k in ("val_loss", "segm_ap", "segm_ap50")}
-        digests = distributed.gather_all(self.procs, [distributed.weights_digest(self.model)])
-        if self.procs.main:
-            state = self.folder.load_checkpoint(self.folder.checkpoint_path(best))
-            self.folder.save_weights(state["model"])
-            classes = self.train_set.classes
-            self.folder.write_summary({
-                "status": "complete", "arch": "maskrcnn", "epochs": len(self.history),
-                "best_epoch": best, "monitor": self.config.metric,
-                "stopped_early": self.stopped, "classes": list(classes.names),
-                "category_ids": list(classes.category_ids),
-                "channels": list(self.config.channels), "metrics": metrics,
-                "grid": _grid(self.train_set.coco), "train_tiles": len(self.train_set),
-                "val_tiles": len(self.val_set), "weights_digests": digests,
-                "seconds_last_invocation": seconds})
-        return TrainResult(self.folder.path, len(self.history), best, metrics, self.stopped,
-                           self.history, digests)
+    def monitored(self, row: Mapping[str, Any]) -> dict[str, float]:
+        """The value early stopping follows, higher is better (the negated loss for
+        ``val_loss``; NaN, AP without instances to score, never counts as better)."""
+        value = float(row[self.monitor])
+        return {self.monitor: -value if self.monitor == "val_loss" else value}
+
+    def kept_metrics(self, row: Mapping[str, Any]) -> dict[str, float]:
+        """The best epoch's validation loss and mask AP."""
+        return {k: float(row[k]) for k in ("val_loss", "segm_ap", "segm_ap50")}
 
 
 def _train_epoch(model: nn.Module, loader: DataLoader[Any], optimizer: torch.optim.Optimizer,
@@ -377,21 +305,8 @@ def _train_epoch(model: nn.Module, loader: DataLoader[Any], optimizer: torch.opt
         seen += len(images)
         batches.set_postfix(loss=f"{float(loss.detach()):.3f}")
     keys = sorted(sums)
-    totals = distributed.sum_all(procs, [sums[k] for k in keys] + [float(seen)])
+    totals = sum_all(procs, [sums[k] for k in keys] + [float(seen)])
     return {k: v / max(totals[-1], 1.0) for k, v in zip(keys, totals[:-1], strict=True)}
 
 
-def _grid(coco: CocoDataset) -> dict[str, Any]:
-    """The tile grid of the training tiles (what the bundle must be served on)."""
-    image = coco.images[0]
-    zoom = image.tile_index[0] if image.grid == "tms" else 9
-    return {"grid": image.grid, "zoom": int(zoom), "tile_size": image.width}
-
-
-def _tensorboard(folder: RunFolder) -> Any:
-    from torch.utils.tensorboard import SummaryWriter
-
-    return SummaryWriter(log_dir=str(folder.tensorboard))
-
-
-__all__ = ["TrainResult", "evaluate", "open_datasets", "train_maskrcnn"]
+__all__ = ["MaskRCNNTraining", "TrainResult", "evaluate", "open_datasets", "train_maskrcnn"]

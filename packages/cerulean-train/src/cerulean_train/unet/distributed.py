@@ -2,10 +2,15 @@
 
 fastai's ``DistributedTrainer`` wraps the model in DistributedDataParallel (through
 accelerate) and each loader in a ``DistributedDL`` that gives every rank its share of
-the batches; ``Learner.distrib_ctx`` adds it for the length of a ``with`` block. Its
-``DistributedDL`` broadcasts the batch order through a CUDA tensor, which gloo cannot
-carry, so :class:`Distributed` adds the same trainer with a loader that broadcasts on
-the process group's own device. On CUDA it is exactly fastai's.
+the batches. Its ``DistributedDL`` broadcasts the batch order through a CUDA tensor,
+which gloo cannot carry, so :func:`distributed` hands the trainer loaders that are
+already :class:`GroupDistributedDL` (the trainer leaves a ``DistributedDL`` as it is),
+whose broadcast runs on the process group's own device. On CUDA it is exactly fastai's.
+
+``DistributedDL`` offers no public hook for that broadcast, so
+:meth:`GroupDistributedDL._broadcast` overrides fastai's private method of that name;
+the fastai releases it is tested with are the range ``pyproject.toml`` declares
+(``tests/unet/test_fastai_range.py`` fails outside it).
 """
 
 from __future__ import annotations
@@ -30,36 +35,24 @@ class GroupDistributedDL(DistributedDL):  # type: ignore[misc]  # fastai ships n
         return tensor.tolist()
 
 
-class Distributed(DistributedTrainer):  # type: ignore[misc]  # fastai ships no types
-    """fastai's ``DistributedTrainer`` with :class:`GroupDistributedDL` loaders."""
-
-    def _wrap_dl(self, dl: Any) -> Any:
-        if isinstance(dl, DistributedDL):
-            return dl
-        return GroupDistributedDL(dl, device=self.learn.model.device)
-
-
 @contextmanager
-def distributed(learn: Learner, cpu: bool) -> Iterator[Learner]:
+def distributed(learn: Learner, device: torch.device) -> Iterator[Learner]:
     """Train ``learn`` data-parallel inside the block (the process group must exist).
 
     On CUDA BatchNorm layers become SyncBatchNorm, as fastai does; on CPU (gloo) they
-    stay per process and :func:`broadcast_buffers` aligns their statistics each epoch.
+    stay per process and the engine's ``broadcast_buffers`` aligns their statistics
+    after each epoch.
     """
-    trainer = Distributed(sync_bn=not cpu, cpu=cpu)
+    cpu = device.type == "cpu"
+    trainer = DistributedTrainer(sync_bn=not cpu, cpu=cpu)
+    loaders = list(learn.dls.loaders)
+    learn.dls.loaders = [GroupDistributedDL(dl, device=device) for dl in loaders]
     learn.add_cb(trainer)
     try:
         yield learn
     finally:
         learn.remove_cb(trainer)
+        learn.dls.loaders = loaders
 
 
-def broadcast_buffers(model: torch.nn.Module) -> None:
-    """Copy rank 0's buffers to every rank. BatchNorm statistics drift apart between
-    ranks (each updates them from its own share of the batch); parameters do not, as
-    DistributedDataParallel averages the gradients."""
-    for tensor in model.buffers():
-        torch.distributed.broadcast(tensor.data, 0)
-
-
-__all__ = ["Distributed", "GroupDistributedDL", "broadcast_buffers", "distributed"]
+__all__ = ["GroupDistributedDL", "distributed"]

@@ -1,27 +1,27 @@
-"""Training a UNet: the production recipe on a fastai ``Learner``, one epoch at a time.
+"""The UNet family: the production recipe on a fastai ``Learner``, one epoch at a time.
 
 The recipe: CrossEntropy loss, Adam, a one-cycle schedule (peak ``lr``, weight decay
 ``wd``) over each progressive-resizing stage, gradient accumulation, mixed precision on
 CUDA. Each stage trains ``epochs`` epochs on images of its ``size`` (crops or resized
 whole tiles, per ``crop``), with the encoder frozen or not. After every epoch the
 model is validated on the validation dataset's **whole tiles** at their own size
-(``dice_multi``, ``oil_iou``, ``iou_<class>``), and a checkpoint, the CSV history and
-TensorBoard scalars are written.
+(``dice_multi``, ``oil_iou``, ``iou_<class>``).
 
-Each epoch is one ``Learner.fit(1)`` whose schedule callback sees the epoch's place in
-its stage's cycle, and everything random in an epoch is seeded from (seed, epoch): so a
-run resumed from the checkpoint of epoch k continues exactly as the unbroken run did
-(same batches, same crops, same learning rates, same optimiser state).
+The epoch loop, checkpoints, history, TensorBoard and the run summary are the shared
+engine's (:mod:`cerulean_train.engine`); this module is the UNet's
+:class:`~cerulean_train.engine.Family`. Its epoch is one ``Learner.fit(1)`` whose
+schedule sees the epoch's place in its stage's cycle, and everything random in an epoch
+is seeded from (seed, epoch): so a run resumed from the checkpoint of epoch k continues
+exactly as the unbroken run did (same batches, same crops, same learning rates, same
+optimiser state).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import random
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,10 @@ from cerulean_tiling import ClassMap
 from cerulean_train.config import Stage, UNetConfig
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.data.semantic import SemanticDataset, require_slicks
-from cerulean_train.devices import Processes, init_process_group, processes, resolve_device
-from cerulean_train.errors import BackboneError, CheckpointError, DatasetError
-from cerulean_train.run import EarlyStopping, RunFolder
+from cerulean_train.devices import Processes, processes, resolve_device
+from cerulean_train.engine import EpochCallback, RunData, TileGrid, TrainResult, train
+from cerulean_train.errors import BackboneError, DatasetError
+from cerulean_train.run import RunFolder
 from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet, encoder_split
 
@@ -52,27 +53,6 @@ class EpochStep:
     stage_index: int
     stage: Stage
     epoch_in_stage: int
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """What a finished run reports.
-
-    Attributes:
-        run_dir: the run folder.
-        epochs: epochs trained in total (resumed epochs included).
-        best_epoch: the epoch whose weights were kept (by ``monitor``).
-        metrics: that epoch's validation metrics.
-        seconds: training time of this invocation.
-        stopped_early: early stopping ended the run.
-    """
-
-    run_dir: Path
-    epochs: int
-    best_epoch: int
-    metrics: dict[str, float]
-    seconds: float
-    stopped_early: bool
 
 
 def schedule(config: UNetConfig) -> list[EpochStep]:
@@ -115,11 +95,13 @@ def load_weights(model: nn.Module, path: str) -> None:
 
 
 class UNetTraining:
-    """One UNet run, from checked inputs to the kept weights.
+    """One UNet run: the UNet :class:`~cerulean_train.engine.Family` of the shared engine.
 
     Construction checks every input (datasets, channels, classes, backbone, weights,
     output folder) and writes nothing, so bad input fails before a run folder exists.
     """
+
+    arch = "unet"
 
     def __init__(self, config: UNetConfig, output: Path, *, resume: bool = False,
                  progress: bool = True) -> None:
@@ -127,20 +109,20 @@ class UNetTraining:
         self.procs: Processes = processes()
         self.device = resolve_device(config.device, self.procs)
         self.progress = progress and self.procs.main
-        train = open_dataset(config.train, "train")
+        train_coco = open_dataset(config.train, "train")
         val = open_dataset(config.val, "val")
-        self.classes = ClassMap.build(train.categories, config.classes_preset)
+        self.classes = ClassMap.build(train_coco.categories, config.classes_preset)
         val_classes = ClassMap.build(val.categories, config.classes_preset)
         if val_classes.names != self.classes.names:
             raise DatasetError(f"{val.root}: its classes {list(val_classes.names)} differ from "
                                f"the training dataset's {list(self.classes.names)}")
         first = config.schedule[0]
         self.train_ds = SemanticDataset(
-            train, config.channels, self.classes, size=first.size, crop=config.crop,
+            train_coco, config.channels, self.classes, size=first.size, crop=config.crop,
             slick_bias=config.slick_bias, augment=_augmenter(config), seed=config.seed,
             negatives=config.negatives, repeats=config.repeats)
         self.val_ds = SemanticDataset(val, config.channels, val_classes, crop="whole")
-        require_slicks(train, self.classes, "training")
+        require_slicks(train_coco, self.classes, "training")
         require_slicks(val, val_classes, "validation")
         seed_everything(config.seed)
         self.model = build_unet(config.backbone, len(config.channels),
@@ -151,75 +133,29 @@ class UNetTraining:
         self.folder = RunFolder.prepare(output, config, resume)
         self.resume = resume
         self.steps = schedule(config)
+        self.epochs = len(self.steps)
+        self.monitor = config.monitor
+        self.patience = config.patience
+        self.seed = config.seed
+        self.data = RunData(self.classes, tuple(config.channels), TileGrid.of(train_coco),
+                            len(self.train_ds), len(self.val_ds))
+        self.learn: Any = None
+        self._train_dl: Any = None
+        self._saved_opt: Any = None
+        self._stage_begun = False
+        self._recorded: dict[str, float] = {}
 
-    def run(self) -> TrainResult:
+    def run(self, on_epoch: EpochCallback | None = None) -> TrainResult:
         """Train (or continue) the run; returns its result.
 
         Raises:
             CheckpointError: ``resume`` and the last checkpoint is unreadable.
         """
-        created = init_process_group(self.device, self.procs)
-        try:
-            with self.folder.new_run_guard(self.procs.main and not self.resume):
-                return self._run()
-        finally:
-            if created:
-                torch.distributed.destroy_process_group()
+        return train(self, self.config, self.folder, procs=self.procs, device=self.device,
+                     resume=self.resume, on_epoch=on_epoch)
 
-    def _run(self) -> TrainResult:
-        started = time.monotonic()
-        config = self.config
-        learn = self._learner()
-        early = EarlyStopping(config.monitor, config.patience)
-        history: list[dict[str, Any]] = []
-        start = 0
-        opt_state = None
-        stopped = False
-        last = self.folder.last_checkpoint() if self.resume else None
-        if last is not None:
-            state = self.folder.load_checkpoint(last)
-            load_fitting(self.model, state["model"], last, "this run's model", CheckpointError)
-            opt_state = state["opt"]
-            history = list(state["history"])
-            early = EarlyStopping(**state["early"])
-            stopped = bool(state.get("stopped"))
-            start = len(self.steps) if stopped else int(state["epoch"]) + 1
-            log.info("resuming %s after epoch %d", self.folder.path, start)
-        elif self.procs.main and not self.resume:
-            self.folder.start(config)
-        with ExitStack() as stack:
-            if self.procs.distributed:
-                from cerulean_train.unet.distributed import distributed
-
-                stack.enter_context(distributed(learn, cpu=self.device.type == "cpu"))
-            writer = stack.enter_context(_tensorboard(self.folder, self.procs.main))
-            for step in self.steps[start:]:
-                if step.epoch_in_stage == 0 or step.epoch == start:
-                    mid_stage = step.epoch == start and step.epoch_in_stage > 0
-                    self._begin_stage(learn, step, opt_state if mid_stage else None)
-                row = self._epoch(learn, step)
-                history.append(row)
-                stop = early.update(step.epoch, row)
-                stopped = stop
-                if self.procs.main:
-                    self.folder.save_checkpoint(step.epoch, {
-                        "epoch": step.epoch, "model": _cpu_state(self.model),
-                        "opt": _plain(learn.opt.state_dict()), "history": history,
-                        "early": early.state(), "stopped": stop})
-                    self.folder.write_history(history)
-                    for key, value in row.items():
-                        if key != "epoch" and isinstance(value, float) and math.isfinite(value):
-                            writer.add_scalar(key, value, step.epoch)
-                log.info("epoch %d/%d: %s", step.epoch + 1, len(self.steps),
-                         ", ".join(f"{k} {v:.4g}" for k, v in row.items()
-                                   if k != "epoch" and isinstance(v, float)))
-                if stop:
-                    log.info("early stopping: %s did not improve for %d epochs",
-                             early.monitor, early.patience)
-                    break
-        return self._finish(history, early, stopped, time.monotonic() - started)
-
-    def _learner(self) -> Any:
+    def begin(self) -> None:
+        """Build the fastai ``Learner`` (its optimiser is made per stage)."""
         from fastai.callback.progress import ProgressCallback
         from fastai.callback.training import GradientAccumulation
         from fastai.data.core import DataLoaders
@@ -231,12 +167,12 @@ class UNetTraining:
         from cerulean_train.unet.metrics import unet_metrics
 
         config = self.config
-        train_dl = DataLoader(self.train_ds, bs=config.batch_size, shuffle=True,
-                              drop_last=len(self.train_ds) >= config.batch_size,
-                              num_workers=config.num_workers, worker_init_fn=worker_init)
+        self._train_dl = DataLoader(self.train_ds, bs=config.batch_size, shuffle=True,
+                                    drop_last=len(self.train_ds) >= config.batch_size,
+                                    num_workers=config.num_workers, worker_init_fn=worker_init)
         val_dl = DataLoader(self.val_ds, bs=config.val_batch_size, shuffle=False,
                             num_workers=config.num_workers, worker_init_fn=worker_init)
-        dls = DataLoaders(train_dl, val_dl, device=self.device)
+        dls = DataLoaders(self._train_dl, val_dl, device=self.device)
         cbs: list[Any] = []
         if config.grad_accum > 1:
             cbs.append(GradientAccumulation(n_acc=config.batch_size * config.grad_accum))
@@ -249,9 +185,60 @@ class UNetTraining:
         learn.logger = lambda *args: log.debug("fastai: %s", args)
         if self.device.type == "cuda" and config.mixed_precision:
             learn.to_fp16()
-        return learn
+        self.learn = learn
 
-    def _begin_stage(self, learn: Any, step: EpochStep, opt_state: Any) -> None:
+    def load_optimizer(self, state: dict[str, Any]) -> None:
+        """Keep the checkpoint's Adam state for the first epoch: a stage's optimiser is
+        made when the stage begins, so it is loaded only when resuming mid-stage."""
+        self._saved_opt = state["adam"]
+
+    def optimizer_state(self) -> dict[str, Any]:
+        """fastai's Adam state, as tensors and builtins."""
+        return {"adam": _plain(self.learn.opt.state_dict())}
+
+    @contextmanager
+    def data_parallel(self) -> Iterator[None]:
+        """Under torchrun, fastai's distributed trainer (see :mod:`.distributed`)."""
+        if not self.procs.distributed:
+            yield
+            return
+        from cerulean_train.unet.distributed import distributed
+
+        with distributed(self.learn, self.device):
+            yield
+
+    def train_epoch(self, epoch: int) -> dict[str, Any]:
+        """One ``Learner.fit(1)`` on this epoch's crops and batch order (fastai
+        validates at its end; :meth:`validate` reads what it recorded)."""
+        config, step = self.config, self.steps[epoch]
+        if step.epoch_in_stage == 0 or not self._stage_begun:
+            self._begin_stage(step, self._saved_opt if step.epoch_in_stage > 0 else None)
+            self._stage_begun = True
+        self.train_ds.set_epoch(step.epoch)
+        # fastai shuffles with the loader's own generator, not the global one.
+        self._train_dl.rng = random.Random(epoch_seed(config.seed, step.epoch))
+        self.learn.fit(1, lr=config.lr, wd=config.wd,
+                       cbs=[_cycle(step.epoch_in_stage, step.stage.epochs, config.lr)])
+        names = self.learn.recorder.metric_names[1:-1]
+        values = self.learn.recorder.values[-1]
+        self._recorded = {str(n): float(v) for n, v in zip(names, values, strict=True)}
+        return {"stage": step.stage_index, "size": step.stage.size,
+                "train_loss": self._recorded["train_loss"]}
+
+    def validate(self, epoch: int) -> dict[str, float]:
+        """The validation loss and metrics fastai recorded at the end of the epoch."""
+        return {k: v for k, v in self._recorded.items() if k != "train_loss"}
+
+    def monitored(self, row: Mapping[str, Any]) -> dict[str, float]:
+        """The monitored overlap score (higher is better as it is)."""
+        return {self.monitor: float(row[self.monitor])}
+
+    def kept_metrics(self, row: Mapping[str, Any]) -> dict[str, float]:
+        """The best epoch's losses and validation metrics."""
+        return {k: v for k, v in row.items() if isinstance(v, float) and k != "seconds"}
+
+    def _begin_stage(self, step: EpochStep, opt_state: Any) -> None:
+        learn = self.learn
         self.train_ds.size = step.stage.size
         learn.create_opt()
         if step.stage.mode == "frozen":
@@ -263,54 +250,11 @@ class UNetTraining:
         log.info("stage %d: %d epochs at %d px, %s", step.stage_index + 1, step.stage.epochs,
                  step.stage.size, step.stage.mode)
 
-    def _epoch(self, learn: Any, step: EpochStep) -> dict[str, Any]:
-        config = self.config
-        seed = epoch_seed(config.seed, step.epoch)
-        seed_everything(seed)
-        self.train_ds.set_epoch(step.epoch)
-        learn.dls.train.rng = random.Random(seed)
-        began = time.monotonic()
-        learn.fit(1, lr=config.lr, wd=config.wd,
-                  cbs=[_cycle(step.epoch_in_stage, step.stage.epochs, config.lr)])
-        if self.procs.distributed:
-            from cerulean_train.unet.distributed import broadcast_buffers
-
-            broadcast_buffers(self.model)
-        names = learn.recorder.metric_names[1:-1]
-        values = learn.recorder.values[-1]
-        row: dict[str, Any] = {"epoch": step.epoch, "stage": step.stage_index,
-                               "size": step.stage.size}
-        row.update({str(n): float(v) for n, v in zip(names, values, strict=True)})
-        row["seconds"] = time.monotonic() - began
-        return row
-
-    def _finish(self, history: list[dict[str, Any]], early: EarlyStopping, stopped: bool,
-                seconds: float) -> TrainResult:
-        if not history:
-            raise DatasetError(f"{self.folder.path}: nothing was trained")
-        best = early.best_epoch if early.best_epoch >= 0 else history[-1]["epoch"]
-        row = next(r for r in history if r["epoch"] == best)
-        metrics = {k: v for k, v in row.items()
-                   if isinstance(v, float) and k not in ("seconds",)}
-        if self.procs.main:
-            state = self.folder.load_checkpoint(self.folder.checkpoint_path(best))
-            self.folder.save_weights(state["model"])
-            self.folder.write_summary({
-                "status": "complete", "arch": "unet", "epochs": len(history),
-                "best_epoch": best, "monitor": early.monitor, "stopped_early": stopped,
-                "classes": list(self.classes.names),
-                "category_ids": list(self.classes.category_ids),
-                "channels": list(self.config.channels), "metrics": metrics,
-                "grid": _grid(self.train_ds.coco),
-                "train_tiles": len(self.train_ds), "val_tiles": len(self.val_ds),
-                "seconds_last_invocation": seconds,
-            })
-        return TrainResult(self.folder.path, len(history), best, metrics, seconds, stopped)
-
 
 def train_unet(config: UNetConfig, output: Path, *, resume: bool = False,
-               progress: bool = True) -> TrainResult:
-    """Train a UNet run into ``output`` (or continue it with ``resume``).
+               progress: bool = True, on_epoch: EpochCallback | None = None) -> TrainResult:
+    """Train a UNet run into ``output`` (or continue it with ``resume``); ``on_epoch``
+    is called with each finished epoch's history row (rank 0 only).
 
     Raises:
         DatasetError, ChannelError: the datasets cannot feed the run.
@@ -318,15 +262,7 @@ def train_unet(config: UNetConfig, output: Path, *, resume: bool = False,
         OutputError: ``output`` holds something else, or cannot be written.
         ConfigError: resuming with other settings.
     """
-    return UNetTraining(config, output, resume=resume, progress=progress).run()
-
-
-def _grid(coco: CocoDataset) -> dict[str, Any]:
-    """The tile grid the training tiles lie on (what a bundle must be served on)."""
-    image = coco.images[0]
-    zoom = image.tile_index[0] if image.grid == "tms" else None
-    return {"grid": image.grid, "zoom": zoom if zoom is not None else 9,
-            "tile_size": image.width}
+    return UNetTraining(config, output, resume=resume, progress=progress).run(on_epoch)
 
 
 def _augmenter(config: UNetConfig) -> Any:
@@ -338,18 +274,19 @@ def _augmenter(config: UNetConfig) -> Any:
 
 
 def _cycle(epoch_in_stage: int, epochs: int, lr: float) -> Any:
-    """fastai's one-cycle schedule (``fit_one_cycle``'s defaults), seen from one epoch:
-    the epoch's own progress 0–1 is mapped to its share of the stage's cycle."""
+    """fastai's one-cycle schedule (``fit_one_cycle``'s defaults), seen from one epoch.
+
+    ``ParamScheduler`` calls each schedule with the fit's progress 0–1; a fit here is one
+    epoch of a stage of ``epochs``, so each schedule is composed with the map from the
+    epoch's own progress to its share of the stage's cycle, ``(k + pct) / epochs``.
+    """
     from fastai.callback.schedule import ParamScheduler, combined_cos
 
-    scheds = {"lr": combined_cos(0.25, lr / 25, lr, lr / 1e5),
-              "mom": combined_cos(0.25, 0.95, 0.85, 0.95)}
+    def share(curve: Callable[[float], float]) -> Callable[[float], float]:
+        return lambda pct: curve(min((epoch_in_stage + pct) / epochs, 1.0))
 
-    class EpochOfCycle(ParamScheduler):  # type: ignore[misc]  # fastai ships no types
-        def _update_val(self, pct: float) -> None:
-            super()._update_val(min((epoch_in_stage + pct) / epochs, 1.0))
-
-    return EpochOfCycle(scheds)
+    return ParamScheduler({"lr": share(combined_cos(0.25, lr / 25, lr, lr / 1e5)),
+                           "mom": share(combined_cos(0.25, 0.95, 0.85, 0.95))})
 
 
 def _plain(value: Any) -> Any:
@@ -366,34 +303,5 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    inner = getattr(model, "module", model)
-    return {k: v.detach().cpu().clone() for k, v in inner.state_dict().items()}
-
-
-class _NoWriter:
-    def add_scalar(self, *args: Any) -> None:
-        """Discard a scalar (processes other than rank 0 log nothing)."""
-
-
-def _tensorboard(folder: RunFolder, main: bool) -> Any:
-    from contextlib import contextmanager
-
-    @contextmanager
-    def writer() -> Iterator[Any]:
-        if not main:
-            yield _NoWriter()
-            return
-        from torch.utils.tensorboard import SummaryWriter
-
-        tb = SummaryWriter(str(folder.tensorboard))
-        try:
-            yield tb
-        finally:
-            tb.close()
-
-    return writer()
-
-
-__all__ = ["EpochStep", "TrainResult", "UNetTraining", "load_weights", "open_dataset",
-           "schedule", "train_unet"]
+__all__ = ["EpochStep", "UNetTraining", "load_weights", "open_dataset", "schedule",
+           "train_unet"]

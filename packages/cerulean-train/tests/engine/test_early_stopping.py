@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cerulean_train.run import EarlyStopping
+from cerulean_train.engine import EarlyStopping
 
 
 def test_ties_keep_the_later_epoch_without_resetting_patience() -> None:

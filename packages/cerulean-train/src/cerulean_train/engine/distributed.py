@@ -1,9 +1,8 @@
-"""Agreeing across torchrun processes: sums, gathers and a digest of the weights.
+"""Agreeing across torchrun processes: barriers, buffer broadcasts, sums, gathers and a
+digest of the weights.
 
-The process group itself is :mod:`cerulean_train.devices`'; these helpers are what the
-Mask R-CNN loop needs on top (validation sums and detections from every process, and a
-digest that shows the processes ended with the same weights). In a one-process run each
-is the identity.
+The process group itself is :mod:`cerulean_train.devices`'; these are what the epoch
+loop and the families need on top of it. In a one-process run each is the identity.
 """
 
 from __future__ import annotations
@@ -45,9 +44,9 @@ def gather_all(procs: Processes, items: list[Any]) -> list[Any]:
 def broadcast_buffers(procs: Processes, model: nn.Module) -> None:
     """Copy rank 0's buffers (batch-norm statistics) to every process.
 
-    DDP keeps the parameters equal, but each process updates its batch-norm running
-    statistics from its own share of the last batch; after this every process holds
-    exactly the weights rank 0 saves.
+    DistributedDataParallel keeps the parameters equal (it averages the gradients), but
+    each process updates its batch-norm running statistics from its own share of the
+    batches; after this every process holds exactly the weights rank 0 saves.
     """
     if procs.distributed:
         for buffer in model.buffers():
