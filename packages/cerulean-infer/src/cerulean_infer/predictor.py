@@ -1,4 +1,4 @@
-"""The Predictor: one loaded model with its description, for tiles and whole scenes.
+"""The Predictor: one loaded model with its description, run on batches of tiles.
 
 ::
 

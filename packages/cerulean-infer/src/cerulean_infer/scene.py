@@ -452,3 +452,6 @@ def _progress(total: int, enabled: bool, scene_id: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="tile", desc=scene_id[:32], leave=False)
+
+
+__all__ = ["QUEUE_BATCHES", "SceneResult", "predict_scene", "scene_batches"]
