@@ -97,6 +97,15 @@ from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relati
 from cerulean_tiling.scenes.folder import SceneFolder, discover_scenes, open_scene
 from cerulean_tiling.scenes.png import png_strips, read_png
 from cerulean_tiling.scenes.sceneid import SceneId, parse_scene_id
+from cerulean_tiling.settings import (
+    Items,
+    Settings,
+    flag_message,
+    key_error,
+    load_settings,
+    read_settings_file,
+    save_settings,
+)
 from cerulean_tiling.synthetic.grd import grd_gcps, write_synthetic_grd
 from cerulean_tiling.synthetic.scenes import SyntheticScene, parse_size, write_scenes
 from cerulean_tiling.tiles.aux_channels import aux_channel
@@ -177,6 +186,7 @@ __all__ = [
     "Georeference",
     "GridError",
     "InstanceEntry",
+    "Items",
     "JSONValueError",
     "Lattice",
     "LayerColourError",
@@ -197,6 +207,7 @@ __all__ = [
     "SceneReadError",
     "SceneRecord",
     "SceneTiling",
+    "Settings",
     "SlickClass",
     "SyntheticScene",
     "TileEntry",
@@ -222,10 +233,13 @@ __all__ = [
     "configure_logging",
     "discover_scenes",
     "download_scenes",
+    "flag_message",
     "grd_gcps",
     "is_temp",
     "json_text",
+    "key_error",
     "link_or_copy",
+    "load_settings",
     "metres_per_degree",
     "normalise_name",
     "open_scene",
@@ -242,12 +256,14 @@ __all__ = [
     "read_png",
     "read_remote_gcps",
     "read_scene_list",
+    "read_settings_file",
     "read_tile_channels",
     "run_group",
     "s3_client",
     "s3_session",
     "safe_name",
     "safe_relative",
+    "save_settings",
     "search_scenes",
     "setting_differences",
     "sha256_file",
