@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cerulean_train.config import RunConfig, Stage, UNetConfig, read_run_config
+from cerulean_train.config import RunConfig
+from cerulean_train.configs import read_run_config
 from cerulean_train.errors import CeruleanTrainError
+from cerulean_train.unet.config import Stage, UNetConfig
 from cerulean_train.version import __version__
 
 if TYPE_CHECKING:

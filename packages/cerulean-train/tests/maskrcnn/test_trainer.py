@@ -30,7 +30,7 @@ def test_run_folder(trained: TrainResult) -> None:
     assert summary["arch"] == "maskrcnn"
     assert summary["classes"][0] == "background"
     assert summary["epochs"] == 2
-    assert (run / "weights.pt").is_file() and (run / "config.yaml").is_file()
+    assert (run / "weights.pt").is_file() and (run / "config.json").is_file()
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [
         "epoch-0000.pt", "epoch-0001.pt"]
     rows = (run / "history.csv").read_text().splitlines()

@@ -24,7 +24,8 @@ import torch
 
 from cerulean_infer import PRESETS, BundleManifest, ServingRow
 from cerulean_tiling import atomic_path, staged_folder
-from cerulean_train.config import RunConfig, read_run_config
+from cerulean_train.config import RunConfig
+from cerulean_train.configs import read_run_config
 from cerulean_train.errors import ExportError, OutputError
 from cerulean_train.export.maskrcnn import export_maskrcnn
 from cerulean_train.export.records import Exporter, ExportRequest, ModelExport

@@ -183,8 +183,8 @@ def evaluate(model: nn.Module, loader: DataLoader[Any], device: torch.device,
 def _monitored(config: MaskRCNNConfig, metrics: dict[str, float]) -> dict[str, float]:
     """The value early stopping follows, higher is better (the negated loss for
     ``val_loss``; NaN, AP without instances to score, never counts as better)."""
-    value = metrics[config.metric]
-    return {config.metric: -value if config.metric == "val_loss" else value}
+    value = metrics[config.monitor]
+    return {config.monitor: -value if config.monitor == "val_loss" else value}
 
 
 def train_maskrcnn(config: MaskRCNNConfig, output: Path, *, resume: bool = False,
@@ -242,7 +242,7 @@ class _Loop:
             self.optimizer, max_lr=config.lr, total_steps=config.epochs * steps)
         self.amp = device.type == "cuda" and config.mixed_precision
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
-        self.early = EarlyStopping(config.metric, config.patience)
+        self.early = EarlyStopping(config.monitor, config.patience)
         self.history: list[dict[str, Any]] = []
         self.stopped = False
 
@@ -295,7 +295,7 @@ class _Loop:
         self.history.append(row)
         self.stopped = self.early.update(epoch, _monitored(config, metrics))
         if self.stopped:
-            logger.info("no better %s for %d epochs: stopping", config.metric, config.patience)
+            logger.info("no better %s for %d epochs: stopping", config.monitor, config.patience)
         if self.procs.main:
             self.folder.save_checkpoint(epoch, {
                 "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
@@ -333,7 +333,7 @@ class _Loop:
             classes = self.train_set.classes
             self.folder.write_summary({
                 "status": "complete", "arch": "maskrcnn", "epochs": len(self.history),
-                "best_epoch": best, "monitor": self.config.metric,
+                "best_epoch": best, "monitor": self.config.monitor,
                 "stopped_early": self.stopped, "classes": list(classes.names),
                 "category_ids": list(classes.category_ids),
                 "channels": list(self.config.channels), "metrics": metrics,
