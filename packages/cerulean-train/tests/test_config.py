@@ -120,3 +120,31 @@ def test_shipped_maskrcnn_config_loads() -> None:
     config = MaskRCNNConfig.load(Path(__file__).parents[1] / "configs" / "maskrcnn-demo.yaml")
     assert config.backbone == "tiny" and config.monitor == "segm_ap"
     assert config.channels == ("vv", "infra_distance", "vessel_density")
+
+
+def test_an_earlier_run_folder_with_config_yaml_still_reads(tmp_path: Path) -> None:
+    """Run folders from before config.json hold config.yaml (Mask R-CNN's with 'metric')."""
+    (tmp_path / "config.yaml").write_text(
+        "arch: maskrcnn\nbackbone: tiny\nmetric: segm_ap\nsize: 64\nchannels: [vv, constant, "
+        "constant]\nrpn_pre_nms_top_n: [200, 100]\n")
+    config = read_run_config(tmp_path)
+    assert isinstance(config, MaskRCNNConfig)
+    assert (config.monitor, config.size, config.rpn_pre_nms_top_n) == ("segm_ap", 64, (200, 100))
+    config.write(tmp_path)
+    assert read_run_config(tmp_path) == config  # config.json, now beside it, comes first
+
+
+def test_a_config_file_naming_metric_is_told_of_monitor(tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text('backbone = "tiny"\nmonitr = "segm_ap"\n')
+    with pytest.raises(ConfigError, match=r"run.toml: unknown key 'monitr' \(did you mean "
+                                          r"'monitor'\?\)"):
+        MaskRCNNConfig.load(path)
+
+
+def test_maskrcnn_metric_flag_is_monitor() -> None:
+    from cerulean_train.cli.maskrcnn import maskrcnn
+
+    for flag in ("--monitor", "--metric"):
+        context = maskrcnn.make_context("maskrcnn", [flag, "segm_ap", "-o", "run"])
+        assert context.params["monitor"] == "segm_ap"
