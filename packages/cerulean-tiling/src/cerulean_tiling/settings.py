@@ -26,7 +26,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Self, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -71,7 +71,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     error: ClassVar[type[Exception]] = ConfigError
-    """What a bad value raises (a subclass of the package's ``ConfigError``)."""
+    """What a bad value raises: the package's ``ConfigError`` (one of its error tree)."""
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -286,11 +286,10 @@ def _model_in(annotation: Any) -> Any:
     """The model class inside an annotation (``tuple[Stage, ...]``, ``Stage | None``)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if get_origin(annotation) in (tuple, list, Union, Annotated) or get_args(annotation):
-        for arg in get_args(annotation):
-            found = _model_in(arg)
-            if found is not None:
-                return found
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
     return None
 
 

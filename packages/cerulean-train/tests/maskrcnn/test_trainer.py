@@ -68,7 +68,7 @@ def test_resume_equals_unbroken(trained: TrainResult,
 def test_early_stopping(tiny_config: Callable[..., MaskRCNNConfig], tmp_path: Path) -> None:
     # lr ≈ 0 leaves an untrained detector: its mask AP cannot beat the first epoch's. The
     # tie is no improvement (patience 1 stops after epoch 2) but keeps the later weights.
-    config = tiny_config(epochs=4, patience=1, lr=1e-9, metric="segm_ap")
+    config = tiny_config(epochs=4, patience=1, lr=1e-9, monitor="segm_ap")
     result = train_maskrcnn(config, tmp_path / "run", progress=False)
     assert result.stopped_early
     assert result.epochs == 2
