@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
 
     summary = _summary(out, time.perf_counter() - started, evals, heldout_scene.name,
                        geojson, overlay, gate)
-    from cerulean_tiling import write_json
+    from cerulean_tiling.atomic import write_json
 
     write_json(out / "summary.json", summary, indent=2)
     _print_summary(summary, demo.log, _rel(out / "summary.json"))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the workspace's tests.support
+
 
 def check_pins(pins: Path) -> None:
     """Every pin of the file holds in this environment."""
@@ -46,25 +48,13 @@ def write_model(folder: Path) -> tuple[Path, Path]:
 
     from cerulean_infer import BundleManifest, Runtime, ServingRow
     from cerulean_infer.presets import preset
-
-    class DarkIsOil(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv = torch.nn.Conv2d(1, 1, 1)
-            with torch.no_grad():
-                self.conv.weight.fill_(-40.0)
-                self.conv.bias.fill_(14.0)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            oil = self.conv(x)
-            return torch.cat([torch.zeros_like(oil), oil, oil - 20.0, oil - 20.0], dim=1)
+    from tests.support.models import CLASSES4, DarkIsOil, trace
 
     model = folder / "model.pt"
-    with torch.no_grad():
-        torch.jit.trace(DarkIsOil().eval(), torch.rand(1, 1, 512, 512)).save(str(model))
+    trace(DarkIsOil(), 512).save(str(model))
     manifest = BundleManifest(
         name="ci-dark-is-oil", arch="unet", backbone="conv1x1",
-        classes=("background", "infra_slick", "natural_seep", "vessel"),
+        classes=CLASSES4,
         category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
         runtime=Runtime(torch.__version__.split("+")[0], "0.15.2"), zoom=9, tile_size=512)
     row = folder / "row.json"

@@ -87,7 +87,7 @@ def model_only(predictor: Any, dataset: Any, batch_size: int) -> float:
     import numpy as np
 
     from cerulean_eval import dataset_scenes
-    from cerulean_tiling import read_tile_channels
+    from cerulean_tiling.channels import read_tile_channels
 
     seconds = 0.0
     for scene in dataset_scenes(dataset):

@@ -1,12 +1,16 @@
-"""Packages use each other only through the names their siblings export in ``__all__``.
+"""Packages use each other only through the names their siblings make public.
 
-Every ``packages/*/src/<import>/**.py`` is parsed (nothing is imported, so packages that
-need torch are checked in any environment). An import that reaches into a sibling
-package — a submodule (``from cerulean_tiling.geo.grid import Lattice``,
-``import cerulean_tiling.cli.runner``), or a top-level name missing from the sibling's
-``__all__`` (``from cerulean_tiling import grid``), or ``sibling.name`` attribute use
-of such a name — is a failure that names the file, the line and the import. Packages
-added under ``packages/`` later are covered without touching this file.
+A package's public names are its top-level ``__all__`` and, for the modules its
+``__init__`` lists in ``PUBLIC_MODULES`` (cerulean-tiling's shared plumbing:
+``cerulean_tiling.atomic``, ``.errors``, ``.command_line``, …), each such module's own
+``__all__``. Every ``packages/*/src/<import>/**.py`` is parsed (nothing is imported, so
+packages that need torch are checked in any environment). An import that reaches into
+a sibling package — a submodule that is not public (``from cerulean_tiling.geo.grid
+import Lattice``, ``import cerulean_tiling.cli.runner``), a name missing from the
+``__all__`` of what it imports from (``from cerulean_tiling import grid``,
+``from cerulean_tiling.atomic import _discard``), or ``sibling.name`` attribute use of
+such a name — is a failure that names the file, the line and the import. Packages added
+under ``packages/`` later are covered without touching this file.
 
 The benchmarks under ``bench/`` stand outside every package and are held to the same
 boundary: they time what users call, so internal modules can move without breaking them.
@@ -32,6 +36,18 @@ class Package:
     def exports(self) -> frozenset[str]:
         return exported_names(self.root / "__init__.py")
 
+    @property
+    def modules(self) -> dict[str, frozenset[str]]:
+        """Public module (dotted name) -> the names its ``__all__`` exports."""
+        init = self.root / "__init__.py"
+        found = {}
+        for module in _literal_strings(ast.parse(init.read_text(encoding="utf-8")),
+                                       "PUBLIC_MODULES"):
+            path = self.root.parent.joinpath(*module.split("."))
+            source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+            found[module] = exported_names(source)
+        return found
+
 
 def discover() -> dict[str, Package]:
     """Import name -> package, for every ``packages/*/src/<name>/__init__.py``."""
@@ -42,8 +58,12 @@ def discover() -> dict[str, Package]:
 
 
 def exported_names(init: Path) -> frozenset[str]:
-    """The string literals of ``__all__ = [...]`` in a package ``__init__``."""
-    tree = ast.parse(init.read_text(encoding="utf-8"), str(init))
+    """The string literals of ``__all__ = [...]`` in a module."""
+    return _literal_strings(ast.parse(init.read_text(encoding="utf-8"), str(init)), "__all__")
+
+
+def _literal_strings(tree: ast.Module, variable: str) -> frozenset[str]:
+    """The string literals of a module-level ``variable = [...]`` or ``(...)``."""
     for node in tree.body:
         value: ast.expr | None
         if isinstance(node, ast.Assign):
@@ -52,7 +72,7 @@ def exported_names(init: Path) -> frozenset[str]:
             targets, value = [node.target], node.value
         else:
             continue
-        named = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+        named = any(isinstance(t, ast.Name) and t.id == variable for t in targets)
         if named and isinstance(value, ast.List | ast.Tuple):
             return frozenset(
                 e.value for e in value.elts
@@ -63,9 +83,12 @@ def exported_names(init: Path) -> frozenset[str]:
 
 def violations(source: str, own: str, exports: dict[str, frozenset[str]],
                where: str = "<source>") -> list[str]:
-    """Imports in ``source`` (a module of package ``own``) that break the boundary."""
+    """Imports in ``source`` (a module of package ``own``) that break the boundary.
+
+    ``exports`` maps each package, and each public module (dotted), to its public names.
+    """
     tree = ast.parse(source, where)
-    siblings = {name for name in exports if name != own}
+    siblings = {name for name in exports if "." not in name and name != own}
     found: list[str] = []
     aliases: dict[str, str] = {}  # local name bound to a sibling package -> that package
     for node in ast.walk(tree):
@@ -73,14 +96,15 @@ def violations(source: str, own: str, exports: dict[str, frozenset[str]],
             top = node.module.split(".")[0]
             if top not in siblings:
                 continue
-            if node.module != top:
+            if node.module not in exports:
                 found.append(f"{where}:{node.lineno}: from {node.module} import ... "
-                             f"(a submodule of {top})")
+                             f"(a submodule of {top} that is not public)")
                 continue
             for alias in node.names:
-                if alias.name not in exports[top]:
-                    found.append(f"{where}:{node.lineno}: from {top} import {alias.name} "
-                                 f"({alias.name!r} is not in {top}.__all__)")
+                if alias.name not in exports[node.module]:
+                    found.append(f"{where}:{node.lineno}: from {node.module} import "
+                                 f"{alias.name} ({alias.name!r} is not in "
+                                 f"{node.module}.__all__)")
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
@@ -88,7 +112,7 @@ def violations(source: str, own: str, exports: dict[str, frozenset[str]],
                     continue
                 if alias.name != top:
                     found.append(f"{where}:{node.lineno}: import {alias.name} "
-                                 f"(a submodule of {top})")
+                                 f"(a submodule of {top}; import names from it)")
                 else:
                     aliases[alias.asname or top] = top
     for node in ast.walk(tree):
@@ -101,12 +125,22 @@ def violations(source: str, own: str, exports: dict[str, frozenset[str]],
     return found
 
 
+def public_names(packages: dict[str, Package]) -> dict[str, frozenset[str]]:
+    """Each package and each of its public modules -> the names it makes public."""
+    exports = {}
+    for name, package in packages.items():
+        exports[name] = package.exports
+        exports.update(package.modules)
+    return exports
+
+
 def test_every_package_uses_only_its_siblings_public_names() -> None:
     packages = discover()
     assert {"cerulean_tiling", "cerulean_coco"} <= set(packages)
-    exports = {name: package.exports for name, package in packages.items()}
+    exports = public_names(packages)
     for name, names in exports.items():
-        assert names, f"{name}/__init__.py declares no __all__"
+        assert names, f"{name} declares no __all__"
+    assert "cerulean_tiling.atomic" in exports
     problems = []
     for name, package in packages.items():
         for path in sorted(package.root.rglob("*.py")):
@@ -116,7 +150,7 @@ def test_every_package_uses_only_its_siblings_public_names() -> None:
 
 
 def test_benchmarks_use_only_public_names() -> None:
-    exports = {name: package.exports for name, package in discover().items()}
+    exports = public_names(discover())
     scripts = sorted((PACKAGES.parent / "bench").glob("*.py"))
     assert scripts
     problems = []
@@ -127,7 +161,8 @@ def test_benchmarks_use_only_public_names() -> None:
         problems)
 
 
-EXPORTS = {"pkg_a": frozenset({"Lattice", "run_group"}), "pkg_b": frozenset({"B"})}
+EXPORTS = {"pkg_a": frozenset({"Lattice", "run_group"}), "pkg_b": frozenset({"B"}),
+           "pkg_a.plumbing": frozenset({"write"})}
 
 
 @pytest.mark.parametrize(
@@ -141,6 +176,8 @@ EXPORTS = {"pkg_a": frozenset({"Lattice", "run_group"}), "pkg_b": frozenset({"B"
         ("import pkg_a as a\na.secret", "'secret' is not in pkg_a.__all__"),
         ("def f():\n    from pkg_a.cli import runner", "a submodule of pkg_a"),
         ("if TYPE_CHECKING:\n    from pkg_a.grid import Window", "a submodule of pkg_a"),
+        ("from pkg_a.plumbing import _discard", "'_discard' is not in pkg_a.plumbing.__all__"),
+        ("import pkg_a.plumbing", "a submodule of pkg_a"),
     ],
 )
 def test_the_check_catches_each_kind_of_reach(source: str, needle: str) -> None:
@@ -153,6 +190,7 @@ def test_the_check_catches_each_kind_of_reach(source: str, needle: str) -> None:
     [
         "from pkg_a import Lattice, run_group",
         "import pkg_a\npkg_a.Lattice",
+        "from pkg_a.plumbing import write",
         "from pkg_b.internal import anything",  # a package's own internals are its business
         "from . import sibling_module",
         "import os.path",

@@ -18,7 +18,7 @@ import pytest
 from cerulean_coco.cli import main
 from cerulean_coco.errors import RemoteNotFoundError, TransferAuthError, TransferError
 from cerulean_coco.transfer import CHECKSUM_KEY, TransferSettings, pull, push
-from cerulean_tiling import FileNameError
+from cerulean_tiling.errors import FileNameError
 
 pytest.importorskip("boto3")
 pytest.importorskip("moto.server")

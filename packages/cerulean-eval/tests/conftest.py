@@ -159,27 +159,15 @@ def _write_dark_bundle(folder: Path, **changes: Any) -> Path:
     torch = pytest.importorskip("torch")
     from cerulean_infer import ServingRow
     from cerulean_infer.presets import preset
-
-    class DarkIsOil(torch.nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv = torch.nn.Conv2d(1, 1, 1)
-            with torch.no_grad():
-                self.conv.weight.fill_(-20.0)
-                self.conv.bias.fill_(8.0)
-
-        def forward(self, x: Any) -> Any:
-            oil = self.conv(x)
-            return torch.cat([torch.zeros_like(oil), oil, oil - 20.0, oil - 20.0], dim=1)
+    from tests.support.models import CLASSES4, DarkIsOil, trace
 
     folder.mkdir(parents=True)
-    module = DarkIsOil().eval()
-    with torch.no_grad():
-        torch.jit.trace(module, torch.rand(1, 1, 64, 64)).save(str(folder / "model.ts"))
+    module = DarkIsOil(weight=-20.0, bias=8.0).eval()
+    trace(module, 64).save(str(folder / "model.ts"))
     torch.save(module.state_dict(), folder / "weights.pt")
     values: dict[str, Any] = dict(
         name="dark", arch="unet", backbone="conv1x1",
-        classes=("background", "infra_slick", "natural_seep", "vessel"),
+        classes=CLASSES4,
         category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
         runtime=Runtime(torch.__version__.split("+")[0], "0"), class_preset="cloud4",
         training={"epochs": 3, "train": str(folder / "no-such-dataset")},

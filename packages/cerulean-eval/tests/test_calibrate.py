@@ -32,7 +32,8 @@ from cerulean_eval.placement import dataset_scenes
 from cerulean_eval.run import RunOptions, evaluate_model, prepare_run
 from cerulean_eval.truth import tile_truth
 from cerulean_infer import PRESETS, TilePredictions
-from cerulean_tiling import ClassMap, read_tile_channels
+from cerulean_tiling import ClassMap
+from cerulean_tiling.channels import read_tile_channels
 
 TRUE_P, LOOKALIKE_P, FLOOR = 0.65, 0.45, 1e-6
 PATCH, CLEARANCE = 12, 6

@@ -24,7 +24,7 @@ from shapely.geometry import box, mapping
 from cerulean_coco import CocoDataset
 from cerulean_eval import dataset_classes
 from cerulean_eval.truth import truth_instances, truth_raster
-from cerulean_tiling import VV, read_tile_channels
+from cerulean_tiling.channels import VV, read_tile_channels
 
 SIDE = 12
 """Pixels a side of each painted slick."""

@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from shapely.geometry import shape
@@ -20,22 +19,9 @@ from cerulean_infer import BundleManifest, Runtime
 from cerulean_tiling import TilingConfig, write_scenes
 
 torch = pytest.importorskip("torch")
+from tests.support.models import CLASSES4, DarkIsOil, trace  # noqa: E402  (needs torch)
+
 BIN = Path(sys.executable).parent
-
-
-class DarkerIsOil(torch.nn.Module):  # type: ignore[misc]
-    """Logits: background 0, infra_slick 9 − 60·x (VV below ~38 is oil), two far below."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = torch.nn.Conv2d(1, 1, 1)
-        with torch.no_grad():
-            self.conv.weight.fill_(-60.0)
-            self.conv.bias.fill_(9.0)
-
-    def forward(self, x: Any) -> Any:
-        oil = self.conv(x)
-        return torch.cat([torch.zeros_like(oil), oil, oil - 20.0, oil - 20.0], dim=1)
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +31,12 @@ def scene_and_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     base = tmp_path_factory.mktemp("parity")
     bundle = base / "darker.bundle"
     bundle.mkdir()
-    module = DarkerIsOil().eval()
-    with torch.no_grad():
-        torch.jit.trace(module, torch.rand(1, 1, 64, 64)).save(str(bundle / "model.ts"))
+    # Logits: infra_slick 9 − 60·x (VV below ~38 of 255 is oil).
+    module = DarkIsOil(weight=-60.0, bias=9.0).eval()
+    trace(module, 64).save(str(bundle / "model.ts"))
     torch.save(module.state_dict(), bundle / "weights.pt")
     BundleManifest(name="darker", arch="unet", backbone="conv1x1",
-                   classes=("background", "infra_slick", "natural_seep", "vessel"),
+                   classes=CLASSES4,
                    category_ids=(0, 1, 2, 3), channels=("vv",), postprocess="unet-serving",
                    runtime=Runtime("2.0.1", "0.15.2"), class_preset="cloud4").write(bundle)
     (scene,) = write_scenes(base / "scenes", n=1, seed=7, size=(900, 700), layers=3)

@@ -14,7 +14,9 @@ from cerulean_tiling import SyntheticScene
 # Test modules import their helpers from this folder (pytest runs in importlib mode).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from infer_doubles import TEST_TILE, DarkIsOil, clean_scene, manifest, write_bundle
+from infer_doubles import TEST_TILE, clean_scene, manifest, write_bundle
+
+from tests.support.models import DarkIsOil
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """Test doubles: models with known outputs, bundles built from them, clean scenes.
 
-The UNet double is a TorchScript model that is a known function of its input: one 1×1
-convolution with fixed weights whose "oil" logit is ``14 − 40·x`` (x = VV scaled 0–1),
-so pixels darker than x ≈ 0.35 are oil and brighter ones background. Run over a scene
-whose slick pixels are dark and whose sea is bright, it must find exactly the slicks.
+The UNet double is ``tests.support.models.DarkIsOil`` (oil logit ``14 − 40·x``: pixels
+darker than x ≈ 0.35 are oil), traced to TorchScript as cerulean-train exports it. Run
+over a scene whose slick pixels are dark and whose sea is bright, it must find exactly
+the slicks.
 """
 
 from __future__ import annotations
@@ -19,31 +19,14 @@ from PIL import Image
 from cerulean_infer import BundleManifest, Runtime
 from cerulean_tiling import SyntheticScene, write_scenes
 from tests.support.grd import write_grd
+from tests.support.models import CLASSES4
 
 torch.set_num_threads(1)
 
-CLASSES4 = ("background", "infra_slick", "natural_seep", "vessel")
 SEA = 150
 SLICK = 30
 TEST_ZOOM = 12
 TEST_TILE = 128
-
-
-class DarkIsOil(torch.nn.Module):
-    """Logits [background 0, infra_slick 14 − 40x, natural_seep −∞-ish, vessel −∞-ish]."""
-
-    def __init__(self, channels: int = 1) -> None:
-        super().__init__()
-        self.conv = torch.nn.Conv2d(channels, 1, 1)
-        with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.weight[0, 0] = -40.0
-            self.conv.bias.fill_(14.0)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        oil = self.conv(x)
-        zero = torch.zeros_like(oil)
-        return torch.cat([zero, oil, oil - 20.0, oil - 20.0], dim=1)
 
 
 def manifest(name: str = "dark", **changes: Any) -> BundleManifest:

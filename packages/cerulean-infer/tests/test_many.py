@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from infer_doubles import TEST_TILE, DarkIsOil, clean_scene, manifest, write_bundle
+from infer_doubles import TEST_TILE, clean_scene, manifest, write_bundle
 
 from cerulean_infer.cli import main
 from cerulean_tiling import SyntheticScene
+from tests.support.models import DarkIsOil
 
 
 @pytest.fixture(scope="module")

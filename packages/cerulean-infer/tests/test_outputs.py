@@ -22,7 +22,8 @@ from cerulean_infer.outputs import (
     settings_path,
     write_scene_outputs,
 )
-from cerulean_tiling import SyntheticScene, sha256_file
+from cerulean_tiling import SyntheticScene
+from cerulean_tiling.fingerprints import sha256_file
 
 
 def _all_outputs(folder: Path) -> SceneOutputs:

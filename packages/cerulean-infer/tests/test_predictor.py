@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from infer_doubles import TEST_TILE, DarkIsOil, manifest, write_bundle
+from infer_doubles import TEST_TILE, manifest, write_bundle
 
 from cerulean_infer import (
     BundleError,
@@ -23,6 +23,7 @@ from cerulean_infer import (
 )
 from cerulean_infer.loading import clear_cache
 from cerulean_infer.presets import preset
+from tests.support.models import DarkIsOil
 
 
 def _tiles() -> np.ndarray:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from infer_doubles import DarkIsOil, manifest, write_bundle
+from infer_doubles import manifest, write_bundle
 
 from cerulean_tiling import write_synthetic_grd
+from tests.support.models import DarkIsOil
 
 PEAK_RSS_LIMIT_MB = 2048
 

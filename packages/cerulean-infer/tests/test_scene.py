@@ -9,14 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import shapely
-from infer_doubles import (
-    TEST_ZOOM,
-    DarkIsOil,
-    manifest,
-    scene_as_grd,
-    truth_polygons,
-    write_bundle,
-)
+from infer_doubles import TEST_ZOOM, manifest, scene_as_grd, truth_polygons, write_bundle
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
@@ -28,6 +21,7 @@ from cerulean_infer import (
     scene_batches,
 )
 from cerulean_tiling import SyntheticScene
+from tests.support.models import DarkIsOil
 
 INNER_MARGIN_DEG = 0.01
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cerulean_tiling import BACKGROUND, CLASSES, ClassMap, ClassNameError, already_remapped
+from cerulean_tiling import BACKGROUND, CLASSES, ClassMap, already_remapped
+from cerulean_tiling.errors import ClassNameError
 
 TABLE = [c for c in CLASSES if c.id != BACKGROUND.id]
 

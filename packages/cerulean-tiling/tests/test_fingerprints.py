@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from cerulean_tiling import setting_differences, sha256_file
+from cerulean_tiling.fingerprints import setting_differences, sha256_file
 
 
 def test_sha256_file_hashes_every_chunk(tmp_path: Path) -> None:

@@ -7,15 +7,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from cerulean_tiling import (
-    FileNameError,
-    UnsafePathError,
-    path_inside,
-    printable,
-    safe_name,
-    safe_relative,
-    utf8_path,
-)
+from cerulean_tiling.errors import FileNameError, UnsafePathError
+from cerulean_tiling.paths import path_inside, printable, safe_name, safe_relative, utf8_path
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from typing import Annotated, Literal, Self
 import pytest
 from pydantic import Field, model_validator
 
-from cerulean_tiling import ChannelSpec, ConfigError, TilingConfig
+from cerulean_tiling import ChannelSpec, TilingConfig
+from cerulean_tiling.errors import ConfigError
 from cerulean_tiling.settings import (
     Items,
     Settings,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cerulean_tiling import read_settings_file
+from cerulean_tiling.settings import read_settings_file
 from cerulean_train.config import RunConfig
 from cerulean_train.configs import config_class, read_run_config
 from cerulean_train.errors import ConfigError

@@ -18,8 +18,10 @@ from cerulean_coco.format.document import CocoDocument
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
-from cerulean_coco.types import Bbox, BoolArray
-from cerulean_tiling import UnsafePathError, path_inside
+from cerulean_coco.types import Bbox
+from cerulean_tiling.arrays import BoolArray
+from cerulean_tiling.errors import UnsafePathError
+from cerulean_tiling.paths import path_inside
 
 
 @dataclass(frozen=True)

@@ -36,18 +36,12 @@ from cerulean_coco.errors import (
     TransferError,
 )
 from cerulean_coco.format.hashing import sha256_file
-from cerulean_tiling import (
-    FetchAuthError,
-    RetryPolicy,
-    S3LocationError,
-    UnsafePathError,
-    classify_s3_error,
-    s3_client,
-    s3_session,
-    utf8_path,
-)
-from cerulean_tiling import safe_relative as checked_relative
-from cerulean_tiling import split_s3 as _split_s3
+from cerulean_tiling import RetryPolicy
+from cerulean_tiling.acquire.s3 import classify_s3_error, s3_client, s3_session
+from cerulean_tiling.acquire.s3 import split_s3 as _split_s3
+from cerulean_tiling.errors import FetchAuthError, S3LocationError, UnsafePathError
+from cerulean_tiling.paths import safe_relative as checked_relative
+from cerulean_tiling.paths import utf8_path
 
 logger = logging.getLogger(__name__)
 

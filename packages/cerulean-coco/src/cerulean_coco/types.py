@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-import numpy as np
-import numpy.typing as npt
-
-BoolArray = npt.NDArray[np.bool_]
-UInt8Array = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.float64]
-
 Bbox = tuple[float, float, float, float]
 """COCO box: x (column), y (row) of the top-left corner, width, height, in pixels."""
 
@@ -25,4 +18,4 @@ class RLE(TypedDict):
     counts: str
 
 
-__all__ = ["RLE", "Bbox", "BoolArray", "Bounds", "FloatArray", "UInt8Array"]
+__all__ = ["RLE", "Bbox", "Bounds"]

@@ -30,7 +30,7 @@ from cerulean_eval.calibrate import Calibration
 from cerulean_eval.compare import format_table
 from cerulean_eval.plots import figure, png
 from cerulean_infer import ModelDescription, ServingRow
-from cerulean_tiling import staged_folder, write_bytes, write_json, write_text
+from cerulean_tiling.atomic import staged_folder, write_bytes, write_json, write_text
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from cerulean_coco import CocoDataset
 from cerulean_eval.errors import ChannelError, ModelRowError, OutputError, PredictionsError
 from cerulean_infer import ModelDescription
-from cerulean_tiling import CONSTANT
+from cerulean_tiling.channels import CONSTANT
 
 ROW_THRESHOLDS = {
     "unet": ("bbox_score_thresh", "pixel_score_thresh", "poly_score_thresh",

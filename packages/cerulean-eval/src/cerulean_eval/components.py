@@ -8,8 +8,8 @@ labelling is cerulean-infer's (the one its slick post-processing uses).
 
 from __future__ import annotations
 
-from cerulean_eval.types import Int32Array, UInt8Array
 from cerulean_infer import label_regions
+from cerulean_tiling.arrays import Int32Array, UInt8Array
 
 
 def label_components(raster: UInt8Array) -> tuple[Int32Array, int]:

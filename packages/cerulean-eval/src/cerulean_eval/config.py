@@ -15,7 +15,7 @@ from cerulean_eval.cocoeval import (
 )
 from cerulean_eval.errors import ConfigError
 from cerulean_eval.metrics.tile_instances import MatchMetric
-from cerulean_tiling import Items, Settings
+from cerulean_tiling.settings import Items, Settings
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cerulean_eval.types import BoolArray, Int64Array, UInt8Array
+from cerulean_tiling.arrays import BoolArray, Int64Array, UInt8Array
 
 
 @njit(cache=True, nogil=True)

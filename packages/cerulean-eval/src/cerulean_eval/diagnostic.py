@@ -37,8 +37,8 @@ from cerulean_eval.confusion import confusion_counts, score_histogram
 from cerulean_eval.metrics.pixel import PixelMetrics, ThresholdSweep
 from cerulean_eval.metrics.tile_instances import InstanceConfusion
 from cerulean_eval.records import PredInstance, TilePrediction, TruthInstance
-from cerulean_eval.types import BoolArray, Int64Array, UInt8Array
 from cerulean_tiling import ClassMap
+from cerulean_tiling.arrays import BoolArray, Int64Array, UInt8Array
 
 WHAT = ("raw per-tile model outputs before post-processing (UNet: argmax raster and its "
         "8-connected components; Mask R-CNN: instances at or above score_threshold), "

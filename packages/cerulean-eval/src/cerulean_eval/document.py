@@ -38,7 +38,8 @@ from cerulean_eval.metrics.bootstrap import Intervals
 from cerulean_eval.metrics.pixel import PixelMetrics
 from cerulean_eval.metrics.scenes import SceneStats, Summary, Totals
 from cerulean_infer import PostprocessPreset
-from cerulean_tiling import ClassMap, sha256_file
+from cerulean_tiling import ClassMap
+from cerulean_tiling.fingerprints import sha256_file
 
 FORMAT_VERSION = 2
 """Version of metrics.json (2: headline numbers from the served slicks)."""

@@ -31,9 +31,9 @@ from cerulean_eval.records import Example, TileTruth
 from cerulean_eval.scene_maps import MapKeeper, SceneMap, scene_map
 from cerulean_eval.scoring import SceneScore, score_scene
 from cerulean_eval.slicks import MapSlick
-from cerulean_eval.types import UInt8Array
 from cerulean_infer import ModelDescription, Slick, feature_collection
 from cerulean_tiling import ClassMap
+from cerulean_tiling.arrays import UInt8Array
 
 
 @dataclass(eq=False)

@@ -28,7 +28,7 @@ from cerulean_eval.gate_inputs import Side
 from cerulean_eval.metrics.scenes import SceneStats, Totals, summarise
 from cerulean_eval.outputs import write_outputs
 from cerulean_eval.report import _STYLE, _table
-from cerulean_tiling import staged_folder, write_json, write_text
+from cerulean_tiling.atomic import staged_folder, write_json, write_text
 
 GATE_JSON = "gate.json"
 GATE_MD = "gate.md"

@@ -35,7 +35,8 @@ from cerulean_infer import (
     read_sea_ice,
     reclassify_slicks,
 )
-from cerulean_tiling import SceneId, SceneIdError, parse_scene_id
+from cerulean_tiling import SceneId, parse_scene_id
+from cerulean_tiling.errors import SceneIdError
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry

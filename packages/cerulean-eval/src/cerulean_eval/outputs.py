@@ -34,7 +34,7 @@ from cerulean_eval.plots import confusion_png, examples_png, pr_png
 from cerulean_eval.report import render_report
 from cerulean_eval.row import measured_row
 from cerulean_eval.scene_maps import scene_map_png
-from cerulean_tiling import staged_folder, write_bytes, write_json, write_text
+from cerulean_tiling.atomic import staged_folder, write_bytes, write_json, write_text
 
 METRICS_JSON = "metrics.json"
 SLICKS_GEOJSON = "slicks.geojson"

@@ -19,8 +19,8 @@ import numpy as np
 
 from cerulean_eval.components import label_components
 from cerulean_eval.records import PredInstance, TilePrediction
-from cerulean_eval.types import Float32Array, UInt8Array
 from cerulean_infer import region_boxes
+from cerulean_tiling.arrays import Float32Array, UInt8Array
 
 
 def from_probabilities(probabilities: Float32Array) -> TilePrediction:

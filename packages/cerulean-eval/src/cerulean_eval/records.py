@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from cerulean_coco import ImageRecord
-from cerulean_eval.types import BoolArray, Float32Array, UInt8Array
+from cerulean_tiling.arrays import BoolArray, Float32Array, UInt8Array
 
 
 @dataclass(frozen=True, eq=False)

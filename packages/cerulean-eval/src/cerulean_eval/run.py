@@ -48,7 +48,8 @@ from cerulean_infer import (
     model_lattice,
     tiles_plan,
 )
-from cerulean_tiling import VV, ClassMap, Lattice, read_tile_channels
+from cerulean_tiling import ClassMap, Lattice
+from cerulean_tiling.channels import VV, read_tile_channels
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from cerulean_eval.records import TileTruth
 from cerulean_eval.scoring import SceneScore
-from cerulean_eval.types import UInt8Array
 from cerulean_tiling import Bounds
+from cerulean_tiling.arrays import UInt8Array
 
 MAP_PIXELS = 640
 """Longest side of a scene's image on its map, in pixels."""

@@ -53,7 +53,8 @@ from cerulean_infer import (
     model_lattice,
     tiles_plan,
 )
-from cerulean_tiling import VV, ClassMap, read_tile_channels
+from cerulean_tiling import ClassMap
+from cerulean_tiling.channels import VV, read_tile_channels
 
 FORMATS: tuple[str, ...] = ("auto", "coco", "rasters", "geojson")
 DEFAULT_PRESETS = {"coco": "maskrcnn-serving", "rasters": "unet-serving"}

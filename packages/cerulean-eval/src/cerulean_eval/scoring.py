@@ -30,8 +30,8 @@ from cerulean_eval.metrics.scenes import SceneStats
 from cerulean_eval.metrics.slicks import SlickMatch, match_slicks
 from cerulean_eval.records import TileTruth
 from cerulean_eval.slicks import MapSlick, Piece, mask_polygons, merge_pieces
-from cerulean_eval.types import UInt8Array
 from cerulean_tiling import ClassMap
+from cerulean_tiling.arrays import UInt8Array
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,8 +24,8 @@ from rasterio.features import shapes
 from rasterio.transform import from_bounds
 from shapely.geometry import MultiPolygon, Polygon, shape
 
-from cerulean_eval.types import BoolArray
 from cerulean_tiling import Bounds
+from cerulean_tiling.arrays import BoolArray
 
 _GEOD = Geod(ellps="WGS84")
 

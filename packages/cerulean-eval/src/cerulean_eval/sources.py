@@ -33,9 +33,9 @@ from cerulean_eval.errors import (
     UnknownImageError,
 )
 from cerulean_eval.records import PredInstance
-from cerulean_eval.types import BoolArray, UInt8Array
 from cerulean_infer import BundleManifest
 from cerulean_tiling import ClassMap
+from cerulean_tiling.arrays import BoolArray, UInt8Array
 
 
 class TilePredictor(Protocol):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from cerulean_coco import Sample
 from cerulean_eval.records import TileTruth, TruthInstance
-from cerulean_eval.types import BoolArray, UInt8Array
 from cerulean_tiling import ClassMap, class_raster
+from cerulean_tiling.arrays import BoolArray, UInt8Array
 
 
 def truth_instances(sample: Sample, classes: ClassMap) -> tuple[TruthInstance, ...]:

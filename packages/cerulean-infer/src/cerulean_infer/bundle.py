@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from cerulean_infer.errors import BundleError
-from cerulean_tiling import ChannelError, parse_channel
+from cerulean_tiling.channels import parse_channel
+from cerulean_tiling.errors import ChannelError
 
 FORMAT_VERSION = 1
 """Version of ``bundle.json``; readers refuse any other."""
@@ -196,7 +197,7 @@ class BundleManifest:
 
     def write(self, bundle: Path | str) -> None:
         """Write ``bundle.json`` into ``bundle`` atomically."""
-        from cerulean_tiling import write_json
+        from cerulean_tiling.atomic import write_json
 
         write_json(Path(bundle) / BUNDLE_JSON, self.to_json(), indent=2, what="bundle.json")
 

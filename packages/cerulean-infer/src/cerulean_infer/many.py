@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from cerulean_infer.errors import CeruleanInferError, OutputError, SceneError
 from cerulean_infer.resume import RunSettings, prepare_folder, recorded_slicks, unfinished
-from cerulean_tiling import sha256_file
+from cerulean_tiling.fingerprints import sha256_file
 
 if TYPE_CHECKING:
     from cerulean_infer.predictor import Predictor
@@ -86,7 +86,7 @@ def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
         SceneError: no scenes.
     """
     from cerulean_infer.outputs import SceneOutputs, check_outputs
-    from cerulean_tiling import write_json
+    from cerulean_tiling.atomic import write_json
 
     if not scenes:
         raise SceneError("no scenes given")

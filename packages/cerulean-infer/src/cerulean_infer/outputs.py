@@ -34,7 +34,7 @@ import numpy as np
 
 from cerulean_infer.errors import OutputError
 from cerulean_infer.output_checks import check_output_path, probe_path, probe_slick
-from cerulean_tiling import sha256_file
+from cerulean_tiling.fingerprints import sha256_file
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -124,7 +124,7 @@ def write_scene_outputs(result: SceneResult, outputs: SceneOutputs, manifest: Bu
         OutputError: one line naming the file that could not be built or written.
     """
     from cerulean_infer.postprocess import write_geojson
-    from cerulean_tiling import write_json
+    from cerulean_tiling.atomic import write_json
 
     collection = guarded(outputs.geojson, "predictions", lambda: _collection(
         result.slicks, result.scene_id, manifest.name))
@@ -219,7 +219,7 @@ def _write_cog(path: Path, probabilities: np.ndarray, transform: Affine,
                classes: tuple[str, ...], dtype: ProbabilityDtype) -> None:
     import rasterio
 
-    from cerulean_tiling import atomic_path
+    from cerulean_tiling.atomic import atomic_path
 
     nodata_mask = ~probabilities.any(axis=0)
     if dtype == "uint8":
@@ -247,7 +247,7 @@ def _write_overlay(path: Path, image: np.ndarray, slicks: list[Slick],
     from PIL import Image
     from rasterio.features import rasterize
 
-    from cerulean_tiling import atomic_path
+    from cerulean_tiling.atomic import atomic_path
 
     rgb = np.repeat(image[:, :, None], 3, axis=2).astype(np.float32)
     shape = image.shape

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cerulean_tiling.arrays import Float32Array
+
 if TYPE_CHECKING:
     from shapely.geometry import MultiPolygon
 
-FloatArray = np.ndarray[Any, np.dtype[np.float32]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +38,7 @@ class InstancePrediction:
     label: int
     score: float
     box: tuple[float, float, float, float]
-    mask: FloatArray
+    mask: Float32Array
 
 
 @dataclass(frozen=True, eq=False)

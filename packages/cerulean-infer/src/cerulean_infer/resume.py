@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from cerulean_infer.errors import OutputError, PredictionsError
 from cerulean_infer.version import __version__
-from cerulean_tiling import Settings, save_settings, setting_differences, sha256_file
+from cerulean_tiling.fingerprints import setting_differences, sha256_file
+from cerulean_tiling.settings import Settings, save_settings
 
 log = logging.getLogger(__name__)
 

@@ -270,7 +270,8 @@ def _predict(predictor: Predictor, source: SceneSource, plan: TilePlan, image: n
 def _channel_specs(channels: Sequence[str],
                    aux: Sequence[ChannelSpec | str]) -> list[ChannelSpec | None]:
     """One entry per model channel: None for VV, else the spec that computes it."""
-    from cerulean_tiling import CONSTANT, VV, CeruleanTilingError, ChannelSpec, parse_channel
+    from cerulean_tiling import CeruleanTilingError, ChannelSpec
+    from cerulean_tiling.channels import CONSTANT, VV, parse_channel
 
     try:
         given = {s.name: s for s in (ChannelSpec.parse(a) if isinstance(a, str) else a

@@ -20,7 +20,7 @@ from typing import Any
 from cerulean_infer.bundle import BundleManifest, Runtime
 from cerulean_infer.errors import BundleError
 from cerulean_infer.presets import PostprocessPreset
-from cerulean_tiling import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV
+from cerulean_tiling.channels import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, VV
 
 ROW_TYPES = {"unet": "FASTAIUNET", "maskrcnn": "MASKRCNN"}
 """Our architecture name → the service's model ``type``."""
@@ -241,7 +241,7 @@ class ServingRow:
 
     def write(self, path: Path | str) -> None:
         """Write the row as JSON atomically."""
-        from cerulean_tiling import write_json
+        from cerulean_tiling.atomic import write_json
 
         write_json(Path(path), self.to_json(), indent=2, what="model row")
 

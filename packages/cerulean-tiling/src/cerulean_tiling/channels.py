@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cerulean_tiling.arrays import BoolArray, UInt8Array
 from cerulean_tiling.errors import ChannelError, TileReadError
-from cerulean_tiling.types import BoolArray, UInt8Array
 
 VV = "vv"
 INFRA_DISTANCE = "infra_distance"

@@ -149,3 +149,31 @@ class SceneNotFoundError(FetchError, FileNotFoundError):
 
 class MissingExtraError(CeruleanTilingError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+__all__ = [
+    "AuxChannelError",
+    "CeruleanError",
+    "CeruleanTilingError",
+    "ChannelError",
+    "ClassNameError",
+    "ConfigError",
+    "FetchAuthError",
+    "FetchError",
+    "FileNameError",
+    "GCPError",
+    "GridError",
+    "JSONValueError",
+    "LayerColourError",
+    "LayerSizeError",
+    "MissingExtraError",
+    "OutputError",
+    "S3LocationError",
+    "SceneIdError",
+    "SceneNotFoundError",
+    "SceneReadError",
+    "SearchQueryError",
+    "TileReadError",
+    "TilingRunError",
+    "UnsafePathError",
+]

@@ -1,4 +1,4 @@
-"""Shared type aliases and the records that cross module (and package) boundaries."""
+"""The records that cross module (and package) boundaries."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
+from cerulean_tiling.arrays import BoolArray
 
 Bounds = tuple[float, float, float, float]
 """west, south, east, north in EPSG:4326 degrees."""
 
 GridName = Literal["tms", "pixel"]
 
-BoolArray = npt.NDArray[np.bool_]
-UInt8Array = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.floating[Any]]
-Float32Array = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

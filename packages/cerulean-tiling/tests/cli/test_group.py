@@ -12,7 +12,8 @@ import logging
 import click
 import pytest
 
-from cerulean_tiling import CeruleanError, CeruleanTilingError, cli_group, run_group
+from cerulean_tiling import CeruleanError, CeruleanTilingError
+from cerulean_tiling.command_line import cli_group, run_group
 
 
 class SiblingError(CeruleanError, ValueError):

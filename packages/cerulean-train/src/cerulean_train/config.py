@@ -21,15 +21,10 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from cerulean_tiling import (
-    PRESETS,
-    VV,
-    ChannelError,
-    Settings,
-    parse_channel,
-    read_settings_file,
-    save_settings,
-)
+from cerulean_tiling import PRESETS
+from cerulean_tiling.channels import VV, parse_channel
+from cerulean_tiling.errors import ChannelError
+from cerulean_tiling.settings import Settings, read_settings_file, save_settings
 from cerulean_train.errors import ConfigError
 
 Device = Literal["auto", "cpu", "cuda"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cerulean_tiling import read_settings_file
+from cerulean_tiling.settings import read_settings_file
 from cerulean_train.config import CONFIG_NAME, RunConfig
 from cerulean_train.errors import ConfigError
 from cerulean_train.maskrcnn.config import MaskRCNNConfig

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 
 from cerulean_infer import load_state_file
-from cerulean_tiling import atomic_path, write_json, write_text
+from cerulean_tiling.atomic import atomic_path, write_json, write_text
 from cerulean_train.config import RunConfig
 from cerulean_train.configs import CONFIG_NAMES, read_run_config
 from cerulean_train.errors import CheckpointError, ConfigError, OutputError

@@ -56,13 +56,9 @@ from cerulean_coco.format.layout import (
 )
 from cerulean_coco.format.manifest import Manifest, SceneEntry, package_versions
 from cerulean_coco.format.parameters import BuildParameters
-from cerulean_tiling import (
-    SceneIdError,
-    TilingConfig,
-    discover_scenes,
-    parse_scene_id,
-    tqdm_disable,
-)
+from cerulean_tiling import TilingConfig, discover_scenes, parse_scene_id
+from cerulean_tiling.command_line import tqdm_disable
+from cerulean_tiling.errors import SceneIdError
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.format.layout import PARTS_DIR
 from cerulean_coco.format.manifest import TileFile
 from cerulean_coco.format.records import AnnotationRecord, ImageRecord
-from cerulean_tiling import is_temp, json_text, write_bytes
+from cerulean_tiling.atomic import is_temp, json_text, write_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,8 @@ from cerulean_coco.format.layout import STAGING_DIR, TILES_DIR
 from cerulean_coco.format.manifest import TileFile
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import AnnotationRecord, ImageRecord
-from cerulean_tiling import TileInstance, TileRecord, open_scene, printable, tile_scene
+from cerulean_tiling import TileInstance, TileRecord, open_scene, tile_scene
+from cerulean_tiling.paths import printable
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from cerulean_coco.cli.curate import filter_command, merge, split
 from cerulean_coco.cli.describe import stats, validate
 from cerulean_coco.cli.transfer import pull, push
 from cerulean_coco.version import __version__
-from cerulean_tiling import cli_group, run_group
+from cerulean_tiling.command_line import cli_group, run_group
 
 cli = cli_group(
     "cerulean-coco", __version__,

@@ -10,7 +10,8 @@ import click
 from cerulean_coco.building.build import build_dataset
 from cerulean_coco.cli.options import output_folder, overwrite
 from cerulean_coco.errors import BuildIncompleteError
-from cerulean_tiling import config_from_options, progress_option, tiling_options
+from cerulean_tiling.cli.options import config_from_options, tiling_options
+from cerulean_tiling.command_line import progress_option
 
 
 @click.command()

@@ -13,7 +13,7 @@ from cerulean_coco.describe.plotting import plot_histograms, require_matplotlib
 from cerulean_coco.describe.stats import compute_stats
 from cerulean_coco.describe.validate import validate_dataset
 from cerulean_coco.errors import DatasetInvalidError
-from cerulean_tiling import progress_option
+from cerulean_tiling.command_line import progress_option
 
 
 @click.command()

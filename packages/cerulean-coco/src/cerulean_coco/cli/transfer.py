@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from cerulean_coco.transfer import TransferReport, TransferSettings
-from cerulean_tiling import progress_option, tqdm_disable
+from cerulean_tiling.command_line import progress_option, tqdm_disable
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,8 +14,9 @@ from dataclasses import replace
 from cerulean_coco.errors import ClassPolicyError
 from cerulean_coco.format.document import CocoDocument
 from cerulean_coco.format.records import Category
-from cerulean_tiling import CLASSES, ClassNameError, normalise_name
+from cerulean_tiling import CLASSES, normalise_name
 from cerulean_tiling import preset as find_preset
+from cerulean_tiling.errors import ClassNameError
 
 
 def resolve(name: str, categories: list[Category]) -> Category:

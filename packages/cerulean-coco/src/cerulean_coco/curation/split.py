@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from cerulean_coco.errors import SplitError
-from cerulean_tiling import discover_scenes, staged_folder, write_bytes, write_json
+from cerulean_tiling import discover_scenes
+from cerulean_tiling.atomic import staged_folder, write_bytes, write_json
 
 SPLITS = ("train", "val", "test")
 

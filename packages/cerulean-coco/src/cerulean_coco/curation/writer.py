@@ -9,7 +9,8 @@ from cerulean_coco.errors import DatasetReadError
 from cerulean_coco.format.document import CocoDocument
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, TILES_DIR
 from cerulean_coco.format.manifest import Manifest
-from cerulean_tiling import link_or_copy, path_inside, staged_folder
+from cerulean_tiling.atomic import link_or_copy, staged_folder
+from cerulean_tiling.paths import path_inside
 
 
 def write_dataset(

@@ -11,7 +11,7 @@ import numpy as np
 from cerulean_coco.describe.regionprops import PROPERTY_NAMES
 from cerulean_coco.describe.stats import DatasetStats
 from cerulean_coco.errors import MissingExtraError
-from cerulean_tiling import write_bytes
+from cerulean_tiling.atomic import write_bytes
 
 _BINS = 30
 _UNITS = {"eccentricity": "0 = circle, 1 = line", "orientation": "radians from the row axis"}

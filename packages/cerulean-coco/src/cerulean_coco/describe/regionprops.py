@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from cerulean_coco.types import BoolArray
+from cerulean_tiling.arrays import BoolArray
 
 
 @dataclass(frozen=True)

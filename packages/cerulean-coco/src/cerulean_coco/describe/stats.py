@@ -18,7 +18,7 @@ from tqdm import tqdm
 from cerulean_coco.dataset import CocoDataset
 from cerulean_coco.describe.regionprops import PROPERTY_NAMES, RegionProps, region_props
 from cerulean_coco.format import rle
-from cerulean_tiling import write_bytes
+from cerulean_tiling.atomic import write_bytes
 
 
 @dataclass(frozen=True)

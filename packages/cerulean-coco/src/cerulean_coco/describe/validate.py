@@ -23,7 +23,9 @@ from cerulean_coco.format.hashing import sha256_file
 from cerulean_coco.format.layout import ANNOTATIONS_NAME, MANIFEST_NAME
 from cerulean_coco.format.manifest import Manifest
 from cerulean_coco.types import RLE
-from cerulean_tiling import BACKGROUND, CLASSES, UnsafePathError, path_inside
+from cerulean_tiling import BACKGROUND, CLASSES
+from cerulean_tiling.errors import UnsafePathError
+from cerulean_tiling.paths import path_inside
 
 _TABLE = {c.name: c.id for c in CLASSES}
 _IMAGE_FIELDS: dict[str, type | tuple[type, ...]] = {

@@ -18,7 +18,7 @@ from cerulean_coco.errors import DatasetReadError, RecordFormatError
 from cerulean_coco.format.layout import ANNOTATIONS_NAME
 from cerulean_coco.format.records import AnnotationRecord, Category, ImageRecord
 from cerulean_coco.version import __version__
-from cerulean_tiling import json_text, write_bytes
+from cerulean_tiling.atomic import json_text, write_bytes
 
 DESCRIPTION = "Cerulean ML oil-slick instances on Sentinel-1 tiles"
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from cerulean_tiling import sha256_file
+from cerulean_tiling.fingerprints import sha256_file
 
 _CHUNK = 1 << 20
 

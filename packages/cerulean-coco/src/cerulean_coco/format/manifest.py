@@ -20,7 +20,8 @@ from cerulean_coco.format.layout import MANIFEST_NAME
 from cerulean_coco.format.parameters import BuildParameters
 from cerulean_coco.format.records import ImageRecord
 from cerulean_coco.version import __version__
-from cerulean_tiling import safe_relative, write_json
+from cerulean_tiling.atomic import write_json
+from cerulean_tiling.paths import safe_relative
 
 MANIFEST_FORMAT = 1
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
-from cerulean_tiling import CeruleanTilingError, TilingConfig, setting_differences
+from cerulean_tiling import CeruleanTilingError, TilingConfig
+from cerulean_tiling.fingerprints import setting_differences
 
 
 @dataclass(frozen=True)

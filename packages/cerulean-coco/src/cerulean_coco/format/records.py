@@ -13,7 +13,8 @@ from typing import Any
 
 from cerulean_coco.errors import RecordFormatError
 from cerulean_coco.types import RLE, Bbox, Bounds
-from cerulean_tiling import BACKGROUND, CLASSES, safe_relative
+from cerulean_tiling import BACKGROUND, CLASSES
+from cerulean_tiling.paths import safe_relative
 
 SUPERCATEGORY = "slick"
 

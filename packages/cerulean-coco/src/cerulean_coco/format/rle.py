@@ -15,7 +15,8 @@ from numba import njit
 from pycocotools import mask as mask_utils
 
 from cerulean_coco.errors import RecordFormatError
-from cerulean_coco.types import RLE, Bbox, BoolArray
+from cerulean_coco.types import RLE, Bbox
+from cerulean_tiling.arrays import BoolArray
 
 
 def encode(mask: BoolArray) -> RLE:

@@ -8,7 +8,7 @@ from cerulean_eval.cli.calibrate import calibrate_command
 from cerulean_eval.cli.commands import compare_command, run_command, score_command
 from cerulean_eval.cli.gate import gate_command
 from cerulean_eval.version import __version__
-from cerulean_tiling import cli_group, run_group
+from cerulean_tiling.command_line import cli_group, run_group
 
 cli = cli_group(
     "cerulean-eval", __version__,

@@ -19,7 +19,8 @@ from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
 from cerulean_eval.run import RunOptions, prepare_run
 from cerulean_infer import model_options, parse_thresholds, postprocess_options
-from cerulean_tiling import PRESETS, progress_option, show_progress
+from cerulean_tiling import PRESETS
+from cerulean_tiling.command_line import progress_option, show_progress
 
 
 def _grid(ctx: click.Context, param: click.Parameter,

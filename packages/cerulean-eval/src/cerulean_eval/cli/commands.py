@@ -16,7 +16,7 @@ from cerulean_eval.outputs import SERVING_ROW, write_outputs
 from cerulean_eval.run import RunOptions, run_model
 from cerulean_eval.score import FORMATS, ScoreOptions, score_predictions
 from cerulean_infer import model_options, parse_thresholds, postprocess_options
-from cerulean_tiling import show_progress
+from cerulean_tiling.command_line import show_progress
 
 
 def _report(output: Path, result: EvalResult) -> None:

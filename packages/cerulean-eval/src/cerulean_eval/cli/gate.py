@@ -17,7 +17,7 @@ from cerulean_eval.gate_report import GATE_MD, write_gate
 from cerulean_eval.metrics.scenes import INTERVAL_METRICS
 from cerulean_eval.run import RunOptions
 from cerulean_infer import device_options
-from cerulean_tiling import show_progress
+from cerulean_tiling.command_line import show_progress
 
 _ROW = click.Path(exists=True, dir_okay=False, path_type=Path)
 

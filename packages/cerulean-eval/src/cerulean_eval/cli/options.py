@@ -16,7 +16,8 @@ import click
 from cerulean_eval.cocoeval import BACKENDS, COCO_IOU_THRESHOLDS
 from cerulean_eval.config import EvalConfig
 from cerulean_eval.errors import ConfigError
-from cerulean_tiling import PRESETS, progress_option
+from cerulean_tiling import PRESETS
+from cerulean_tiling.command_line import progress_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from cerulean_eval.metrics.scenes import INTERVAL_METRICS, SceneStats, Totals, summarise
-from cerulean_eval.types import FloatArray, Int64Array
+from cerulean_tiling.arrays import Float64Array, Int64Array
 
 LEVEL = 0.95
 
@@ -38,7 +38,7 @@ def resample_weights(scenes: int, resamples: int, seed: int) -> Int64Array:
 
 
 def resampled(names: Sequence[str], scenes: Sequence[SceneStats],
-              weights: Int64Array) -> dict[str, FloatArray]:
+              weights: Int64Array) -> dict[str, Float64Array]:
     """Each interval metric on each resample (``weights`` rows), by name."""
     values: dict[str, list[float]] = {name: [] for name in INTERVAL_METRICS}
     for row in weights:

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 
 from cerulean_eval.confusion import sweep_counts
-from cerulean_eval.types import FloatArray, Int64Array
+from cerulean_tiling.arrays import Float64Array, Int64Array
 
 
-def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+def _ratio(num: Float64Array, den: Float64Array) -> Float64Array:
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio: FloatArray = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+        ratio: Float64Array = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
     return ratio
 
 
@@ -58,38 +58,38 @@ class PixelMetrics:
         return (self.support > 0) | (self.predicted > 0)
 
     @property
-    def precision(self) -> FloatArray:
+    def precision(self) -> Float64Array:
         """Per-class precision (0 where nothing was predicted)."""
         return _ratio(np.diag(self.counts).astype(float), self.predicted.astype(float))
 
     @property
-    def recall(self) -> FloatArray:
+    def recall(self) -> Float64Array:
         """Per-class recall (0 where the class is absent from the truth)."""
         return _ratio(np.diag(self.counts).astype(float), self.support.astype(float))
 
     @property
-    def f1(self) -> FloatArray:
+    def f1(self) -> Float64Array:
         """Per-class F1."""
-        tp: FloatArray = 2.0 * np.diag(self.counts).astype(float)
+        tp: Float64Array = 2.0 * np.diag(self.counts).astype(float)
         return _ratio(tp, (self.support + self.predicted).astype(float))
 
     @property
-    def iou(self) -> FloatArray:
+    def iou(self) -> Float64Array:
         """Per-class intersection over union."""
         tp = np.diag(self.counts).astype(float)
         return _ratio(tp, self.support + self.predicted - tp)
 
     @property
-    def normed_true(self) -> FloatArray:
+    def normed_true(self) -> Float64Array:
         """Rows normalised to 1 (0 for absent classes)."""
         return _ratio(self.counts.astype(float), self.support[:, None].astype(float))
 
     @property
-    def normed_pred(self) -> FloatArray:
+    def normed_pred(self) -> Float64Array:
         """Columns normalised to 1 (0 for never-predicted classes)."""
         return _ratio(self.counts.astype(float), self.predicted[None, :].astype(float))
 
-    def _macro(self, values: FloatArray, start: int) -> float:
+    def _macro(self, values: Float64Array, start: int) -> float:
         mask = self.present.copy()
         mask[:start] = False
         return float(values[mask].mean()) if mask.any() else 0.0
@@ -168,9 +168,9 @@ class ThresholdSweep:
     histogram: Int64Array
 
     @property
-    def thresholds(self) -> FloatArray:
+    def thresholds(self) -> Float64Array:
         """The thresholds, one per bin."""
-        thresholds: FloatArray = np.arange(self.histogram.shape[0]) / self.histogram.shape[0]
+        thresholds: Float64Array = np.arange(self.histogram.shape[0]) / self.histogram.shape[0]
         return thresholds
 
     def at(self) -> list[PixelMetrics]:

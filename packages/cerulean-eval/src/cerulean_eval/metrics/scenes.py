@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from cerulean_eval.metrics.pixel import PixelMetrics
-from cerulean_eval.types import FloatArray, Int64Array
+from cerulean_tiling.arrays import Float64Array, Int64Array
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,9 +40,9 @@ class SceneStats:
     slicks_true: Int64Array
     slicks_predicted: Int64Array
     slicks_matched: Int64Array
-    km2_true: FloatArray
-    km2_predicted: FloatArray
-    km2_matched: FloatArray
+    km2_true: Float64Array
+    km2_predicted: Float64Array
+    km2_matched: Float64Array
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form kept in metrics.json's ``scenes``."""
@@ -63,7 +63,7 @@ class SceneStats:
         def counts(key: str) -> Int64Array:
             return np.asarray(slicks[key], dtype=np.int64)
 
-        def areas(key: str) -> FloatArray:
+        def areas(key: str) -> Float64Array:
             return np.asarray(km2[key], dtype=np.float64)
 
         return cls(str(doc["scene_id"]), int(doc["tiles"]),

@@ -27,13 +27,13 @@ from typing import Any, Literal
 import numpy as np
 
 from cerulean_eval.records import PredInstance, TruthInstance
-from cerulean_eval.types import FloatArray, Int64Array
+from cerulean_tiling.arrays import Float64Array, Int64Array
 
 MatchMetric = Literal["dice", "iou"]
 
 
 def overlaps(truth: Sequence[TruthInstance], preds: Sequence[PredInstance],
-             metric: MatchMetric) -> FloatArray:
+             metric: MatchMetric) -> Float64Array:
     """Mask Dice or IoU between every true and predicted instance ``[T, P]``.
 
     Intersections are counted inside each prediction's patch, and only for pairs

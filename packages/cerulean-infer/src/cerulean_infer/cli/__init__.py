@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from cerulean_infer.cli.info import info
 from cerulean_infer.cli.predict import predict, predict_many_command
 from cerulean_infer.version import __version__
-from cerulean_tiling import cli_group, run_group
+from cerulean_tiling.command_line import cli_group, run_group
 
 # Without -v the group ignores Python warnings (configure_logging), rasterio's
 # NotGeoreferencedWarning included: a raster without GCPs or a transform fails with one

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from cerulean_infer.presets import PRESETS, PostprocessPreset
-from cerulean_tiling import progress_option
+from cerulean_tiling.command_line import progress_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 

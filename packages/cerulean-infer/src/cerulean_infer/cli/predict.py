@@ -17,7 +17,7 @@ from cerulean_infer.cli.options import (
 from cerulean_infer.many import ManyOptions, open_predictor, predict_many
 from cerulean_infer.outputs import SceneOutputs, check_outputs, write_scene_outputs
 from cerulean_infer.scene import predict_scene
-from cerulean_tiling import show_progress
+from cerulean_tiling.command_line import show_progress
 
 
 @click.command()

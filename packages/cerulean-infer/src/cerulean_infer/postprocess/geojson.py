@@ -30,7 +30,8 @@ from cerulean_infer.postprocess.antimeridian import split_antimeridian
 from cerulean_infer.postprocess.geodesy import area_km2
 from cerulean_infer.postprocess.polygons import as_multipolygon
 from cerulean_infer.records import Slick
-from cerulean_tiling import CeruleanTilingError, write_json
+from cerulean_tiling import CeruleanTilingError
+from cerulean_tiling.atomic import write_json
 
 _CONFIDENCES = ("machine_confidence", "mean_conf", "median_conf", "max_conf")
 _SLICK_KEYS = ("class", "inf_idx", *_CONFIDENCES)

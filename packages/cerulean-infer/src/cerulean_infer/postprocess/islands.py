@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-LabelArray = np.ndarray[Any, np.dtype[np.int32]]
+from cerulean_tiling.arrays import Int32Array
+
+LabelArray = Int32Array
 
 
 @njit(cache=True, nogil=True)

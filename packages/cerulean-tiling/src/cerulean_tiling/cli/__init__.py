@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from cerulean_tiling.cli.commands import COMMANDS
 from cerulean_tiling.cli.fetch import download, search
-from cerulean_tiling.cli.group import cli_group
 from cerulean_tiling.cli.manifest import annotation_manifest
-from cerulean_tiling.cli.runner import run_group
+from cerulean_tiling.command_line import cli_group, run_group
 from cerulean_tiling.version import __version__
 
 cli = cli_group(

@@ -10,13 +10,8 @@ import click
 from tqdm import tqdm
 
 from cerulean_tiling import classes
-from cerulean_tiling.cli.options import (
-    TILING_OPTION_NAMES,
-    config_from_options,
-    progress_option,
-    tiling_options,
-    tqdm_disable,
-)
+from cerulean_tiling.cli.options import TILING_OPTION_NAMES, config_from_options, tiling_options
+from cerulean_tiling.command_line import progress_option, tqdm_disable
 from cerulean_tiling.errors import CeruleanTilingError, TilingRunError
 from cerulean_tiling.scenes.folder import discover_scenes
 from cerulean_tiling.scenes.inspect import inspect_scene

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from cerulean_tiling.acquire.retry import RetryPolicy
-from cerulean_tiling.cli.options import progress_option, tqdm_disable
+from cerulean_tiling.command_line import progress_option, tqdm_disable
 
 F = TypeVar("F", bound=Callable[..., Any])
 

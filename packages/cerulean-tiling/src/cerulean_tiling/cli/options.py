@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,28 +50,6 @@ _OPTIONS = [
 ]
 
 
-progress_option = click.option(
-    "--progress/--no-progress", default=None,
-    help="Show a progress bar (default: when stderr is a terminal).",
-)
-"""The one progress switch of every command with long work, in every package; passes
-``progress`` (True, False, or None for "on a terminal", tqdm's ``disable=None``)."""
-
-
-def tqdm_disable(progress: bool | None) -> bool | None:
-    """tqdm's ``disable`` argument for a ``progress`` value of :data:`progress_option`."""
-    return None if progress is None else not progress
-
-
-def show_progress(progress: bool | None) -> bool:
-    """Whether to show a bar, for a ``progress`` value of :data:`progress_option`.
-
-    For library calls that take a plain flag rather than tqdm's ``disable``: None (no
-    flag given) means a bar exactly when stderr is a terminal, as tqdm decides it.
-    """
-    return sys.stderr.isatty() if progress is None else progress
-
-
 TILING_OPTION_NAMES = ("config_file", "grid", "zoom", "tile_size", "overlap", "aux",
                        "alpha_threshold", "colour_tolerance", "class_rasters", "gcps_from")
 """Keyword names the tiling options pass to a command, in declaration order."""
@@ -104,3 +81,6 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
         return base.override(flags)
     except CeruleanTilingError as exc:
         raise click.UsageError(flag_message(str(exc))) from None
+
+
+__all__ = ["TILING_OPTION_NAMES", "config_from_options", "tiling_options"]

@@ -17,9 +17,9 @@ from typing import Any, overload
 
 import numpy as np
 
+from cerulean_tiling.arrays import FloatArray
 from cerulean_tiling.atomic import write_json
 from cerulean_tiling.errors import GCPError, SceneReadError
-from cerulean_tiling.types import FloatArray
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cerulean_tiling.arrays import FloatArray
 from cerulean_tiling.errors import GCPError
 from cerulean_tiling.geo.gcps import GCPSet, metres_per_degree
 from cerulean_tiling.geo.tps import ThinPlateSpline
-from cerulean_tiling.types import Bounds, FloatArray
+from cerulean_tiling.types import Bounds
 
 _EDGE_SAMPLES = 64
 

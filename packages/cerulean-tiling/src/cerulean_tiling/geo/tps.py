@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from cerulean_tiling.types import FloatArray
+from cerulean_tiling.arrays import FloatArray
 
 
 @dataclass(frozen=True)

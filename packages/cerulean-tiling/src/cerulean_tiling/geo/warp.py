@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from cerulean_tiling.arrays import BoolArray, FloatArray, UInt8Array
 from cerulean_tiling.geo.georef import Georeference
 from cerulean_tiling.geo.grid import Lattice, Window
-from cerulean_tiling.types import BoolArray, FloatArray, UInt8Array
 
 STEP = 16
 MASK_SUBSAMPLES = 3

@@ -27,8 +27,8 @@ from numba import njit
 from PIL import Image
 
 from cerulean_tiling import classes
+from cerulean_tiling.arrays import UInt8Array
 from cerulean_tiling.scenes.png import gdal_layout, png_strips, read_png
-from cerulean_tiling.types import UInt8Array
 
 N_CATEGORIES = 10
 WHITE, GRAY, BLACK, OTHER = 6, 7, 8, 9

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from cerulean_tiling import classes
+from cerulean_tiling.arrays import BoolArray
 from cerulean_tiling.errors import LayerColourError, LayerSizeError
 from cerulean_tiling.scenes.categories import GRAY, WHITE, colours_found, scan_layer
 from cerulean_tiling.scenes.png import open_png
-from cerulean_tiling.types import BoolArray, LayerReport
+from cerulean_tiling.types import LayerReport
 
 logger = logging.getLogger(__name__)
 

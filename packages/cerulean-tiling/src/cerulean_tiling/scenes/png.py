@@ -24,8 +24,8 @@ from PIL import Image, UnidentifiedImageError
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
+from cerulean_tiling.arrays import UInt8Array
 from cerulean_tiling.errors import SceneReadError
-from cerulean_tiling.types import UInt8Array
 
 _LIMIT_LOCK = threading.Lock()
 STRIP_ROWS = 256

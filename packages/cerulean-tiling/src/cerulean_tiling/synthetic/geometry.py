@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cerulean_tiling.arrays import FloatArray
 from cerulean_tiling.geo.gcps import GCPSet, metres_per_degree
-from cerulean_tiling.types import FloatArray
 
 FULL_SIZE = (6458, 4181)
 """Background.png size of a full scene (a 1/4 copy of a GRD)."""

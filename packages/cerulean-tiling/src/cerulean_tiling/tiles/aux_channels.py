@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from cerulean_tiling.arrays import FloatArray, UInt8Array
 from cerulean_tiling.channels import CONSTANT, INFRA_DISTANCE, VESSEL_DENSITY, parse_channel
 from cerulean_tiling.config import ChannelSpec
 from cerulean_tiling.errors import AuxChannelError
@@ -26,7 +27,6 @@ from cerulean_tiling.geo.gcps import metres_per_degree
 from cerulean_tiling.geo.grid import Lattice, Window
 from cerulean_tiling.scenes.sceneid import SceneId
 from cerulean_tiling.tiles.distance import distance_transform
-from cerulean_tiling.types import FloatArray, UInt8Array
 
 INFRA_RANGE_M = 60_000.0
 VESSEL_DENSITY_MAX = 100.0

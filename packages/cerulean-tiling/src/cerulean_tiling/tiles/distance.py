@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cerulean_tiling.types import BoolArray, Float32Array
+from cerulean_tiling.arrays import BoolArray, Float32Array
 
 _FAR = 1e30
 

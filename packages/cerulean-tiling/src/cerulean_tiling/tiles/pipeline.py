@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cerulean_tiling.arrays import BoolArray, UInt8Array
 from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.geo.georef import Georeference
 from cerulean_tiling.geo.grid import TileGrid, TileSpec, Window
@@ -23,14 +24,7 @@ from cerulean_tiling.scenes.layers import DecodedLayer, decode_layer
 from cerulean_tiling.scenes.png import read_gray
 from cerulean_tiling.tiles.aux_channels import aux_channel
 from cerulean_tiling.tiles.writer import class_raster, write_tile
-from cerulean_tiling.types import (
-    BoolArray,
-    LayerReport,
-    SceneTiling,
-    TileInstance,
-    TileRecord,
-    UInt8Array,
-)
+from cerulean_tiling.types import LayerReport, SceneTiling, TileInstance, TileRecord
 
 logger = logging.getLogger(__name__)
 

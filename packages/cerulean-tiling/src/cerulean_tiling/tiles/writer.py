@@ -17,9 +17,9 @@ import numpy as np
 import rasterio
 from affine import Affine
 
+from cerulean_tiling.arrays import BoolArray, UInt8Array
 from cerulean_tiling.atomic import atomic_path
 from cerulean_tiling.errors import OutputError
-from cerulean_tiling.types import BoolArray, UInt8Array
 
 _PROFILE = {
     "driver": "GTiff",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cerulean_tiling import cli_group, run_group
+from cerulean_tiling.command_line import cli_group, run_group
 from cerulean_train.version import __version__
 
 cli = cli_group(

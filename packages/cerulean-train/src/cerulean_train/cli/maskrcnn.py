@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cerulean_tiling import show_progress
+from cerulean_tiling.command_line import show_progress
 from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 MASKRCNN_OPTION_KEYS = ("backbone", "anchor_sizes", "aspect_ratios", "mask_pool_size",

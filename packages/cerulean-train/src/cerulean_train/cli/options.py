@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cerulean_tiling import flag_message, progress_option
+from cerulean_tiling.command_line import progress_option
+from cerulean_tiling.settings import flag_message
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import BackboneError, ConfigError
 

@@ -2,7 +2,7 @@
 ``constant`` / ``constant=V`` bands filled.
 
 The channel names, their syntax and the reading are cerulean-tiling's
-(:func:`~cerulean_tiling.read_tile_channels`), shared with evaluation and inference;
+(:func:`~cerulean_tiling.channels.read_tile_channels`), shared with evaluation and inference;
 this module turns its errors into cerulean-train's, so a run fails with one tree.
 """
 
@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
-from cerulean_tiling import ChannelError as TileChannelError
-from cerulean_tiling import TileReadError, read_tile_channels, tile_bands
+from cerulean_tiling.arrays import BoolArray, UInt8Array
+from cerulean_tiling.channels import read_tile_channels, tile_bands
+from cerulean_tiling.errors import ChannelError as TileChannelError
+from cerulean_tiling.errors import TileReadError
 from cerulean_train.errors import ChannelError, DatasetError
-
-UInt8Array = npt.NDArray[np.uint8]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def check_channels(available: Sequence[str | None], wanted: Sequence[str],
@@ -61,4 +57,4 @@ def read_tile(path: Path, wanted: Sequence[str]) -> tuple[UInt8Array, BoolArray]
         raise DatasetError(str(exc)) from None
 
 
-__all__ = ["BoolArray", "UInt8Array", "check_channels", "read_channels", "read_tile"]
+__all__ = ["check_channels", "read_channels", "read_tile"]

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from cerulean_infer import PRESETS, BundleManifest, ServingRow
-from cerulean_tiling import atomic_path, staged_folder
+from cerulean_tiling.atomic import atomic_path, staged_folder
 from cerulean_train.config import RunConfig
 from cerulean_train.configs import read_run_config
 from cerulean_train.errors import ExportError, OutputError

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
-from cerulean_tiling import INFRA_DISTANCE, VESSEL_DENSITY, VV, Items, key_error
+from cerulean_tiling.channels import INFRA_DISTANCE, VESSEL_DENSITY, VV
+from cerulean_tiling.settings import Items, key_error
 from cerulean_train.config import Channels, RunConfig
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from cerulean_tiling import Items, Settings
+from cerulean_tiling.settings import Items, Settings
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import ConfigError
 

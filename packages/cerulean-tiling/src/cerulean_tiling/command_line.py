@@ -1,8 +1,13 @@
-"""Run a click group so that every failure is one line on stderr and a non-zero exit.
+"""The command-line scaffold every Cerulean package's CLI is built on.
 
-Shared by the CLIs of every Cerulean package: usage errors exit 2, package errors
-(and OS errors such as a full disk) exit 1, and both print ``Error: <message>`` with
-the file or value at fault, never a traceback.
+All five CLIs (``cerulean-tiling``, ``-coco``, ``-infer``, ``-train``, ``-eval``) are a
+:func:`cli_group` with their own commands added: the same ``-h/--help``, ``--version``
+and ``-v/--verbose`` (logging set up by :func:`configure_logging`). Each package's
+``main`` runs its group through :func:`run_group`, so they fail the same way too:
+usage errors exit 2, package errors (every package's error tree derives from
+:class:`~cerulean_tiling.errors.CeruleanError`) and OS errors such as a full disk exit 1,
+and both print one ``Error: <message>`` line with the file or value at fault, never a
+traceback. Commands with long work take the one :data:`progress_option`.
 """
 
 from __future__ import annotations
@@ -78,3 +83,51 @@ def run_group(group: click.Group, args: Sequence[str] | None, prog_name: str) ->
 def _one_line(message: str) -> str:
     # A name from disk that is not UTF-8 must not turn the error line into a traceback.
     return " ".join(printable(message).split())
+
+
+def cli_group(prog_name: str, version: str, help: str) -> click.Group:
+    """A package's top-level command group, before its commands are added.
+
+    Args:
+        prog_name: the console script's name (``cerulean-coco``), shown by ``--version``.
+        version: the package's version (its ``version.py``).
+        help: what the command line is for, shown by ``--help``.
+
+    Returns:
+        The group; ``-v`` counts (info, ``-vv`` debug) and configures logging before any
+        of its commands runs.
+    """
+
+    @click.group(help=help, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(version, prog_name=prog_name)
+    @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+    def cli(verbose: int) -> None:
+        configure_logging(verbose)
+
+    return cli
+
+
+progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Show a progress bar (default: when stderr is a terminal).",
+)
+"""The one progress switch of every command with long work, in every package; passes
+``progress`` (True, False, or None for "on a terminal", tqdm's ``disable=None``)."""
+
+
+def tqdm_disable(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` argument for a ``progress`` value of :data:`progress_option`."""
+    return None if progress is None else not progress
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Whether to show a bar, for a ``progress`` value of :data:`progress_option`.
+
+    For library calls that take a plain flag rather than tqdm's ``disable``: None (no
+    flag given) means a bar exactly when stderr is a terminal, as tqdm decides it.
+    """
+    return sys.stderr.isatty() if progress is None else progress
+
+
+__all__ = ["cli_group", "configure_logging", "progress_option", "run_group", "show_progress",
+           "tqdm_disable"]
