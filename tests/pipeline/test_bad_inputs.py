@@ -532,7 +532,7 @@ CASES = [
     Case("tiling: --gcps-from a raster without GCPs", _gcps_from_plain_raster, "plain.tif", 1),
     Case("infer: scene raster without GCPs or CRS", _predict_plain_raster, "plain.tif", 1),
     Case("tiling: --zoom out of range", _usage("cerulean-tiling", "tile", "{demo}/scenes",
-                                              "--zoom", "40"), "zoom 40", 2),
+                                              "--zoom", "40"), "--zoom: 40 is out of range", 2),
     Case("coco: split --val 1.5", _usage("cerulean-coco", "split", "{demo}/scenes", "--val",
                                           "1.5"), "--val 1.5", 2),
     Case("coco: filter --preset unknown", _usage("cerulean-coco", "filter",

@@ -6,7 +6,8 @@ import importlib
 
 import pytest
 
-MODULES = ["cerulean_train", "cerulean_train.config", "cerulean_train.data",
+MODULES = ["cerulean_train", "cerulean_train.config", "cerulean_train.configs",
+           "cerulean_train.unet.config", "cerulean_train.maskrcnn.config", "cerulean_train.data",
            "cerulean_train.augment", "cerulean_train.run", "cerulean_train.engine",
            "cerulean_train.engine.distributed", "cerulean_train.export",
            "cerulean_train.unet.trainer", "cerulean_train.unet.metrics",

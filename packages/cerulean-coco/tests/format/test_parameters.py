@@ -33,8 +33,10 @@ def test_differences_name_the_dotted_keys() -> None:
         ([], "exactly 'tiling' and 'part_format'"),
         ({"tiling": {}, "part_format": 1, "extra": 0}, "exactly"),
         ({"tiling": {}, "part_format": "1"}, "part_format must be an integer"),
-        ({"tiling": {"zoom": "nine"}, "part_format": 1}, "parameters.tiling: zoom"),
-        ({"tiling": {"tile_size": 3}, "part_format": 1}, "parameters.tiling: tile_size 3"),
+        ({"tiling": {"zoom": "nine"}, "part_format": 1},
+         "parameters.tiling: key 'zoom': expected an integer"),
+        ({"tiling": {"tile_size": 3}, "part_format": 1},
+         "parameters.tiling: key 'tile_size': 3 is out of range"),
     ],
 )
 def test_malformed_parameters(data: object, needle: str) -> None:

@@ -207,5 +207,7 @@ def test_settings_from_toml_with_command_line_overrides(run_cli: Callable[..., A
     settings.write_text("match_metrik = 'iou'\n")
     bad = run_cli("score", "--coco", dataset_dir, "--predictions", truth_results,
                   "-o", tmp_path / "bad", "--config", settings)
-    assert bad.code == 1 and f"{settings}: unknown setting 'match_metrik'" in bad.err
+    hint = "unknown key 'match_metrik' (did you mean 'match_metric'?)"
+    assert bad.code == 1 and f"Error: {settings}: {hint}" in bad.err
+    assert len(bad.err.strip().splitlines()) == 1
     assert not (tmp_path / "bad").exists()

@@ -14,16 +14,15 @@ model already uses the cores) starts and stops with the run.
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cerulean_infer.errors import CeruleanInferError, OutputError, SceneError
-from cerulean_infer.resume import prepare_folder, recorded_slicks, unfinished
+from cerulean_infer.resume import RunSettings, prepare_folder, recorded_slicks, unfinished
 from cerulean_tiling.fingerprints import sha256_file
 
 if TYPE_CHECKING:
@@ -118,34 +117,32 @@ def predict_many(scenes: Sequence[Path], out_dir: Path, options: ManyOptions, *,
         for outcome in _run(todo, options, settings, scheduler, workers, progress):
             outcomes[outcome.scene] = outcome
     ordered = [outcomes[str(s)] for s in scenes]
-    write_json(out_dir / SUMMARY, {"settings": settings, "options": asdict(options),
+    write_json(out_dir / SUMMARY, {"settings": settings.to_dict(), "options": asdict(options),
                                    "scenes": [asdict(o) for o in ordered]},
                indent=2, what="summary")
     return ordered
 
 
-def run_settings(options: ManyOptions, predictor: Predictor) -> dict[str, Any]:
-    """What decides a scene's GeoJSON in this run (as JSON types, for comparison)."""
+def run_settings(options: ManyOptions, predictor: Predictor) -> RunSettings:
+    """What decides a scene's GeoJSON in this run."""
     described = predictor.describe()
     chosen = predictor.preset.override(**options.thresholds)
-    settings = {
-        "model": described["model"], "model_sha256": sha256_file(predictor.runner.path),
-        "arch": described["arch"], "backend": described["backend"],
-        "device": str(described["device"]).split(":")[0],
-        "precision": described["precision"], "zoom": described["zoom"],
-        "tile_size": described["tile_size"], "channels": described["channels"],
-        "classes": described["classes"], "preset": vars(chosen),
-        "merge": options.merge, "georef": options.georef, "tilesets": options.tilesets,
-        "aux": [_absolute_source(text) for text in options.aux],
-        "land": None if options.land is None else str(Path(options.land).absolute()),
-        "sea_ice": None if options.sea_ice is None else str(Path(options.sea_ice).absolute()),
-    }
-    loaded: dict[str, Any] = json.loads(json.dumps(settings))
-    return loaded
+    return RunSettings(
+        model=described["model"], model_sha256=sha256_file(predictor.runner.path),
+        arch=described["arch"], backend=described["backend"],
+        device=str(described["device"]).split(":")[0],
+        precision=described["precision"], zoom=described["zoom"],
+        tile_size=described["tile_size"], channels=described["channels"],
+        classes=described["classes"], preset=vars(chosen),
+        merge=options.merge, georef=options.georef, tilesets=options.tilesets,
+        aux=[_absolute_source(text) for text in options.aux],
+        land=None if options.land is None else str(Path(options.land).absolute()),
+        sea_ice=None if options.sea_ice is None else str(Path(options.sea_ice).absolute()),
+    )
 
 
 def run_scene(scene: str, target: str, options: ManyOptions,
-              settings: dict[str, Any], note: str | None = None) -> SceneOutcome:
+              settings: RunSettings, note: str | None = None) -> SceneOutcome:
     """Predict one scene into ``target`` (runs inside a dask worker)."""
     from rasterio.errors import NotGeoreferencedWarning
 
@@ -166,7 +163,7 @@ def run_scene(scene: str, target: str, options: ManyOptions,
                 land=options.land, sea_ice=options.sea_ice,
                 batch_size=options.batch_size,
                 thresholds=options.thresholds)
-        write_scene_outputs(result, outputs, predictor.manifest, {"run": settings})
+        write_scene_outputs(result, outputs, predictor.manifest, {"run": settings.to_dict()})
     except (CeruleanInferError, OSError) as exc:
         return SceneOutcome(scene, target, "failed", error=str(exc), note=note)
     return SceneOutcome(scene, target, "done", slicks=len(result.slicks),
@@ -194,7 +191,7 @@ def _absolute_source(text: str) -> str:
 
 
 def _run(todo: list[tuple[str, str, str | None]], options: ManyOptions,
-         settings: dict[str, Any], scheduler: str | None, workers: int,
+         settings: RunSettings, scheduler: str | None, workers: int,
          progress: bool) -> list[SceneOutcome]:
     from dask.distributed import Client, LocalCluster, as_completed
 

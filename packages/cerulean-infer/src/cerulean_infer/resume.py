@@ -19,18 +19,56 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cerulean_infer.errors import OutputError, PredictionsError
 from cerulean_infer.version import __version__
 from cerulean_tiling.fingerprints import setting_differences, sha256_file
+from cerulean_tiling.settings import Settings, save_settings
 
 log = logging.getLogger(__name__)
 
 RUN_SETTINGS = "predict-many.json"
 
 
-def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
+class RunSettings(Settings):
+    """All that decides a scene's GeoJSON in a many-scene run (saved in
+    ``predict-many.json`` and in each scene's settings file, and compared on a rerun in
+    their saved form, :meth:`to_dict`).
+
+    Attributes:
+        model: the model's name; ``model_sha256`` the SHA-256 of the file run.
+        arch, backend, device, precision: what ran it (``device`` is the kind, not the
+            index: a rerun on another GPU is the same run).
+        zoom, tile_size, channels, classes: the model's grid, inputs and class names.
+        preset: the post-processing thresholds used, thresholds given included.
+        merge, georef, tilesets: how tiles became slicks.
+        aux: ``NAME=PATH`` sources with absolute paths; ``land``, ``sea_ice``: the
+            reclassification sources (absolute), or None.
+    """
+
+    error: ClassVar[type[Exception]] = OutputError
+
+    model: str
+    model_sha256: str
+    arch: str
+    backend: str
+    device: str
+    precision: str
+    zoom: int
+    tile_size: int
+    channels: list[str]
+    classes: list[str]
+    preset: dict[str, Any]
+    merge: str
+    georef: str
+    tilesets: int
+    aux: list[str]
+    land: str | None
+    sea_ice: str | None
+
+
+def unfinished(target: Path, settings: RunSettings) -> str | None:
     """Why ``target`` is not a finished output of a run with ``settings`` (None: it is)."""
     from cerulean_infer.outputs import settings_path
     from cerulean_infer.postprocess import read_geojson
@@ -42,7 +80,7 @@ def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
         doc = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return f"{record.name} is missing or unreadable"
-    if not isinstance(doc, dict) or doc.get("run") != settings:
+    if not isinstance(doc, dict) or doc.get("run") != settings.to_dict():
         return f"{record.name} records other settings"
     if doc.get("geojson_sha256") != sha256_file(target):
         return f"{target.name} does not match the SHA-256 its settings record"
@@ -53,7 +91,7 @@ def unfinished(target: Path, settings: dict[str, Any]) -> str | None:
     return None
 
 
-def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
+def prepare_folder(out_dir: Path, settings: RunSettings, targets: list[Path],
                    overwrite: bool) -> None:
     """Refuse (or, with ``overwrite``, clear) predictions of other settings; record ours.
 
@@ -61,17 +99,16 @@ def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
         OutputError: ``out_dir`` holds predictions of other settings, or files at
             ``targets`` that no run recorded, and ``overwrite`` is not set.
     """
-    from cerulean_tiling.jsonio import write_json
-
     path = out_dir / RUN_SETTINGS
+    wanted = settings.to_dict()
     if path.exists():
         try:
             recorded = json.loads(path.read_text(encoding="utf-8")).get("settings")
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
             recorded = None
-        if recorded != settings:
+        if recorded != wanted:
             if not overwrite:
-                what = "unreadable" if recorded is None else setting_differences(recorded, settings)
+                what = "unreadable" if recorded is None else setting_differences(recorded, wanted)
                 raise OutputError(f"{out_dir}: holds predictions made with other settings "
                                   f"({what}); use --overwrite to replace them")
             _remove_recorded_outputs(out_dir)
@@ -80,8 +117,7 @@ def prepare_folder(out_dir: Path, settings: dict[str, Any], targets: list[Path],
         if unknown and not overwrite:
             raise OutputError(f"{unknown[0]}: exists, and {out_dir} has no {RUN_SETTINGS} "
                               "saying what made it; use --overwrite to replace it")
-    write_json(path, {"cerulean_infer": __version__, "settings": settings}, indent=2,
-               what="run settings")
+    save_settings(path, {"cerulean_infer": __version__, "settings": wanted}, what="run settings")
 
 
 def _remove_recorded_outputs(out_dir: Path) -> None:
@@ -103,8 +139,6 @@ def _remove_recorded_outputs(out_dir: Path) -> None:
     log.warning("%s: removed %d prediction(s) of other settings", out_dir, removed)
 
 
-
-
 def recorded_slicks(target: Path) -> int | None:
     """The slick count a finished output's settings file records."""
     from cerulean_infer.outputs import settings_path
@@ -116,4 +150,4 @@ def recorded_slicks(target: Path) -> int | None:
     return count if isinstance(count, int) else None
 
 
-__all__ = ["RUN_SETTINGS", "prepare_folder", "recorded_slicks", "unfinished"]
+__all__ = ["RUN_SETTINGS", "RunSettings", "prepare_folder", "recorded_slicks", "unfinished"]

@@ -28,6 +28,9 @@ shares lives in public modules of its own, listed in :data:`PUBLIC_MODULES`:
 - ``cerulean_tiling.lazy``: names a package exports but imports on first use.
 - ``cerulean_tiling.paths``: paths named by data kept inside their folder; printable
   names from disk.
+- ``cerulean_tiling.settings``: the settings layer every package's settings are built
+  on (pydantic models refusing unknown keys, the TOML/YAML/JSON loader with one-line
+  errors, the one saved form).
 - ``cerulean_tiling.acquire.s3``: S3 clients, locations and error classification.
 """
 
@@ -100,6 +103,7 @@ PUBLIC_MODULES = (
     "cerulean_tiling.jsonio",
     "cerulean_tiling.lazy",
     "cerulean_tiling.paths",
+    "cerulean_tiling.settings",
 )
 """The modules beyond this one that other packages may import names from (each
 module's own ``__all__``); everything else is internal and may move."""

@@ -1,4 +1,4 @@
-"""Tiling settings as data: a typed, validated config that round-trips through JSON/TOML.
+"""Tiling settings as data: a typed, validated config (:mod:`cerulean_tiling.settings`).
 
 The same :class:`TilingConfig` drives the CLI, the library and cerulean-coco builds,
 and is written next to every output so a dataset says how it was made.
@@ -6,14 +6,16 @@ and is written next to every output so a dataset says how it was made.
 
 from __future__ import annotations
 
-import json
-import tomllib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
+
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from cerulean_tiling.channels import CHANNELS, CONSTANT, VV, parse_channel
-from cerulean_tiling.errors import AuxChannelError, ConfigError, GridError
+from cerulean_tiling.errors import AuxChannelError
+from cerulean_tiling.settings import Settings, key_error, load_settings
 from cerulean_tiling.types import GridName
 
 AUX_KINDS = tuple(c for c in CHANNELS if c != VV)
@@ -58,8 +60,24 @@ class ChannelSpec:
         return self.name if self.source is None else f"{self.name}={self.source}"
 
 
-@dataclass(frozen=True)
-class TilingConfig:
+def _aux_specs(value: Any) -> Any:
+    """``aux`` as read: a list of ``NAME=PATH`` strings (or specs) → parsed specs."""
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(item, (str, ChannelSpec)) for item in value):
+        raise ValueError(f"expected a list of strings like 'vessel_density=PATH', "
+                         f"got {value!r}")
+    return tuple(item if isinstance(item, ChannelSpec) else ChannelSpec.parse(item)
+                 for item in value)
+
+
+AuxSpecs = Annotated[
+    tuple[ChannelSpec, ...],
+    BeforeValidator(_aux_specs),
+    PlainSerializer(lambda specs: [str(spec) for spec in specs], return_type=list[str]),
+]
+
+
+class TilingConfig(Settings):
     """How scenes become tiles.
 
     Attributes:
@@ -69,8 +87,10 @@ class TilingConfig:
             (9 ≈ 76 m per pixel). The pixel grid always uses that resolution.
         tile_size: tile width and height in pixels (on the tms grid this changes the
             resolution, as tile bounds are fixed by the tile matrix).
-        overlap: pixels shared by neighbouring windows (pixel grid only).
-        aux: auxiliary channels stacked after VV, in this order.
+        overlap: pixels shared by neighbouring windows (pixel grid only; at most half a
+            tile).
+        aux: auxiliary channels stacked after VV, in this order (``NAME=PATH`` strings in
+            a settings file).
         alpha_threshold: a layer pixel is painted when its alpha exceeds this (0–254).
         colour_tolerance: largest per-channel difference from a class colour still
             read as that colour (palette quantisation); 0 means exact.
@@ -79,125 +99,41 @@ class TilingConfig:
     """
 
     grid: GridName = "tms"
-    zoom: int = 9
-    tile_size: int = 512
-    overlap: int = 0
-    aux: tuple[ChannelSpec, ...] = field(default_factory=tuple)
-    alpha_threshold: int = 0
-    colour_tolerance: int = 24
+    zoom: Annotated[int, Field(ge=0, le=MAX_ZOOM)] = 9
+    tile_size: Annotated[int, Field(ge=16, le=4096)] = 512
+    overlap: Annotated[int, Field(ge=0)] = 0
+    aux: AuxSpecs = ()
+    alpha_threshold: Annotated[int, Field(ge=0, le=254)] = 0
+    colour_tolerance: Annotated[int, Field(ge=0, le=127)] = 24
     class_rasters: bool = False
     gcps_from: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.grid not in ("tms", "pixel"):
-            raise GridError(f"unknown grid {self.grid!r}; use 'tms' or 'pixel'")
-        if not 0 <= self.zoom <= MAX_ZOOM:
-            raise GridError(f"zoom {self.zoom} is outside 0–{MAX_ZOOM}")
-        if not 16 <= self.tile_size <= 4096:
-            raise GridError(f"tile_size {self.tile_size} is outside 16–4096")
+    @model_validator(mode="after")
+    def _check(self) -> Self:
         if self.grid == "tms" and self.overlap:
-            raise GridError("overlap applies to the pixel grid only; tms tiles never overlap")
-        if not 0 <= self.overlap < self.tile_size // 2 + 1:
-            raise GridError(f"overlap {self.overlap} is outside 0–{self.tile_size // 2}")
-        if not 0 <= self.alpha_threshold <= 254:
-            raise GridError(f"alpha_threshold {self.alpha_threshold} is outside 0–254")
-        if not 0 <= self.colour_tolerance <= 127:
-            raise GridError(f"colour_tolerance {self.colour_tolerance} is outside 0–127")
+            raise key_error("overlap", "applies to the pixel grid only; tms tiles never "
+                            "overlap")
+        if self.overlap > self.tile_size // 2:
+            raise key_error("overlap", f"{self.overlap} is out of range (must be <= "
+                            f"{self.tile_size // 2}, half the tile size)")
         names = [c.name for c in self.aux]
         if len(set(names)) != len(names):
-            raise AuxChannelError(f"aux channels repeat a name: {', '.join(names)}")
-        for spec in self.aux:
-            spec.check()
+            raise key_error("aux", f"channels repeat a name: {', '.join(names)}")
+        return self
 
     @property
     def channels(self) -> tuple[str, ...]:
         """Band names in band order."""
         return (VV, *(c.name for c in self.aux))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON/TOML-ready data."""
-        data = asdict(self)
-        data["aux"] = [str(c) for c in self.aux]
-        return data
-
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TilingConfig:
-        """Build from :meth:`to_dict` output.
+    def load(cls, path: Path | str | None = None,
+             overrides: Mapping[str, Any] | None = None) -> TilingConfig:
+        """Load from a TOML, YAML or JSON file (by suffix); the settings may sit under a
+        ``tiling`` table (as in ``tiling.json``).
 
         Raises:
-            ConfigError: an unknown key, or a value of the wrong type (the key is named).
-            GridError, AuxChannelError: a value out of range (the key is named).
+            ConfigError: unreadable, not TOML/YAML/JSON, or a bad setting; one line
+                naming the file and the key.
         """
-        if not isinstance(data, dict):
-            raise ConfigError(f"expected a table of tiling settings, got {type(data).__name__}")
-        unknown = set(data) - set(_FIELD_TYPES)
-        if unknown:
-            raise ConfigError(f"unknown tiling setting(s): {', '.join(sorted(unknown))}")
-        for key, value in data.items():
-            _check_type(key, value)
-        values = dict(data)
-        try:
-            values["aux"] = tuple(ChannelSpec.parse(c) for c in values.get("aux", ()))
-        except AuxChannelError as exc:
-            raise AuxChannelError(f"aux: {exc}") from None
-        return cls(**values)
-
-    @classmethod
-    def load(cls, path: Path) -> TilingConfig:
-        """Load from a ``.toml`` file, or JSON (any other suffix); settings may sit under
-        a ``tiling`` table (as in ``tiling.json``).
-
-        Raises:
-            ConfigError: unreadable, not TOML/JSON, or a bad setting; one line naming
-                the file and the key.
-        """
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read settings ({_reason(exc)})") from None
-        try:
-            data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-            kind = "TOML" if path.suffix == ".toml" else "JSON"
-            raise ConfigError(f"{path}: not valid {kind} ({exc})") from None
-        if isinstance(data, dict) and isinstance(data.get("tiling"), dict):
-            data = data["tiling"]
-        try:
-            return cls.from_dict(data)
-        except (ConfigError, GridError, AuxChannelError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-
-
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "grid": (str,),
-    "zoom": (int,),
-    "tile_size": (int,),
-    "overlap": (int,),
-    "aux": (list, tuple),
-    "alpha_threshold": (int,),
-    "colour_tolerance": (int,),
-    "class_rasters": (bool,),
-    "gcps_from": (str, type(None)),
-}
-_TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", tuple: "a list",
-               bool: "true or false", type(None): "null"}
-
-
-def _check_type(key: str, value: Any) -> None:
-    """Raise :class:`ConfigError` naming ``key`` when ``value`` has the wrong type."""
-    wanted = _FIELD_TYPES[key]
-    # bool is an int in Python; a settings file saying `zoom = true` is still wrong.
-    ok = isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
-    if key == "aux" and ok:
-        ok = all(isinstance(item, str) for item in value)
-        if not ok:
-            raise ConfigError(f"aux: expected a list of strings like 'vessel_density=PATH', "
-                              f"got {value!r}")
-    if not ok:
-        names = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in wanted))
-        raise ConfigError(f"{key}: expected {names}, got {value!r}")
-
-
-def _reason(exc: BaseException) -> str:
-    return str(getattr(exc, "strerror", None) or exc)
+        return load_settings(cls, path, overrides, section="tiling")

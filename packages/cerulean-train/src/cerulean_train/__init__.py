@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cerulean_tiling.lazy import lazy_attributes
-from cerulean_train.config import RunConfig, Stage, UNetConfig, read_run_config
+from cerulean_train.config import RunConfig
+from cerulean_train.configs import read_run_config
 from cerulean_train.errors import CeruleanTrainError
+from cerulean_train.unet.config import Stage, UNetConfig
 from cerulean_train.version import __version__
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 Layout of a run folder (both model families)::
 
-    config.yaml            the resolved config (``arch`` first), written before training
+    config.json            the resolved config (with ``arch``), written before training
     checkpoints/epoch-0003.pt   one per finished epoch (:class:`cerulean_train.engine.Checkpoint`)
     history.csv            one row per finished epoch (losses, metrics, seconds)
     tensorboard/           TensorBoard event files of the same values
@@ -31,7 +31,8 @@ import torch
 
 from cerulean_infer import load_state_file
 from cerulean_tiling.atomic import atomic_path, write_text
-from cerulean_train.config import CONFIG_NAMES, RunConfig, read_run_config
+from cerulean_train.config import RunConfig
+from cerulean_train.configs import CONFIG_NAMES, read_run_config
 from cerulean_train.errors import CheckpointError, ConfigError, OutputError
 
 CHECKPOINTS = "checkpoints"

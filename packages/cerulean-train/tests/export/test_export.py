@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from cerulean_infer import BundleManifest, ServingRow
-from cerulean_train.config import UNetConfig
 from cerulean_train.errors import OutputError
 from cerulean_train.export import export_bundle
 from cerulean_train.export.unet import eager_unet
 from cerulean_train.runtime import DEFAULT_RUNTIME, RuntimeTarget, find_runtime
+from cerulean_train.unet.config import UNetConfig
 from cerulean_train.unet.trainer import train_unet
 
 
@@ -54,7 +54,7 @@ def test_round_trip(run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture)
     assert not any(k in manifest.metrics for k in ("pixel_f1", "oil_iou", "instance_f1"))
 
     state = torch.load(bundle / "weights.pt", weights_only=True)
-    config = UNetConfig.load(run / "config.yaml")
+    config = UNetConfig.load(run / "config.json")
     eager = eager_unet(config, state, 4, tile_size=128)
     traced = torch.jit.load(str(bundle / "model.ts"), map_location="cpu")
     x = torch.rand(3, 3, 128, 128, generator=torch.Generator().manual_seed(1))

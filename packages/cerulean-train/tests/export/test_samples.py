@@ -11,13 +11,14 @@ import pytest
 import torch
 
 from cerulean_coco import CocoDataset
-from cerulean_train.config import UNetConfig, config_class
+from cerulean_train.configs import config_class
 from cerulean_train.data.channels import read_channels
 from cerulean_train.errors import ExportError
 from cerulean_train.export import EXPORTERS, ExportRequest, sample_tiles
 from cerulean_train.export.maskrcnn import export_maskrcnn
 from cerulean_train.export.unet import export_unet
 from cerulean_train.maskrcnn.config import MaskRCNNConfig
+from cerulean_train.unet.config import UNetConfig
 
 TILE = 128
 """The tile side of the ``dataset`` fixture."""

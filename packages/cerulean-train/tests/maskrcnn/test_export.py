@@ -19,7 +19,7 @@ from cerulean_train.runtime import RuntimeTarget, ensure_runtime, find_runtime, 
 
 
 def _eager(run: Path) -> tuple[torch.nn.Module, MaskRCNNConfig]:
-    from cerulean_train.config import read_run_config
+    from cerulean_train.configs import read_run_config
 
     config = read_run_config(run)
     assert isinstance(config, MaskRCNNConfig)

@@ -31,7 +31,7 @@ def test_run_folder(trained: TrainResult) -> None:
     assert summary["arch"] == "maskrcnn"
     assert summary["classes"][0] == "background"
     assert summary["epochs"] == 2
-    assert (run / "weights.pt").is_file() and (run / "config.yaml").is_file()
+    assert (run / "weights.pt").is_file() and (run / "config.json").is_file()
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [
         "epoch-0000.pt", "epoch-0001.pt"]
     rows = (run / "history.csv").read_text().splitlines()
@@ -69,7 +69,7 @@ def test_resume_equals_unbroken(trained: TrainResult,
 def test_early_stopping(tiny_config: Callable[..., MaskRCNNConfig], tmp_path: Path) -> None:
     # lr ≈ 0 leaves an untrained detector: its mask AP cannot beat the first epoch's. The
     # tie is no improvement (patience 1 stops after epoch 2) but keeps the later weights.
-    config = tiny_config(epochs=4, patience=1, lr=1e-9, metric="segm_ap")
+    config = tiny_config(epochs=4, patience=1, lr=1e-9, monitor="segm_ap")
     result = train_maskrcnn(config, tmp_path / "run", progress=False)
     assert result.stopped_early
     assert result.epochs == 2

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from cerulean_train.config import UNetConfig
+from cerulean_train.unet.config import UNetConfig
 from cerulean_train.unet.trainer import UNetTraining
 
 torch.set_num_threads(1)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from cerulean_train.config import Stage, UNetConfig
 from cerulean_train.engine import RunSummary, TrainResult
+from cerulean_train.unet.config import Stage, UNetConfig
 from cerulean_train.unet.trainer import train_unet
 
 
@@ -45,7 +45,7 @@ def test_loss_falls_and_the_run_folder_is_complete(four_tile_run: TrainResult) -
     assert len(rows) == 4 and four_tile_run.epochs == 4
     assert float(rows[-1]["train_loss"]) < 0.5 * float(rows[0]["train_loss"])
     files = {p.name for p in run.iterdir()}
-    assert {"config.yaml", "checkpoints", "history.csv", "tensorboard", "weights.pt",
+    assert {"config.json", "checkpoints", "history.csv", "tensorboard", "weights.pt",
             "run.json"} <= files
     assert any((run / "tensorboard").iterdir())
     state = torch.load(run / "weights.pt", weights_only=True)
@@ -57,7 +57,8 @@ def test_overfits_four_tiles(four_tile_run: TrainResult) -> None:
 
 
 def test_progressive_stages_and_early_stopping(dataset: Path, tmp_path: Path) -> None:
-    config = _config(dataset, crop="slick", stages=(Stage(32, 1, "frozen"), Stage(64, 3)),
+    config = _config(dataset, crop="slick",
+                     stages=(Stage(size=32, epochs=1, mode="frozen"), Stage(size=64, epochs=3)),
                      patience=1, lr=1e-7, monitor="dice_multi")
     result = train_unet(config, tmp_path / "run", progress=False)
     rows = _history(tmp_path / "run")
@@ -69,9 +70,8 @@ def test_progressive_stages_and_early_stopping(dataset: Path, tmp_path: Path) ->
 def test_resume_after_a_kill_gives_the_unbroken_result(dataset: Path, tmp_path: Path) -> None:
     config = _config(dataset, crop="random", size=64, epochs=3, augment=True, seed=7)
     unbroken = train_unet(config, tmp_path / "unbroken", progress=False)
-    path = tmp_path / "run.yaml"
-    config.write(tmp_path)
-    (tmp_path / "config.yaml").rename(path)
+    path = tmp_path / "run.json"
+    config.write(tmp_path).rename(path)
     broken = tmp_path / "broken"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     args = [sys.executable, "-m", "cerulean_train", "unet", "--config", str(path), "-o",

@@ -8,7 +8,6 @@ The model and post-processing options (``--bundle``, ``--model-row``, ``--postpr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,8 +48,8 @@ def eval_options(func: F) -> F:
     options = [
         click.option("--config", "config_file", default=None,
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="TOML file of scoring settings (keys like match_metric); options "
-                          "given on the command line win."),
+                     help="TOML, YAML or JSON file of scoring settings (keys like "
+                          "match_metric); options given on the command line win."),
         click.option("-o", "--output", required=True,
                      type=click.Path(file_okay=False, path_type=Path),
                      help="Output folder (written complete or not at all)."),
@@ -111,8 +110,9 @@ def config_from(options: dict[str, Any]) -> EvalConfig:
     explicit = {name: value for name, value in given.items()
                 if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     try:
-        base = EvalConfig.read_toml(path) if path is not None else EvalConfig(**given)
-        return replace(base, **explicit) if path is not None else base
+        if path is None:
+            return EvalConfig(**{k: v for k, v in given.items() if v is not None})
+        return EvalConfig.load(path).override(explicit)
     except ConfigError as exc:
         if path is not None and str(exc).startswith(str(path)):
             raise

@@ -10,6 +10,7 @@ import click
 
 from cerulean_tiling.config import ChannelSpec, TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError
+from cerulean_tiling.settings import flag_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +26,8 @@ def _aux(
 
 _OPTIONS = [
     click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
-                 path_type=Path), help="Tiling settings from a TOML/JSON file (options override)."),
+                 path_type=Path),
+                 help="Tiling settings from a TOML, YAML or JSON file (options override)."),
     click.option("--grid", type=click.Choice(["tms", "pixel"]), default=None,
                  help="tms: WorldCRS84Quad tiles, as served (default). pixel: windows of the "
                       "warped scene."),
@@ -69,18 +71,16 @@ def config_from_options(options: dict[str, Any]) -> TilingConfig:
     """
     file = options.get("config_file")
     base = TilingConfig.load(file) if file else TilingConfig()
-    values = base.to_dict()
-    for key in TILING_OPTION_NAMES:
-        if key not in ("config_file", "aux") and options.get(key) is not None:
-            values[key] = options[key]
+    flags = {key: options[key] for key in TILING_OPTION_NAMES
+             if key not in ("config_file", "aux") and options.get(key) is not None}
     if options.get("aux"):
-        values["aux"] = [str(spec) for spec in options["aux"]]
-    if values["grid"] == "tms" and options.get("overlap") is None:
-        values["overlap"] = 0
+        flags["aux"] = tuple(options["aux"])
+    if (flags.get("grid", base.grid) == "tms") and options.get("overlap") is None:
+        flags["overlap"] = 0
     try:
-        return TilingConfig.from_dict(values)
+        return base.override(flags)
     except CeruleanTilingError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(flag_message(str(exc))) from None
 
 
 __all__ = ["TILING_OPTION_NAMES", "config_from_options", "tiling_options"]

@@ -27,6 +27,7 @@ from cerulean_tiling.config import TilingConfig
 from cerulean_tiling.errors import CeruleanTilingError, JSONReadError, OutputError
 from cerulean_tiling.jsonio import read_json, read_json_object, write_json
 from cerulean_tiling.scenes.folder import open_scene
+from cerulean_tiling.settings import save_settings
 from cerulean_tiling.tiles.pipeline import tile_scene
 from cerulean_tiling.types import Bounds, LayerReport, SceneTiling, TileEntry
 from cerulean_tiling.version import __version__
@@ -194,7 +195,7 @@ def _prepare(out: Path, config: TilingConfig, overwrite: bool) -> None:
     for stale in out.glob(".*"):
         if is_temp(stale) and stale.is_file():
             stale.unlink(missing_ok=True)
-    _write_json(settings, wanted)
+    save_settings(settings, wanted, what="tiling settings")
     (out / RECORDS_DIR).mkdir(exist_ok=True)
 
 

@@ -12,7 +12,7 @@ from cerulean_tiling.command_line import show_progress
 from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
 
 MASKRCNN_OPTION_KEYS = ("backbone", "anchor_sizes", "aspect_ratios", "mask_pool_size",
-                        "metric")
+                        "monitor")
 
 
 def _numbers(kind: type[int] | type[float]) -> Any:
@@ -44,14 +44,14 @@ def describe_epoch(row: dict[str, Any], epochs: int) -> str:
               help="Anchor aspect ratios, comma-separated (slicks are long and thin).")
 @click.option("--mask-pool-size", type=int,
               help="Mask RoIAlign output side (torchvision 14; production used 56).")
-@click.option("--metric", type=click.Choice(["val_loss", "segm_ap"]),
-              help="What early stopping and the kept weights follow.")
+@click.option("--monitor", "--metric", "monitor", type=click.Choice(["val_loss", "segm_ap"]),
+              help="What early stopping and the kept weights follow (--metric: the same).")
 def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: bool | None,
              **flags: Any) -> None:
     """Train a Mask R-CNN (torchvision, ResNet/ResNeXt FPN) on cerulean-coco datasets.
 
     Each epoch is validated (loss and COCO mask AP, printed as they come) and
-    checkpointed into the run folder (config.yaml, checkpoints/, history.csv,
+    checkpointed into the run folder (config.json, checkpoints/, history.csv,
     tensorboard/, weights.pt, run.json). Export it with `cerulean-train export RUN -o
     NAME.bundle`, which scripts the model inside the serving runtime (torch 2.0.1).
 
@@ -64,7 +64,7 @@ def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: boo
       cerulean-train maskrcnn -o runs/mrcnn --resume
       torchrun --nproc_per_node 2 -m cerulean_train maskrcnn --config run.yaml -o runs/ddp
     """
-    from cerulean_train.config import read_run_config
+    from cerulean_train.configs import read_run_config
     from cerulean_train.devices import processes
     from cerulean_train.maskrcnn.config import MaskRCNNConfig
     from cerulean_train.maskrcnn.trainer import train_maskrcnn

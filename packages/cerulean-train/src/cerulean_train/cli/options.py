@@ -8,7 +8,6 @@ A value the config refuses is bad data in a file (exit 1) but a usage error as a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from cerulean_tiling.command_line import progress_option
+from cerulean_tiling.settings import flag_message
 from cerulean_train.config import RunConfig
 from cerulean_train.errors import BackboneError, ConfigError
 
@@ -80,9 +80,6 @@ def overrides(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 C = TypeVar("C", bound=RunConfig)
 
-_FLAG_KEY = re.compile(r"^(?:command line|config): key '(\w+)':\s*")
-
-
 def with_flags(config: C, values: dict[str, Any]) -> C:
     """``config`` with the flags' ``values`` applied and checked.
 
@@ -93,8 +90,7 @@ def with_flags(config: C, values: dict[str, Any]) -> C:
     try:
         return config.override(values)
     except (ConfigError, BackboneError) as exc:
-        message = _FLAG_KEY.sub(lambda m: f"--{m[1].replace('_', '-')}: ", str(exc), count=1)
-        raise click.UsageError(message) from None
+        raise click.UsageError(flag_message(str(exc))) from None
 
 
 __all__ = ["RUN_OPTION_KEYS", "overrides", "run_options", "with_flags"]

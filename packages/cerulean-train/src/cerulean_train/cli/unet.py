@@ -24,7 +24,7 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
     The production recipe is the default: CrossEntropy, DiceMulti, one-cycle at lr 1e-3
     with weight decay 0.01, optional progressive-resizing stages. Every epoch is
     validated on the validation dataset's whole tiles and checkpointed into the run
-    folder (config.yaml, checkpoints/, history.csv, tensorboard/, weights.pt, run.json).
+    folder (config.json, checkpoints/, history.csv, tensorboard/, weights.pt, run.json).
 
     \b
     Examples:
@@ -35,9 +35,10 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
       cerulean-train unet -o runs/unet --resume
       torchrun --nproc_per_node 2 -m cerulean_train unet --config run.yaml -o runs/ddp
     """
-    from cerulean_train.config import UNetConfig, read_run_config
+    from cerulean_train.configs import read_run_config
     from cerulean_train.devices import processes
     from cerulean_train.unet.backbones import BACKBONES
+    from cerulean_train.unet.config import UNetConfig
     from cerulean_train.unet.trainer import train_unet
 
     values = overrides(flags, (*RUN_OPTION_KEYS, "backbone", "crop", "repeats"))

@@ -42,10 +42,10 @@ from torch.utils.data import Dataset
 from cerulean_coco import CocoDataset, Sample
 from cerulean_tiling import ClassMap, class_raster
 from cerulean_train.augment import Augmenter
-from cerulean_train.config import CropMode
 from cerulean_train.data.channels import check_channels, read_tile
 from cerulean_train.data.seeding import sample_rng, sample_seed, torch_seeded
 from cerulean_train.errors import DatasetError
+from cerulean_train.unet.config import CropMode
 
 IGNORE_INDEX = -100
 """The target value of pixels without data (torch's ``cross_entropy`` default)."""

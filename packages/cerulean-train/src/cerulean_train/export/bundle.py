@@ -22,7 +22,8 @@ import torch
 
 from cerulean_infer import PRESETS, BundleManifest, ServingRow
 from cerulean_tiling.atomic import atomic_path, staged_folder
-from cerulean_train.config import RunConfig, read_run_config
+from cerulean_train.config import RunConfig
+from cerulean_train.configs import read_run_config
 from cerulean_train.engine import RunSummary
 from cerulean_train.errors import ExportError, OutputError
 from cerulean_train.export.maskrcnn import export_maskrcnn

@@ -30,13 +30,13 @@ import torchvision
 from torch import nn
 
 from cerulean_infer import Runtime
-from cerulean_train.config import UNetConfig
 from cerulean_train.errors import ExportError, MissingExtraError
 from cerulean_train.export.records import ExportRequest, ModelExport
 from cerulean_train.export.samples import sample_tiles
 from cerulean_train.runtime import RuntimeTarget, verify_unet
 from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet
+from cerulean_train.unet.config import UNetConfig
 
 log = logging.getLogger(__name__)
 

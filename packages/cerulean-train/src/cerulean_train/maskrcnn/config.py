@@ -4,24 +4,27 @@ Defaults follow torchvision's Mask R-CNN recipe on a ResNet-50 FPN (SGD with mom
 lr 0.01, weight decay 1e-4, one-cycle), at the serving tile size of 512 px with the
 serving model's three channels, flips and a ±10° / ±5 % affine, and the production
 instance area floor of 100 px. :meth:`MaskRCNNConfig.model_spec` turns a config into the
-network's constructor arguments.
+network's constructor arguments. This module imports no torch: the checks that need the
+network's tables load it when a config is made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
 
 from cerulean_tiling.channels import INFRA_DISTANCE, VESSEL_DENSITY, VV
-from cerulean_train.config import RunConfig
-from cerulean_train.errors import BackboneError, ConfigError
-from cerulean_train.maskrcnn.model import BACKBONES, ModelSpec
+from cerulean_tiling.settings import Items, key_error
+from cerulean_train.config import Channels, RunConfig
+
+if TYPE_CHECKING:
+    from cerulean_train.maskrcnn.model import ModelSpec
 
 Optimizer = Literal["sgd", "adamw"]
-Metric = Literal["val_loss", "segm_ap"]
+Monitor = Literal["val_loss", "segm_ap"]
 
 
-@dataclass(frozen=True)
 class MaskRCNNConfig(RunConfig):
     """A Mask R-CNN run.
 
@@ -42,7 +45,7 @@ class MaskRCNNConfig(RunConfig):
         min_area: instances with fewer mask pixels are dropped from the targets.
         optimizer: ``sgd`` (momentum 0.9) or ``adamw``.
         clip_grad: largest gradient norm (0: no clipping).
-        metric: what early stopping and the best checkpoint follow: ``val_loss``
+        monitor: what early stopping and the best checkpoint follow: ``val_loss``
             (lower is better) or ``segm_ap`` (COCO mask AP on the validation set).
         val_batch_size: validation images per forward pass.
         box_score_thresh: detections below this score are not returned.
@@ -54,59 +57,57 @@ class MaskRCNNConfig(RunConfig):
 
     arch: ClassVar[str] = "maskrcnn"
 
-    channels: tuple[str, ...] = (VV, INFRA_DISTANCE, VESSEL_DENSITY)
-    batch_size: int = 4
-    lr: float = 0.01
-    wd: float = 1e-4
+    channels: Channels = (VV, INFRA_DISTANCE, VESSEL_DENSITY)
+    batch_size: Annotated[int, Field(ge=1)] = 4
+    lr: Annotated[float, Field(gt=0.0, le=10.0)] = 0.01
+    wd: Annotated[float, Field(ge=0.0, le=10.0)] = 1e-4
     augment: bool = True
     backbone: str = "resnet50"
-    trainable_layers: int | None = None
-    fpn_channels: int = 256
-    anchor_sizes: tuple[int, ...] = (32, 64, 128, 256, 512)
-    aspect_ratios: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
-    mask_pool_size: int = 14
-    box_pool_size: int = 7
-    representation_size: int = 1024
-    mask_channels: tuple[int, ...] = (256, 256, 256, 256)
-    min_area: int = 100
+    trainable_layers: Annotated[int | None, Field(ge=0, le=5)] = None
+    fpn_channels: Annotated[int, Field(ge=1)] = 256
+    anchor_sizes: Items[int] = (32, 64, 128, 256, 512)
+    aspect_ratios: Items[float] = (0.25, 0.5, 1.0, 2.0, 4.0)
+    mask_pool_size: Annotated[int, Field(ge=1, le=256)] = 14
+    box_pool_size: Annotated[int, Field(ge=1, le=64)] = 7
+    representation_size: Annotated[int, Field(ge=1)] = 1024
+    mask_channels: Items[int] = (256, 256, 256, 256)
+    min_area: Annotated[int, Field(ge=0)] = 100
     optimizer: Optimizer = "sgd"
-    clip_grad: float = 10.0
-    metric: Metric = "val_loss"
-    val_batch_size: int = 2
-    box_score_thresh: float = 0.05
-    detections_per_img: int = 100
-    box_batch_size_per_image: int = 512
-    rpn_pre_nms_top_n: tuple[int, ...] = (2000, 1000)
-    rpn_post_nms_top_n: tuple[int, ...] = (2000, 1000)
+    clip_grad: Annotated[float, Field(ge=0.0)] = 10.0
+    monitor: Monitor = "val_loss"
+    val_batch_size: Annotated[int, Field(ge=1)] = 2
+    box_score_thresh: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    detections_per_img: Annotated[int, Field(ge=1)] = 100
+    box_batch_size_per_image: Annotated[int, Field(ge=1)] = 512
+    rpn_pre_nms_top_n: Items[int] = (2000, 1000)
+    rpn_post_nms_top_n: Items[int] = (2000, 1000)
 
-    _ranges: ClassVar[dict[str, tuple[float, float | None]]] = {
-        **RunConfig._ranges, "trainable_layers": (0, 5), "fpn_channels": (1, None),
-        "mask_pool_size": (1, 256), "box_pool_size": (1, 64), "representation_size": (1, None),
-        "min_area": (0, None), "clip_grad": (0.0, None), "val_batch_size": (1, None),
-        "box_score_thresh": (0.0, 1.0), "detections_per_img": (1, None),
-        "box_batch_size_per_image": (1, None),
-    }
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        from cerulean_train.maskrcnn.model import BACKBONES
 
-    def check(self, where: str = "config") -> None:
-        super().check(where)
         if self.backbone not in BACKBONES:
-            raise BackboneError(f"{where}: key 'backbone': unknown backbone "
-                                f"{self.backbone!r}; known: {', '.join(BACKBONES)}")
+            raise key_error("backbone", f"unknown backbone {self.backbone!r}; known: "
+                            f"{', '.join(BACKBONES)}")
         if len(self.channels) != 3:
-            raise ConfigError(f"{where}: key 'channels': a Mask R-CNN takes 3 channels, got "
-                              f"{list(self.channels)} (fill with 'constant')")
+            raise key_error("channels", f"a Mask R-CNN takes 3 channels, got "
+                            f"{list(self.channels)} (fill with 'constant')")
         for key in ("rpn_pre_nms_top_n", "rpn_post_nms_top_n"):
             pair = getattr(self, key)
             if len(pair) != 2 or min(pair) < 1:
-                raise ConfigError(f"{where}: key {key!r}: needs [training, inference] counts")
-        try:
-            self.model_spec(num_classes=2)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+                raise key_error(key, "needs [training, inference] counts")
+        self.model_spec(num_classes=2)
+        return self
 
     def model_spec(self, num_classes: int) -> ModelSpec:
         """The network's constructor arguments for ``num_classes`` outputs (background
-        included); tiles are not resized (``min_size = max_size = size``)."""
+        included); tiles are not resized (``min_size = max_size = size``).
+
+        Raises:
+            ConfigError: settings the network cannot be built with.
+        """
+        from cerulean_train.maskrcnn.model import ModelSpec
+
         from_weights = self.pretrained or self.weights is not None
         trainable = self.trainable_layers
         if trainable is None:
@@ -125,4 +126,4 @@ class MaskRCNNConfig(RunConfig):
         )
 
 
-__all__ = ["MaskRCNNConfig", "Metric", "Optimizer"]
+__all__ = ["MaskRCNNConfig", "Monitor", "Optimizer"]

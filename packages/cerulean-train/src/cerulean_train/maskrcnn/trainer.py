@@ -202,7 +202,7 @@ class MaskRCNNTraining:
         _load_start_weights(model, config)
         self.model: nn.Module = model.to(self.device)
         self.epochs = config.epochs
-        self.monitor: str = config.metric
+        self.monitor: str = config.monitor
         self.patience = config.patience
         self.seed = config.seed
         self.data = RunData(self.train_set.classes, tuple(config.channels),

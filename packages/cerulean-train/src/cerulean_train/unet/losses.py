@@ -65,7 +65,7 @@ class CrossEntropyDiceLoss(_SegmentationLoss):
 
 
 def unet_loss(name: str) -> Any:
-    """The loss called ``name`` (see :class:`cerulean_train.config.UNetConfig`)."""
+    """The loss called ``name`` (see :class:`cerulean_train.unet.config.UNetConfig`)."""
     if name == "cross_entropy+dice":
         return CrossEntropyDiceLoss()
     return CrossEntropyLoss()

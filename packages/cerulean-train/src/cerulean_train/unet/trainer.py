@@ -32,7 +32,6 @@ from torch import nn
 from cerulean_coco import CeruleanCocoError, CocoDataset
 from cerulean_infer import load_state_file
 from cerulean_tiling import ClassMap
-from cerulean_train.config import Stage, UNetConfig
 from cerulean_train.data.seeding import epoch_seed, seed_everything, worker_init
 from cerulean_train.data.semantic import SemanticDataset, require_slicks
 from cerulean_train.devices import Processes, processes, resolve_device
@@ -41,6 +40,7 @@ from cerulean_train.errors import BackboneError, DatasetError
 from cerulean_train.run import RunFolder
 from cerulean_train.statedict import load_fitting
 from cerulean_train.unet.backbones import build_unet, encoder_split
+from cerulean_train.unet.config import Stage, UNetConfig
 
 log = logging.getLogger(__name__)
 
