@@ -16,14 +16,15 @@ Settings travel with the outputs, as in cerulean-tiling and cerulean-coco builds
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cerulean_infer.errors import OutputError, PredictionsError
 from cerulean_infer.version import __version__
+from cerulean_tiling.errors import JSONReadError
 from cerulean_tiling.fingerprints import setting_differences, sha256_file
+from cerulean_tiling.jsonio import read_json_object
 from cerulean_tiling.settings import Settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,10 @@ def unfinished(target: Path, settings: RunSettings) -> str | None:
     record = settings_path(target)
     if not target.is_file():
         return "no output yet"
-    try:
-        doc = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    doc = _record(record)
+    if doc is None:
         return f"{record.name} is missing or unreadable"
-    if not isinstance(doc, dict) or doc.get("run") != settings.to_dict():
+    if doc.get("run") != settings.to_dict():
         return f"{record.name} records other settings"
     if doc.get("geojson_sha256") != sha256_file(target):
         return f"{target.name} does not match the SHA-256 its settings record"
@@ -102,10 +102,7 @@ def prepare_folder(out_dir: Path, settings: RunSettings, targets: list[Path],
     path = out_dir / RUN_SETTINGS
     wanted = settings.to_dict()
     if path.exists():
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8")).get("settings")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-            recorded = None
+        recorded = (_record(path) or {}).get("settings")
         if recorded != wanted:
             if not overwrite:
                 what = "unreadable" if recorded is None else setting_differences(recorded, wanted)
@@ -128,11 +125,8 @@ def _remove_recorded_outputs(out_dir: Path) -> None:
     removed = 0
     for geojson in sorted(out_dir.glob("*.geojson")):
         record = settings_path(geojson)
-        try:
-            doc = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if isinstance(doc, dict) and "run" in doc:
+        doc = _record(record)
+        if doc is not None and "run" in doc:
             geojson.unlink(missing_ok=True)
             record.unlink(missing_ok=True)
             removed += 1
@@ -143,11 +137,17 @@ def recorded_slicks(target: Path) -> int | None:
     """The slick count a finished output's settings file records."""
     from cerulean_infer.outputs import settings_path
 
-    try:
-        count = json.loads(settings_path(target).read_text(encoding="utf-8")).get("slicks")
-    except (OSError, ValueError, AttributeError):
-        return None
+    count = (_record(settings_path(target)) or {}).get("slicks")
     return count if isinstance(count, int) else None
+
+
+def _record(path: Path) -> dict[str, Any] | None:
+    """The JSON object a run wrote at ``path``, or None where there is no readable one
+    (a run killed before writing it counts as not having written it)."""
+    try:
+        return read_json_object(path, "run record")
+    except JSONReadError:
+        return None
 
 
 __all__ = ["RUN_SETTINGS", "RunSettings", "prepare_folder", "recorded_slicks", "unfinished"]

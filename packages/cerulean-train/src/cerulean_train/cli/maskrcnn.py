@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cerulean_tiling.command_line import show_progress
-from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
+from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_config, run_options
 
 MASKRCNN_OPTION_KEYS = ("backbone", "anchor_sizes", "aspect_ratios", "mask_pool_size",
                         "monitor")
@@ -64,19 +64,12 @@ def maskrcnn(config_path: Path | None, output: Path, resume: bool, progress: boo
       cerulean-train maskrcnn -o runs/mrcnn --resume
       torchrun --nproc_per_node 2 -m cerulean_train maskrcnn --config run.yaml -o runs/ddp
     """
-    from cerulean_train.configs import read_run_config
     from cerulean_train.devices import processes
     from cerulean_train.maskrcnn.config import MaskRCNNConfig
     from cerulean_train.maskrcnn.trainer import train_maskrcnn
 
     values = overrides(flags, (*RUN_OPTION_KEYS, *MASKRCNN_OPTION_KEYS))
-    if resume and config_path is None:
-        config = read_run_config(output)
-        if not isinstance(config, MaskRCNNConfig):
-            raise click.BadParameter(f"{output} is a {config.arch} run", param_hint="-o")
-    else:
-        config = MaskRCNNConfig.load(config_path)
-    config = with_flags(config, values)
+    config = run_config(MaskRCNNConfig, config_path, output, resume, values)
     result = train_maskrcnn(config, output, resume=resume, progress=show_progress(progress),
                             on_epoch=lambda row: click.echo(describe_epoch(row, config.epochs)))
     if processes().main:

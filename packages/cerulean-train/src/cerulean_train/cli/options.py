@@ -17,6 +17,7 @@ import click
 from cerulean_tiling.command_line import progress_option
 from cerulean_tiling.settings import flag_message
 from cerulean_train.config import RunConfig
+from cerulean_train.configs import read_run_config
 from cerulean_train.errors import BackboneError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,4 +94,22 @@ def with_flags(config: C, values: dict[str, Any]) -> C:
         raise click.UsageError(flag_message(str(exc))) from None
 
 
-__all__ = ["RUN_OPTION_KEYS", "overrides", "run_options", "with_flags"]
+def run_config(kind: type[C], config_path: Path | None, output: Path, resume: bool,
+               values: dict[str, Any]) -> C:
+    """The config a training command runs with: the run folder's own on ``--resume``
+    without ``--config``, else ``config_path``'s (or the defaults); flags over either.
+
+    Raises:
+        click.BadParameter: ``--resume`` names a run of another architecture.
+        click.UsageError: a flag's value is refused (see :func:`with_flags`).
+    """
+    if resume and config_path is None:
+        config = read_run_config(output)
+        if not isinstance(config, kind):
+            raise click.BadParameter(f"{output} is a {config.arch} run", param_hint="-o")
+    else:
+        config = kind.load(config_path)
+    return with_flags(config, values)
+
+
+__all__ = ["RUN_OPTION_KEYS", "overrides", "run_config", "run_options", "with_flags"]

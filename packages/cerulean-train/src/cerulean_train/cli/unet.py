@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cerulean_tiling.command_line import show_progress
-from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_options, with_flags
+from cerulean_train.cli.options import RUN_OPTION_KEYS, overrides, run_config, run_options
 
 
 @click.command("unet")
@@ -35,7 +35,6 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
       cerulean-train unet -o runs/unet --resume
       torchrun --nproc_per_node 2 -m cerulean_train unet --config run.yaml -o runs/ddp
     """
-    from cerulean_train.configs import read_run_config
     from cerulean_train.devices import processes
     from cerulean_train.unet.backbones import BACKBONES
     from cerulean_train.unet.config import UNetConfig
@@ -45,13 +44,7 @@ def unet_command(config_path: Path | None, output: Path, resume: bool, progress:
     if "backbone" in values and values["backbone"] not in BACKBONES:
         raise click.BadParameter(f"unknown backbone {values['backbone']!r}; known: "
                                  f"{', '.join(BACKBONES)}", param_hint="--backbone")
-    if resume and config_path is None:
-        config = read_run_config(output)
-        if not isinstance(config, UNetConfig):
-            raise click.BadParameter(f"{output} is a {config.arch} run", param_hint="-o")
-    else:
-        config = UNetConfig.load(config_path)
-    config = with_flags(config, values)
+    config = run_config(UNetConfig, config_path, output, resume, values)
     result = train_unet(config, output, resume=resume, progress=show_progress(progress))
     if processes().main:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()
