@@ -1,9 +1,7 @@
-"""Errors raised by cerulean-eval.
+"""Errors raised by cerulean-eval: the tree under :class:`CeruleanEvalError`.
 
-Every error derives from :class:`CeruleanEvalError`, and also from the builtin
-exception it is, so callers can catch either. The root derives from
-cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
-Cerulean packages share (what the command-line runner catches)::
+The convention is :mod:`cerulean_tiling.errors`' (each error is also the builtin
+exception it is; the package root derives from the shared ``CeruleanError``)::
 
     CeruleanError
     └── CeruleanEvalError

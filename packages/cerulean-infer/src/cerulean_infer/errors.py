@@ -1,9 +1,7 @@
-"""Errors raised by cerulean-infer.
+"""Errors raised by cerulean-infer: the tree under :class:`CeruleanInferError`.
 
-Every error derives from :class:`CeruleanInferError`, and also from the builtin
-exception it is, so callers can catch either. The root derives from
-cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
-Cerulean packages share (what the command-line runner catches)::
+The convention is :mod:`cerulean_tiling.errors`' (each error is also the builtin
+exception it is; the package root derives from the shared ``CeruleanError``)::
 
     CeruleanError
     └── CeruleanInferError

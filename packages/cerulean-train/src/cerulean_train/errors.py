@@ -1,9 +1,7 @@
-"""Errors raised by cerulean-train.
+"""Errors raised by cerulean-train: the tree under :class:`CeruleanTrainError`.
 
-Every error derives from :class:`CeruleanTrainError`, and also from the builtin
-exception it is, so callers can catch either. The root derives from
-cerulean-tiling's :class:`~cerulean_tiling.CeruleanError`, the root all
-Cerulean packages share (what the command-line runner catches)::
+The convention is :mod:`cerulean_tiling.errors`' (each error is also the builtin
+exception it is; the package root derives from the shared ``CeruleanError``)::
 
     CeruleanError
     └── CeruleanTrainError
