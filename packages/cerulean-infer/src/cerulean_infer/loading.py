@@ -22,6 +22,7 @@ import numpy as np
 
 from cerulean_infer.errors import BundleError, MissingExtraError, ModelLoadError
 from cerulean_infer.weights import load_state_file
+from cerulean_tiling.errors import first_line
 
 if TYPE_CHECKING:
     import torch
@@ -185,7 +186,7 @@ def _load_torchscript(path: Path, device: str, precision: str) -> ModelRunner:
             module = torch.jit.load(str(path), map_location=device)  # type: ignore[no-untyped-call]
     except Exception as exc:  # torch raises RuntimeError/ValueError/zip errors alike
         raise ModelLoadError(f"{path}: not a loadable TorchScript model "
-                             f"({_first_line(exc)})") from None
+                             f"({first_line(exc)})") from None
     module.eval()
     names = {name for name, _ in module.named_children()}
     return ModelRunner(path, "torch", device, precision, module,
@@ -209,7 +210,7 @@ def _load_onnx(path: Path, device: str) -> ModelRunner:
     try:
         session = onnxruntime.InferenceSession(str(path), options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors
-        raise ModelLoadError(f"{path}: not a loadable ONNX model ({_first_line(exc)})") from None
+        raise ModelLoadError(f"{path}: not a loadable ONNX model ({first_line(exc)})") from None
     shape = session.get_inputs()[0].shape
     channels = shape[1] if len(shape) == 4 and isinstance(shape[1], int) else None
     return ModelRunner(path, "onnx", device, "fp32", session, channels, False)
@@ -245,11 +246,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted /= shifted.sum(axis=1, keepdims=True)
     out: np.ndarray = shifted
     return out
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 __all__ = ["BACKENDS", "PRECISIONS", "Backend", "ModelRunner", "Precision", "clear_cache",

@@ -31,6 +31,7 @@ import numpy as np
 
 from cerulean_infer.errors import SceneError
 from cerulean_infer.records import Slick
+from cerulean_tiling.errors import first_line
 from cerulean_tiling.jsonio import read_geometries
 
 if TYPE_CHECKING:
@@ -117,8 +118,8 @@ def read_sea_ice(path: Path | str, scene_id: SceneId | None = None) -> SeaIce:
         with rasterio.open(resolved) as src:
             crs = src.crs
     except RasterioIOError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise SceneError(f"{resolved}: not a readable sea-ice raster ({first})") from None
+        raise SceneError(f"{resolved}: not a readable sea-ice raster "
+                         f"({first_line(exc, 'unreadable')})") from None
     if crs is None:
         raise SceneError(f"{resolved}: the sea-ice raster has no CRS")
     return SeaIce(resolved, raster=resolved)

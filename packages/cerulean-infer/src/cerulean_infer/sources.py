@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from cerulean_infer.errors import SceneError
+from cerulean_tiling.errors import first_line
 
 if TYPE_CHECKING:
     from shapely.geometry import Polygon
@@ -203,7 +204,7 @@ def _open_raster(path: Path, resolution: float) -> SceneSource:
             if has_gcps:
                 return _open_grd(path, src, resolution)
     except RasterioIOError as exc:
-        raise SceneError(f"{path}: cannot open raster ({_first_line(exc)})") from None
+        raise SceneError(f"{path}: cannot open raster ({first_line(exc)})") from None
     if not georeferenced:
         raise SceneError(f"{path}: raster has neither GCPs nor a georeferenced transform")
     return _georeferenced_source(path)
@@ -293,11 +294,6 @@ def _scene_id(path: Path) -> tuple[str, SceneId | None]:
             continue
         return parsed.value, parsed
     return stem, None
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 __all__ = ["GEOREF_MODES", "SERVING_MARGIN_PIXELS", "GeorefMode", "SceneSource",

@@ -160,6 +160,13 @@ class MissingExtraError(CeruleanTilingError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
 
+def first_line(exc: BaseException, default: str | None = None) -> str:
+    """The first line of another library's exception message, for a one-line error
+    (``default``, else the exception's type name, when the message is empty)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else (default or type(exc).__name__)
+
+
 __all__ = [
     "AuxChannelError",
     "CeruleanError",
@@ -186,4 +193,5 @@ __all__ = [
     "TileReadError",
     "TilingRunError",
     "UnsafePathError",
+    "first_line",
 ]

@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from cerulean_tiling.errors import ConfigError
+from cerulean_tiling.errors import ConfigError, first_line
 from cerulean_tiling.jsonio import write_json
 
 FORMATS = {".toml": "TOML", ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
@@ -174,8 +174,7 @@ def read_settings_file(path: Path, error: type[Exception] = ConfigError) -> dict
     try:
         data = _parse(text, kind)
     except Exception as exc:  # every parser's syntax error becomes one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise error(f"{path}: not valid {kind} ({first})") from None
+        raise error(f"{path}: not valid {kind} ({first_line(exc)})") from None
     if data is None and kind == "YAML":
         return {}
     if not isinstance(data, dict):

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from cerulean_tiling.errors import first_line
 from cerulean_train.config import RunConfig
 from cerulean_train.data.seeding import epoch_seed, seed_everything
 from cerulean_train.devices import Processes, init_process_group
@@ -143,8 +144,8 @@ class _Loop:
             self.family.load_optimizer(saved.optimizer)
             self.early = EarlyStopping(**saved.early)
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CheckpointError(f"{path}: does not fit this run ({first})") from None
+            raise CheckpointError(f"{path}: does not fit this run ({first_line(exc)})"
+                                  ) from None
         self.history = list(saved.history)
         self.stopped = saved.stopped
         log.info("resuming %s after epoch %d", self.folder.path, saved.epoch + 1)
